@@ -1,0 +1,131 @@
+"""How an exercise is declared, and the catalog of all of them.
+
+An exercise is data: an id `topic.name`, the student functions it calls (a small
+plan of `Call`s run in the worker), a Hypothesis strategy for its inputs, an
+oracle that computes the expected outputs with torch, and `Check`s, each worth
+points. The engine reads these declarations and knows no topic by name; the
+declarations live in `autograder/exercises/<topic>.py`, one module per topic.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from hypothesis import strategies as st
+
+from autograder.compare import Tolerance
+
+Inputs = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call of a student function: `returns` names its result (a tuple of names unpacks it)."""
+
+    function: str
+    args: tuple[str, ...]
+    returns: str | tuple[str, ...]
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        return (self.returns,) if isinstance(self.returns, str) else tuple(self.returns)
+
+
+def call(function: str, *args: str, returns: str | tuple[str, ...]) -> Call:
+    return Call(function, tuple(args), returns)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One graded fact about an exercise's outputs.
+
+    By default the output at `output` (a name, or `name.key` into a returned dict)
+    is compared with the oracle's value under the same path. A `judge` replaces
+    that comparison: judge(got, inputs) returns None (pass) or a message (fail),
+    where got maps output names to what the student returned. `inputs` overrides
+    the exercise's strategy for this check alone.
+    """
+
+    name: str
+    points: float
+    output: str | None = None
+    judge: Callable[[dict, Inputs], str | None] | None = None
+    inputs: st.SearchStrategy | None = None
+    tolerance: Tolerance | None = None
+    max_examples: int | None = None
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return tuple((self.output or self.name).split("."))
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str
+    title: str
+    calls: tuple[Call, ...]
+    inputs: st.SearchStrategy
+    checks: tuple[Check, ...]
+    oracle: Callable[..., dict] | None = None
+    examples: tuple[Inputs, ...] = ()
+    covers: dict[str, Callable[[Inputs], bool]] = field(default_factory=dict)
+    mutable: tuple[str, ...] = ()
+    tolerance: Tolerance = Tolerance()
+    max_examples: int = 20
+    seconds: float = 5.0  # per call
+
+    @property
+    def topic(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    @property
+    def points(self) -> float:
+        return sum(c.points for c in self.checks)
+
+    @property
+    def functions(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.function for c in self.calls))
+
+    def producer(self, output: str) -> int:
+        """Index of the call that returns `output`."""
+        for i, c in enumerate(self.calls):
+            if output in c.outputs:
+                return i
+        raise KeyError(f"{self.id}: no call returns {output!r}")
+
+
+def exercise(id: str, title: str, calls, inputs, checks, **options) -> Exercise:
+    """Declare an exercise; `checks` maps a check name to its points, or lists `Check`s."""
+    if isinstance(checks, dict):
+        checks = [Check(name, points) for name, points in checks.items()]
+    ex = Exercise(id, title, tuple(calls), inputs, tuple(checks), **options)
+    for check in ex.checks:
+        ex.producer(check.path[0])  # fail at import on a typo
+    return ex
+
+
+def catalog() -> list[Exercise]:
+    """Every declared exercise, topic modules in alphabetical order, declaration order within."""
+    import autograder.exercises as package
+
+    found: list[Exercise] = []
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        found += [v for v in vars(module).values() if isinstance(v, Exercise)]
+    return found
+
+
+def topics(exercises: list[Exercise] | None = None) -> list[str]:
+    return list(dict.fromkeys(ex.topic for ex in (exercises or catalog())))
+
+
+def select(exercises: list[Exercise], selectors: list[str]) -> list[Exercise]:
+    """Exercises matching any selector: a topic (`mlp`) or an exercise id (`mlp.affine`)."""
+    if not selectors:
+        return exercises
+    unknown = [s for s in selectors if not any(s in (ex.topic, ex.id) for ex in exercises)]
+    if unknown:
+        raise ValueError(f"unknown topic or exercise: {', '.join(unknown)}")
+    return [ex for ex in exercises if ex.topic in selectors or ex.id in selectors]

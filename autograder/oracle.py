@@ -1,0 +1,57 @@
+"""Glue between NumPy inputs and the torch oracles in `reference/`.
+
+`reference/` writes each formula in torch ops; these helpers evaluate it in
+float64 and take every gradient from `torch.autograd`, returning NumPy values
+keyed by the names the exercise's checks use.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import torch
+
+torch.set_default_dtype(torch.float64)
+
+
+def as_tensor(x, requires_grad: bool = False) -> torch.Tensor:
+    t = torch.as_tensor(np.array(x))
+    if requires_grad:
+        t = t.to(torch.float64).requires_grad_(True)
+    return t
+
+
+def as_numpy(x):
+    if isinstance(x, torch.Tensor):
+        x = x.detach().numpy().copy()
+        return float(x) if x.ndim == 0 and x.dtype.kind == "f" else x
+    if isinstance(x, dict):
+        return {k: as_numpy(v) for k, v in x.items()}
+    if isinstance(x, (tuple, list)):
+        return type(x)(as_numpy(v) for v in x)
+    return x
+
+
+def forward_backward(fn: Callable, inputs: dict, *, out: str, grads: dict[str, str] | None = None,
+                     dout=None) -> dict:
+    """Evaluate `fn(**inputs)` and the vector-Jacobian product with `dout` (None: the output is a scalar loss).
+
+    `grads` maps an input name to the name of its gradient in the result, e.g. {"x": "dx"}.
+    """
+    grads = grads or {}
+    tensors = {k: as_tensor(v, requires_grad=k in grads) for k, v in inputs.items()}
+    value = fn(**tensors)
+    result = {out: as_numpy(value)}
+    if grads:
+        upstream = None if dout is None else as_tensor(dout)
+        found = torch.autograd.grad(value, [tensors[k] for k in grads], grad_outputs=upstream, allow_unused=True)
+        for (name, grad_name), g in zip(grads.items(), found):
+            result[grad_name] = np.zeros_like(inputs[name], dtype=np.float64) if g is None else as_numpy(g)
+    return result
+
+
+def elementwise_derivative(fn: Callable, z: np.ndarray) -> np.ndarray:
+    """d fn(z) / dz for an elementwise fn: the gradient of sum(fn(z))."""
+    t = as_tensor(z, requires_grad=True)
+    (g,) = torch.autograd.grad(fn(t).sum(), [t])
+    return as_numpy(g)

@@ -1,0 +1,282 @@
+"""Grading a submission: every check of every exercise, as a Hypothesis search.
+
+For each check, Hypothesis draws inputs (derandomized, no database), the worker
+runs the student's plan of calls on them, the oracle computes the expected
+values here in the grader, and `compare` (or the check's judge) gives the
+verdict. A failure is shrunk to the smallest input that still fails. Failures
+that say nothing about the input (missing function, not implemented, crash,
+timeout, forbidden import) stop the search at once instead of shrinking.
+Results are memoised per input, so checks of one exercise share worker calls.
+"""
+from __future__ import annotations
+
+import hashlib
+import pickle
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
+
+from autograder.compare import compare, fmt_array
+from autograder.model import Check, Exercise, topics
+from autograder.sandbox import Crash, Sandbox
+
+HYPOTHESIS = settings(database=None, derandomize=True, deadline=None, verbosity=Verbosity.quiet,
+                      suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
+                      print_blob=False, phases=(Phase.explicit, Phase.generate, Phase.shrink))
+NO_INPUT = {"missing", "not_implemented", "forbidden"}  # the input does not matter: say nothing about it
+STOPPING = NO_INPUT | {"timeout", "crash", "protocol", "memory"}  # not worth shrinking: stop at the first
+LOAD_SECONDS = 20.0
+
+
+@dataclass
+class CheckResult:
+    name: str
+    points: float
+    score: float
+    message: str | None = None  # None: passed
+
+    @property
+    def passed(self) -> bool:
+        return self.message is None
+
+
+@dataclass
+class ExerciseResult:
+    id: str
+    title: str
+    checks: list[CheckResult]
+
+    @property
+    def topic(self) -> str:
+        return self.id.split(".", 1)[0]
+
+    @property
+    def score(self) -> float:
+        return sum(c.score for c in self.checks)
+
+    @property
+    def points(self) -> float:
+        return sum(c.points for c in self.checks)
+
+
+@dataclass
+class Timing:
+    student: float = 0.0  # inside student functions, as the worker measured it
+    oracle: float = 0.0
+    total: float = 0.0
+
+
+@dataclass
+class Report:
+    submission: str
+    exercises: list[ExerciseResult]
+    not_gradable: dict[str, str] = field(default_factory=dict)  # topic -> why
+    timing: Timing = field(default_factory=Timing)
+
+    @property
+    def score(self) -> float:
+        return sum(e.score for e in self.exercises)
+
+    @property
+    def points(self) -> float:
+        return sum(e.points for e in self.exercises)
+
+
+@dataclass
+class Outcome:
+    results: dict
+    error: dict | None
+    stdout: str = ""
+
+
+class _Failed(Exception):
+    """A failing example: Hypothesis shrinks it."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class _Stop(BaseException):
+    """A failure independent of the input: Hypothesis lets a BaseException through without shrinking."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _digest(inputs: dict) -> bytes:
+    return hashlib.sha1(pickle.dumps(inputs, protocol=4)).digest()
+
+
+class TopicSession:
+    """One submission module loaded in one sandboxed worker, with memoised outcomes and oracle values."""
+
+    def __init__(self, path: Path, sandbox: Sandbox, timing: Timing):
+        self.path, self.sandbox, self.timing = path, sandbox, timing
+        self.outcomes: dict[tuple, Outcome] = {}
+        self.expected: dict[tuple, dict] = {}
+
+    def load(self) -> str | None:
+        """Import the module in a fresh worker; an error message if it cannot be imported."""
+        try:
+            source = self.path.read_text(encoding="utf-8", errors="replace")
+        except OSError as e:
+            return f"{self.path.name} cannot be read: {e.strerror}."
+        reply = self.sandbox.request({"op": "load", "name": self.path.stem, "path": str(self.path),
+                                      "source": source, "seed": 0}, LOAD_SECONDS)
+        if isinstance(reply, Crash):
+            if reply.kind == "timeout":
+                return f"importing {self.path.name} did not finish within {LOAD_SECONDS:g} s."
+            return f"importing {self.path.name} failed: {reply.message}"
+        if reply.get("error"):
+            err = reply["error"]
+            detail = f"\n{err['detail']}" if err.get("detail") else ""
+            return f"{err['message']}{detail}"
+        return None
+
+    def outcome(self, ex: Exercise, inputs: dict) -> Outcome:
+        key = (ex.id, _digest(inputs))
+        if key not in self.outcomes:
+            self.outcomes[key] = self._run(ex, inputs)
+        return self.outcomes[key]
+
+    def oracle(self, ex: Exercise, inputs: dict) -> dict:
+        key = (ex.id, _digest(inputs))
+        if key not in self.expected:
+            start = time.perf_counter()
+            self.expected[key] = ex.oracle(**inputs)
+            self.timing.oracle += time.perf_counter() - start
+        return self.expected[key]
+
+    def _run(self, ex: Exercise, inputs: dict) -> Outcome:
+        if self.sandbox.proc is None:
+            problem = self.load()
+            if problem:
+                return Outcome({}, {"kind": "crash", "call": ex.calls[0].function, "index": 0,
+                                    "message": f"the module could not be re-imported: {problem}"})
+        wanted = sorted({c.path[0] for c in ex.checks})
+        reply = self.sandbox.request({"op": "run", "calls": [(c.function, c.args, c.returns) for c in ex.calls],
+                                      "inputs": inputs, "send_back": wanted, "mutable": ex.mutable,
+                                      "seed": zlib.crc32(ex.id.encode())}, ex.seconds)
+        if isinstance(reply, Crash):
+            index = reply.index or 0
+            fn = ex.calls[index].function
+            message = (f"{fn} did not finish within {ex.seconds:g} s (an infinite loop, or far too slow); "
+                       "the grader stopped it." if reply.kind == "timeout" else f"while running {fn}, {reply.message}")
+            return Outcome({}, {"kind": reply.kind, "call": fn, "index": index, "message": message})
+        self.timing.student += float(reply.get("elapsed") or 0.0)
+        results = reply.get("results")
+        return Outcome(results if isinstance(results, dict) else {}, reply.get("error"), str(reply.get("stdout", "")))
+
+
+def _label(path: tuple[str, ...]) -> str:
+    return path[0] + "".join(f"[{k!r}]" for k in path[1:])
+
+
+def _lookup(outputs: dict, path: tuple[str, ...]):
+    """(value at `path`, None) or (None, why it is not there); path[0] is known to be present."""
+    value, label = outputs[path[0]], path[0]
+    for key in path[1:]:
+        if not isinstance(value, dict):
+            return None, f"{label} should be a dict, but it is {type(value).__name__}."
+        if key not in value:
+            return None, f"{label} has no entry {key!r}."
+        value, label = value[key], label + f"[{key!r}]"
+    return value, None
+
+
+def _format_inputs(inputs: dict) -> str:
+    lines = []
+    for name, value in inputs.items():
+        text = fmt_array(value).replace("\n", "\n" + " " * (len(name) + 3))
+        lines.append(f"{name} = {text}")
+    return "\n".join(lines)
+
+
+def _verdict(ex: Exercise, check: Check, session: TopicSession, inputs: dict) -> tuple[str | None, str]:
+    """(message or None, the kind of failure: "value" for a wrong result, else the worker's error kind)."""
+    outcome = session.outcome(ex, inputs)
+    root = check.path[0]
+    if root not in outcome.results:
+        err = outcome.error or {"kind": "protocol", "message": f"no value for {root} came back from the worker."}
+        message = err["message"] + (f"\n{err['detail']}" if err.get("detail") else "")
+        return message, err.get("kind", "exception")
+    if check.judge is not None:
+        message = check.judge(outcome.results, inputs)
+    else:
+        got, problem = _lookup(outcome.results, check.path)
+        if problem:
+            return problem, "value"
+        expected, _ = _lookup(session.oracle(ex, inputs), check.path)
+        message = compare(_label(check.path), got, expected, check.tolerance or ex.tolerance)
+    if message and outcome.stdout:
+        message += f"\nYour code printed:\n{outcome.stdout.rstrip()}"
+    return message, "value"
+
+
+def run_check(ex: Exercise, check: Check, session: TopicSession) -> CheckResult:
+    def prop(inputs):
+        message, kind = _verdict(ex, check, session, inputs)
+        if not message:
+            return
+        if kind in STOPPING:
+            raise _Stop(message if kind in NO_INPUT else f"{message}\nOn this input:\n{_format_inputs(inputs)}")
+        raise _Failed(f"{message}\nSmallest failing input:\n{_format_inputs(inputs)}")
+
+    own_inputs = check.inputs is not None
+    test = given(check.inputs if own_inputs else ex.inputs)(prop)
+    for explicit in () if own_inputs else reversed(ex.examples):
+        test = example(explicit)(test)
+    test = settings(HYPOTHESIS, max_examples=check.max_examples or ex.max_examples)(test)
+    try:
+        test()
+    except (_Failed, _Stop) as failure:
+        return CheckResult(check.name, check.points, 0.0, failure.message)
+    except Exception as group:  # Flaky and friends wrap our failure; anything else is the grader's fault
+        inner = _first_failure(group)
+        if inner is None:
+            return CheckResult(check.name, check.points, 0.0,
+                               f"Internal grader error ({type(group).__name__}: {group}); please report this.")
+        return CheckResult(check.name, check.points, 0.0,
+                           inner.message + "\n(Your code gave different results for the same input.)")
+    return CheckResult(check.name, check.points, check.points)
+
+
+def _first_failure(exc: BaseException):
+    if isinstance(exc, (_Failed, _Stop)):
+        return exc
+    for inner in getattr(exc, "exceptions", ()) or ():
+        found = _first_failure(inner)
+        if found:
+            return found
+    return None
+
+
+def grade(submission: Path, exercises: list[Exercise],
+          on_exercise: Callable[[ExerciseResult], None] | None = None) -> Report:
+    """Grade `exercises` on the topic modules in `submission` (a folder)."""
+    start = time.perf_counter()
+    report = Report(str(submission), [])
+    for topic in topics(exercises):
+        mine = [ex for ex in exercises if ex.topic == topic]
+        path = Path(submission) / f"{topic}.py"
+        with Sandbox() as sandbox:
+            session = TopicSession(path, sandbox, report.timing)
+            problem = (f"no file {path.name} in {submission}." if not path.is_file() else session.load())
+            for ex in mine:
+                if problem:
+                    report.not_gradable[topic] = problem
+                    result = ExerciseResult(ex.id, ex.title, [
+                        CheckResult(c.name, c.points, 0.0, f"Not gradable: {problem}") for c in ex.checks])
+                else:
+                    result = ExerciseResult(ex.id, ex.title, [run_check(ex, c, session) for c in ex.checks])
+                report.exercises.append(result)
+                if on_exercise:
+                    on_exercise(result)
+    report.timing.total = time.perf_counter() - start
+    return report
