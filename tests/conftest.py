@@ -1,0 +1,48 @@
+"""Shared helpers: grade a module's source text as a one-topic submission."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autograder.model import catalog, select
+from autograder.runner import Report, grade
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def solution_source(topic: str) -> str:
+    return (ROOT / "solutions" / f"{topic}.py").read_text()
+
+
+def mutate(source: str, edits: list[tuple[str, str]]) -> str:
+    """Apply (old, new) text replacements; each `old` must occur exactly once."""
+    for old, new in edits:
+        count = source.count(old)
+        assert count == 1, f"edit target occurs {count} times, expected once: {old!r}"
+        source = source.replace(old, new)
+    return source
+
+
+def grade_source(folder: Path, topic: str, source: str, only: list[str] | None = None) -> Report:
+    """Write `source` as folder/<topic>.py and grade it (the whole topic unless `only`)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{topic}.py").write_text(source)
+    return grade(folder, select(catalog(), only or [topic]))
+
+
+def failing(report: Report) -> set[tuple[str, str]]:
+    """(exercise id, check name) of every check that did not earn its points."""
+    return {(e.id, c.name) for e in report.exercises for c in e.checks if not c.passed}
+
+
+def messages(report: Report) -> dict[tuple[str, str], str]:
+    return {(e.id, c.name): c.message for e in report.exercises for c in e.checks if c.message}
+
+
+@pytest.fixture
+def submission(tmp_path):
+    """Grade a topic module given as source text: submission(topic, source, only=None) -> Report."""
+    def run(topic: str, source: str, only: list[str] | None = None) -> Report:
+        return grade_source(tmp_path / "submission", topic, source, only)
+    return run
