@@ -88,6 +88,20 @@ class Exercise:
     def functions(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(c.function for c in self.calls))
 
+    def plan_for(self, output: str) -> tuple[int, ...]:
+        """Indices of the calls needed to produce `output`: its producer and, recursively, theirs.
+
+        Each check runs only its own plan, so a function that hangs or crashes costs the checks
+        of its outputs and of what depends on them, not those of an independent function.
+        """
+        needed, todo = set(), [output]
+        while todo:
+            i = self.producer(todo.pop())
+            if i not in needed:
+                needed.add(i)
+                todo += [a for a in self.calls[i].args if any(a in c.outputs for c in self.calls)]
+        return tuple(sorted(needed))
+
     def producer(self, output: str) -> int:
         """Index of the call that returns `output`."""
         for i, c in enumerate(self.calls):

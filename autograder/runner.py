@@ -139,10 +139,10 @@ class TopicSession:
             return f"{err['message']}{detail}"
         return None
 
-    def outcome(self, ex: Exercise, inputs: dict) -> Outcome:
-        key = (ex.id, _digest(inputs))
+    def outcome(self, ex: Exercise, plan: tuple[int, ...], inputs: dict) -> Outcome:
+        key = (ex.id, plan, _digest(inputs))
         if key not in self.outcomes:
-            self.outcomes[key] = self._run(ex, inputs)
+            self.outcomes[key] = self._run(ex, plan, inputs)
         return self.outcomes[key]
 
     def oracle(self, ex: Exercise, inputs: dict) -> dict:
@@ -153,19 +153,25 @@ class TopicSession:
             self.timing.oracle += time.perf_counter() - start
         return self.expected[key]
 
-    def _run(self, ex: Exercise, inputs: dict) -> Outcome:
-        if self.sandbox.proc is None:
-            problem = self.load()
-            if problem:
-                return Outcome({}, {"kind": "crash", "call": ex.calls[0].function, "index": 0,
-                                    "message": f"the module could not be re-imported: {problem}"})
-        wanted = sorted({c.path[0] for c in ex.checks})
-        reply = self.sandbox.request({"op": "run", "calls": [(c.function, c.args, c.returns) for c in ex.calls],
-                                      "inputs": inputs, "send_back": wanted, "mutable": ex.mutable,
-                                      "seed": zlib.crc32(ex.id.encode())}, ex.seconds)
+    def _run(self, ex: Exercise, plan: tuple[int, ...], inputs: dict) -> Outcome:
+        calls = [ex.calls[i] for i in plan]
+        request = {"op": "run", "calls": [(c.function, c.args, c.returns) for c in calls], "inputs": inputs,
+                   "send_back": sorted({c.path[0] for c in ex.checks}), "mutable": ex.mutable,
+                   "seed": zlib.crc32(ex.id.encode())}
+        for attempt in range(2):
+            if self.sandbox.proc is None:
+                problem = self.load()
+                if problem:
+                    return Outcome({}, {"kind": "crash", "call": calls[0].function, "index": 0,
+                                        "message": f"the module could not be re-imported: {problem}"})
+            reply = self.sandbox.request(request, ex.seconds)
+            # A worker that died before starting this request was finished off by an earlier one
+            # (e.g. it killed its own process group): that is not this check's fault, so retry once.
+            if not (isinstance(reply, Crash) and reply.kind == "crash" and reply.index is None):
+                break
         if isinstance(reply, Crash):
             index = reply.index or 0
-            fn = ex.calls[index].function
+            fn = calls[index].function
             message = (f"{fn} did not finish within {ex.seconds:g} s (an infinite loop, or far too slow); "
                        "the grader stopped it." if reply.kind == "timeout" else f"while running {fn}, {reply.message}")
             return Outcome({}, {"kind": reply.kind, "call": fn, "index": index, "message": message})
@@ -200,8 +206,8 @@ def _format_inputs(inputs: dict) -> str:
 
 def _verdict(ex: Exercise, check: Check, session: TopicSession, inputs: dict) -> tuple[str | None, str]:
     """(message or None, the kind of failure: "value" for a wrong result, else the worker's error kind)."""
-    outcome = session.outcome(ex, inputs)
     root = check.path[0]
+    outcome = session.outcome(ex, ex.plan_for(root), inputs)
     if root not in outcome.results:
         err = outcome.error or {"kind": "protocol", "message": f"no value for {root} came back from the worker."}
         message = err["message"] + (f"\n{err['detail']}" if err.get("detail") else "")

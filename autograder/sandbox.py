@@ -177,6 +177,10 @@ class Sandbox:
 
     def _crashed(self, index) -> Crash:
         proc = self.proc
+        try:
+            proc.wait(timeout=2)  # let it report its own exit status before we kill what is left
+        except subprocess.TimeoutExpired:
+            pass
         self.kill()
         code = proc.returncode if proc else None
         if code is not None and code < 0:

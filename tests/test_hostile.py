@@ -1,0 +1,113 @@
+"""Hostile and broken submissions: each costs only the checks it touches; the grader and the rest go on."""
+import re
+
+import pytest
+
+from autograder import runner
+from autograder.sandbox import _namespace_prefix
+from tests.conftest import failing, messages, mutate, solution_source
+
+pytestmark = pytest.mark.slow
+
+
+def body(function: str, new_body: str) -> tuple[str, str]:
+    """An edit replacing the solution region of `function` with `new_body` (4-space indented lines)."""
+    source = solution_source("mlp")
+    start = source.index(f"def {function}(")
+    begin = source.index("    ### BEGIN SOLUTION\n", start)
+    end = source.index("    ### END SOLUTION\n", begin) + len("    ### END SOLUTION\n")
+    return source[begin:end], "".join(f"    {line}\n" for line in new_body.splitlines())
+
+
+# function -> (hostile body, the checks it must cost, a phrase its feedback must contain)
+HOSTILE = {
+    "tanh": ("while True:\n    pass", {("mlp.tanh", "a")}, "did not finish within"),
+    "tanh_derivative": ("import os\nos._exit(3)", {("mlp.tanh", "da_dz")}, "exited with status 3"),
+    "sigmoid": ("import ctypes\nctypes.string_at(0)", {("mlp.sigmoid", "s")}, "segmentation fault"),
+    "binary_cross_entropy": ("raise ValueError('oops')", {("mlp.binary_cross_entropy", "loss")},
+                             "raised ValueError: oops"),
+    "binary_cross_entropy_grad": ("import torch\nreturn torch.as_tensor(a).numpy()",
+                                  {("mlp.binary_cross_entropy", "dL_da")}, "uses torch"),
+    "cross_entropy": ("return None", {("mlp.cross_entropy", "loss")}, "it is None"),
+    "cross_entropy_grad": ("return softmax(z).tolist()", {("mlp.cross_entropy", "dz")}, "Python list"),
+    "mlp_forward": ("P, cache = _mlp_forward(X, params)\nreturn np.full_like(P, np.nan), cache",
+                    {("mlp.mlp_forward", "P")}, "not finite"),
+    "mlp_backward": ("grads = _mlp_backward(y, params, cache)\ncache['X'] *= 2.0\nreturn grads",
+                     {("mlp.mlp_backward", f"d{k}") for k in ("W1", "b1", "W2", "b2", "W3", "b3")},
+                     "modified its input `cache` in place"),
+    "init_params": ("return np.ones(2**32)", {("mlp.init_params", "shapes"), ("mlp.init_params", "distribution")},
+                    "ran out of memory"),
+    "train_mlp": ("print('x' * 10_000_000)\nreturn _train_mlp(X, y, layer_sizes, lr, epochs, seed)", set(), ""),
+}
+if _namespace_prefix():  # only where the worker cannot see the grader's process
+    # getppid() is 0 in the worker's namespace: kill(0) hits the worker's own process group, kill(-1)
+    # everything the worker can see; neither reaches the grader. The next exercise must not pay for it.
+    HOSTILE["sgd_step"] = ("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nos.kill(-1, signal.SIGKILL)",
+                           {("mlp.sgd_step", "new_params")}, "sgd_step")
+# affine_backward: a bare wrong shape in one output costs that output's check alone
+AFFINE_EDIT = ("dout.sum(axis=0)\n", "dout.sum(axis=0, keepdims=True)\n")
+
+
+HELPERS = ("softmax", "init_params", "mlp_forward", "mlp_backward", "sgd_step", "train_mlp")
+
+
+def hostile_source() -> str:
+    """The solutions with the hostile bodies above, plus private working copies (_mlp_forward, ...)
+    of the functions they delegate to, so that each hostile body breaks nothing but itself."""
+    source = solution_source("mlp")
+    copies = "".join("\n\n\n" + source[source.index(f"def {name}("):].split("\n\n\n")[0] for name in HELPERS)
+    copies = re.sub(rf"\b({'|'.join(HELPERS)})\(", r"_\1(", copies)
+    edits = [body(fn, new) for fn, (new, _, _) in HOSTILE.items()] + [AFFINE_EDIT]
+    top = ("import numpy as np\nimport torch  # importing is allowed; using it is not\n"
+           "np.allclose = lambda *a, **k: True  # tampering with NumPy changes nothing in the grader\n")
+    return mutate(source, edits).replace("import numpy as np\n", top, 1) + copies + "\n"
+
+
+@pytest.fixture(scope="module")
+def hostile_report(tmp_path_factory):
+    from tests.conftest import grade_source
+
+    return grade_source(tmp_path_factory.mktemp("hostile"), "mlp", hostile_source())
+
+
+def test_each_hostile_function_costs_only_its_own_checks(hostile_report):
+    expected = set().union(*(checks for _, checks, _ in HOSTILE.values())) | {("mlp.affine", "db")}
+    assert failing(hostile_report) == expected
+
+
+@pytest.mark.parametrize("function", sorted(HOSTILE))
+def test_feedback_says_what_happened(hostile_report, function):
+    _, checks, phrase = HOSTILE[function]
+    for check in checks:
+        assert phrase in messages(hostile_report)[check], messages(hostile_report)[check]
+
+
+def test_wrong_shape_feedback_names_both_shapes(hostile_report):
+    message = messages(hostile_report)[("mlp.affine", "db")]
+    assert "has shape (1," in message and "expected (" in message and "keepdims" in message
+
+
+def test_not_implemented_and_forbidden_say_nothing_about_inputs(hostile_report):
+    assert "input" not in messages(hostile_report)[("mlp.binary_cross_entropy", "dL_da")].lower()
+
+
+@pytest.mark.parametrize("source, phrase", [
+    ("def tanh(z)\n    return z\n", "SyntaxError"),
+    ("import numpy as np\nraise RuntimeError('broken at import')\n", "RuntimeError: broken at import"),
+    ("import os\nos._exit(0)\n", "importing mlp.py failed"),
+    ("while True:\n    pass\n", "did not finish within"),
+])
+def test_module_that_does_not_import_is_not_gradable(submission, monkeypatch, source, phrase):
+    monkeypatch.setattr(runner, "LOAD_SECONDS", 2.0)
+    report = submission("mlp", source)
+    assert report.score == 0 and len(report.exercises) == 11
+    assert phrase in report.not_gradable["mlp"]
+    assert all(phrase in c.message for e in report.exercises for c in e.checks)
+
+
+def test_missing_module_is_not_gradable(tmp_path):
+    from autograder.model import catalog, select
+    from autograder.runner import grade
+
+    report = grade(tmp_path, select(catalog(), ["mlp"]))
+    assert report.score == 0 and "no file mlp.py" in report.not_gradable["mlp"]
