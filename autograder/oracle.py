@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 torch.set_default_dtype(torch.float64)
+torch.set_num_threads(1)  # the oracle's tensors are tiny: threads only add contention
 
 
 def as_tensor(x, requires_grad: bool = False) -> torch.Tensor:

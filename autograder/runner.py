@@ -30,6 +30,7 @@ HYPOTHESIS = settings(database=None, derandomize=True, deadline=None, verbosity=
 NO_INPUT = {"missing", "not_implemented", "forbidden"}  # the input does not matter: say nothing about it
 STOPPING = NO_INPUT | {"timeout", "crash", "protocol", "memory"}  # not worth shrinking: stop at the first
 LOAD_SECONDS = 20.0
+SHRINK_BUDGET = 100  # evaluations after the first failure; then the smallest failure so far is reported
 
 
 @dataclass
@@ -199,8 +200,9 @@ def _lookup(outputs: dict, path: tuple[str, ...]):
 def _format_inputs(inputs: dict) -> str:
     lines = []
     for name, value in inputs.items():
-        text = fmt_array(value).replace("\n", "\n" + " " * (len(name) + 3))
-        lines.append(f"{name} = {text}")
+        entries = {f"{name}[{k!r}]": v for k, v in value.items()} if isinstance(value, dict) else {name: value}
+        for label, v in entries.items():
+            lines.append(f"{label} = " + fmt_array(v).replace("\n", "\n" + " " * (len(label) + 3)))
     return "\n".join(lines)
 
 
@@ -225,24 +227,53 @@ def _verdict(ex: Exercise, check: Check, session: TopicSession, inputs: dict) ->
     return message, "value"
 
 
-def run_check(ex: Exercise, check: Check, session: TopicSession) -> CheckResult:
+def search(strategy, examples, max_examples: int, test_one: Callable[[dict], None]) -> None:
+    """Run `test_one` on the inputs the grader draws: the explicit examples, then Hypothesis's.
+
+    Every check (and tests/test_coverage.py) goes through this one function: Hypothesis derives its
+    derandomized seed from the test function, so the same strategy yields the same inputs everywhere.
+    """
     def prop(inputs):
+        test_one(inputs)
+
+    test = given(strategy)(prop)
+    for explicit in reversed(examples):
+        test = example(explicit)(test)
+    settings(HYPOTHESIS, max_examples=max_examples)(test)()
+
+
+def run_check(ex: Exercise, check: Check, session: TopicSession, known_failures: list[dict]) -> CheckResult:
+    """Grade one check. Inputs that failed earlier checks of the exercise are tried first (no shrinking
+    needed when they fail this one too); a new failure is shrunk within SHRINK_BUDGET evaluations."""
+    state = {"after_failure": 0, "best": None}
+
+    def test_one(inputs):
+        if state["best"] is not None:
+            state["after_failure"] += 1
+            if state["after_failure"] > SHRINK_BUDGET:
+                raise _Stop(state["best"])  # formatted below, with the input it belongs to
         message, kind = _verdict(ex, check, session, inputs)
         if not message:
             return
         if kind in STOPPING:
             raise _Stop(message if kind in NO_INPUT else f"{message}\nOn this input:\n{_format_inputs(inputs)}")
-        raise _Failed(f"{message}\nSmallest failing input:\n{_format_inputs(inputs)}")
+        state["best"], state["inputs"] = message, inputs
+        raise _Failed(message)
 
-    own_inputs = check.inputs is not None
-    test = given(check.inputs if own_inputs else ex.inputs)(prop)
-    for explicit in () if own_inputs else reversed(ex.examples):
-        test = example(explicit)(test)
-    test = settings(HYPOTHESIS, max_examples=check.max_examples or ex.max_examples)(test)
+    own = check.inputs is not None
+    examples = () if own else (*known_failures, *ex.examples)
     try:
-        test()
+        search(check.inputs if own else ex.inputs, examples, check.max_examples or ex.max_examples, test_one)
     except (_Failed, _Stop) as failure:
-        return CheckResult(check.name, check.points, 0.0, failure.message)
+        message = failure.message
+        if isinstance(failure, _Failed) or message is state["best"]:
+            # a shrunk failure: Hypothesis raised it for the last (smallest) failing input we saw
+            single = (check.max_examples or ex.max_examples) == 1
+            message += (f"\n{'Input' if single else 'Smallest failing input'}:\n"
+                        f"{_format_inputs(state['inputs'])}")
+            if not own and not any(state["inputs"] is k for k in known_failures):
+                known_failures.append(state["inputs"])
+        return CheckResult(check.name, check.points, 0.0, message)
     except Exception as group:  # Flaky and friends wrap our failure; anything else is the grader's fault
         inner = _first_failure(group)
         if inner is None:
@@ -280,7 +311,9 @@ def grade(submission: Path, exercises: list[Exercise],
                     result = ExerciseResult(ex.id, ex.title, [
                         CheckResult(c.name, c.points, 0.0, f"Not gradable: {problem}") for c in ex.checks])
                 else:
-                    result = ExerciseResult(ex.id, ex.title, [run_check(ex, c, session) for c in ex.checks])
+                    known_failures: list[dict] = []
+                    result = ExerciseResult(ex.id, ex.title,
+                                            [run_check(ex, c, session, known_failures) for c in ex.checks])
                 report.exercises.append(result)
                 if on_exercise:
                     on_exercise(result)
