@@ -284,6 +284,42 @@ def run_check(ex: Exercise, check: Check, session: TopicSession, known_failures:
     return CheckResult(check.name, check.points, check.points)
 
 
+def grade_exercise(ex: Exercise, session: TopicSession) -> ExerciseResult:
+    """All checks of one exercise.
+
+    First one pass over the exercise's inputs evaluates every check that shares them (most submissions
+    pass most checks, and drawing inputs is the costly part); then each check that failed gets its own
+    search, which finds the same failing input (derandomized) and shrinks it.
+    """
+    shared = [c for c in ex.checks if c.inputs is None and c.max_examples is None]
+    failed: dict[str, tuple[str, str]] = {}
+
+    def test_one(inputs):
+        for check in shared:
+            if check.name not in failed:
+                message, kind = _verdict(ex, check, session, inputs)
+                if message:
+                    failed[check.name] = (message, kind)
+        if len(failed) == len(shared):
+            raise _Stop("every check failed")
+
+    if shared:
+        try:
+            search(ex.inputs, ex.examples, ex.max_examples, test_one)
+        except _Stop:
+            pass
+    known_failures: list[dict] = []
+    results = []
+    for check in ex.checks:
+        if check in shared and check.name not in failed:
+            results.append(CheckResult(check.name, check.points, check.points))
+        elif check in shared and failed[check.name][1] in NO_INPUT:
+            results.append(CheckResult(check.name, check.points, 0.0, failed[check.name][0]))
+        else:
+            results.append(run_check(ex, check, session, known_failures))
+    return ExerciseResult(ex.id, ex.title, results)
+
+
 def _first_failure(exc: BaseException):
     if isinstance(exc, (_Failed, _Stop)):
         return exc
@@ -311,9 +347,7 @@ def grade(submission: Path, exercises: list[Exercise],
                     result = ExerciseResult(ex.id, ex.title, [
                         CheckResult(c.name, c.points, 0.0, f"Not gradable: {problem}") for c in ex.checks])
                 else:
-                    known_failures: list[dict] = []
-                    result = ExerciseResult(ex.id, ex.title,
-                                            [run_check(ex, c, session, known_failures) for c in ex.checks])
+                    result = grade_exercise(ex, session)
                 report.exercises.append(result)
                 if on_exercise:
                     on_exercise(result)
