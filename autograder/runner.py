@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
 
 from autograder.compare import compare, fmt_array
@@ -222,6 +223,9 @@ def _verdict(ex: Exercise, check: Check, session: TopicSession, inputs: dict) ->
             return problem, "value"
         expected, _ = _lookup(session.oracle(ex, inputs), check.path)
         message = compare(_label(check.path), got, expected, check.tolerance or ex.tolerance)
+        if message and isinstance(got, np.ndarray) and isinstance(expected, np.ndarray) \
+                and got.shape == expected.shape and 1 < expected.size <= 60:
+            message += f"\nExpected:\n{fmt_array(expected)}\nGot:\n{fmt_array(got)}"
     if message and outcome.stdout:
         message += f"\nYour code printed:\n{outcome.stdout.rstrip()}"
     return message, "value"
