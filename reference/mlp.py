@@ -16,9 +16,10 @@ def _two_sided(z, positive, negative):
 
 
 def tanh(z):
-    """tanh(z) = (e^{2z} - 1) / (e^{2z} + 1), written with e^{-2|z|} so it cannot overflow."""
-    return _two_sided(z, lambda p: (1 - torch.exp(-2 * p)) / (1 + torch.exp(-2 * p)),
-                      lambda n: (torch.exp(2 * n) - 1) / (torch.exp(2 * n) + 1))
+    """tanh(z) = (e^{2z} - 1) / (e^{2z} + 1), written with e^{-2|z|} so it cannot overflow,
+    and with expm1(u) = e^u - 1 so it keeps its relative accuracy near 0."""
+    return _two_sided(z, lambda p: -torch.expm1(-2 * p) / (2 + torch.expm1(-2 * p)),
+                      lambda n: torch.expm1(2 * n) / (2 + torch.expm1(2 * n)))
 
 
 def sigmoid(z):

@@ -5,7 +5,7 @@ import pytest
 
 from autograder import runner
 from autograder.sandbox import _namespace_prefix
-from tests.conftest import failing, messages, mutate, solution_source
+from conftest import failing, messages, mutate, solution_source
 
 pytestmark = pytest.mark.slow
 
@@ -65,7 +65,7 @@ def hostile_source() -> str:
 
 @pytest.fixture(scope="module")
 def hostile_report(tmp_path_factory):
-    from tests.conftest import grade_source
+    from conftest import grade_source
 
     return grade_source(tmp_path_factory.mktemp("hostile"), "mlp", hostile_source())
 

@@ -112,9 +112,9 @@ def init_distribution(got, inputs):
     """
     from autograder.statistics import standard_normal_test
 
-    problem = init_shapes(got, inputs)
+    problem = _param_shapes(got["params"], inputs["layer_sizes"])
     if problem:
-        return problem
+        return "init_params " + problem
     sizes = inputs["layer_sizes"]
     for l, n_in in enumerate(sizes[:-1], start=1):
         problem = standard_normal_test(got["params"][f"W{l}"] * np.sqrt(n_in), alpha=1e-7)
@@ -245,7 +245,7 @@ init_params = exercise(
     inputs=st.fixed_dictionaries({"layer_sizes": S.sizes(4, 2, 9), "seed": st.integers(0, 2**16)}),
     checks=[Check("shapes", 1, output="params", judge=init_shapes),
             Check("distribution", 2, output="params", judge=init_distribution, max_examples=1,
-                  inputs=st.just({"layer_sizes": [400, 300, 200, 50], "seed": 2024}))],
+                  inputs=st.just({"layer_sizes": [500, 400, 300, 200], "seed": 2024}))],
 )
 
 sgd_step = exercise(
