@@ -63,6 +63,14 @@ def compare(name: str, got, expected, tol: Tolerance) -> str | None:
             if problem:
                 return problem
         return None
+    if isinstance(expected, (list, tuple)):
+        if not isinstance(got, (list, tuple)) or len(got) != len(expected):
+            return f"{name} should be a {type(expected).__name__} of length {len(expected)}, but it is {describe_type(got)}."
+        for i, (g, e) in enumerate(zip(got, expected)):
+            problem = compare(f"{name}[{i}]", g, e, tol)
+            if problem:
+                return problem
+        return None
     if isinstance(expected, numbers.Integral) and not isinstance(expected, bool):
         return _compare_integer(name, got, int(expected))
     if isinstance(expected, (numbers.Real, np.floating)) or (isinstance(expected, np.ndarray) and expected.ndim == 0):

@@ -61,6 +61,14 @@ def test_compare_tolerance_is_relative_and_absolute():
     assert "single number" in compare("loss", np.array([2.0]), 2.0, TOL)
 
 
+def test_compare_sequences_of_integers_and_shapes():
+    assert compare("shapes", [(16, 32, 32), (16, 16, 16)], [(16, 32, 32), (16, 16, 16)], TOL) is None
+    assert compare("shapes", ((16, 32, 32),), [(16, 32, 32)], TOL) is None  # tuple or list alike
+    assert "shapes[1][2] should be 8, but it is 9" in compare("shapes", [(1,), (4, 8, 9)], [(1,), (4, 8, 8)], TOL)
+    assert "length 2" in compare("shapes", [(1,)], [(1,), (2,)], TOL)
+    assert "should be the integer 448" in compare("params", "448", 448, TOL)
+
+
 def test_compare_transposed_square_and_dicts():
     expected = np.array([[1.0, 2.0], [3.0, 4.0]])
     assert "transpose" in compare("W", expected.T, expected, TOL)
