@@ -2,19 +2,7 @@
 
 Every `fails` set was found by running the grader; `xfail` says why a set is not what the grader gives yet.
 """
-from __future__ import annotations
-
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Bug:
-    id: str
-    description: str
-    edits: list[tuple[str, str]]
-    fails: set[tuple[str, str]]
-    xfail: str | None = None  # a grader-validity problem: why the grader disagrees with `fails`
-
+from conftest import Bug
 
 TANH, SIGMOID, BCE, SOFTMAX, CE = "mlp.tanh", "mlp.sigmoid", "mlp.binary_cross_entropy", "mlp.softmax", "mlp.cross_entropy"
 AFFINE, FORWARD, BACKWARD = "mlp.affine", "mlp.mlp_forward", "mlp.mlp_backward"

@@ -1,6 +1,8 @@
 """Shared helpers: grade a module's source text as a one-topic submission."""
 from __future__ import annotations
 
+import importlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,23 @@ from autograder.model import catalog, select
 from autograder.runner import Report, grade
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Bug:
+    """A realistic mistake: edits to the topic's solution module, and the checks it must lose (no others)."""
+
+    id: str
+    description: str
+    edits: list[tuple[str, str]]
+    fails: set[tuple[str, str]]
+    xfail: str | None = None  # a known grader-validity problem: why the grader disagrees with `fails`
+
+
+def corpus(prefix: str) -> dict[str, object]:
+    """topic -> the module tests/<prefix>_<topic>.py (bugs_mlp.py, variants_cnn.py, ...)."""
+    return {path.stem.split("_", 1)[1]: importlib.import_module(path.stem)
+            for path in sorted(Path(__file__).parent.glob(f"{prefix}_*.py"))}
 
 
 def solution_source(topic: str) -> str:

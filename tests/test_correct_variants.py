@@ -12,26 +12,28 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
 from autograder.model import catalog, select
-from conftest import messages, mutate, solution_source
-from variants_mlp import VARIANTS
+from conftest import corpus, messages, mutate, solution_source
+
+VARIANTS = {topic: module.VARIANTS for topic, module in corpus("variants").items()}
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize("name", VARIANTS)
-def test_variant_earns_full_marks(name, submission):
-    report = submission("mlp", mutate(solution_source("mlp"), VARIANTS[name]))
+@pytest.mark.parametrize("topic, name", [(t, n) for t, variants in sorted(VARIANTS.items()) for n in variants])
+def test_variant_earns_full_marks(topic, name, submission):
+    report = submission(topic, mutate(solution_source(topic), VARIANTS[topic][name]))
     assert report.points > 0 and report.score == report.points, messages(report)
 
 
 # -- how close correct code comes to the oracle --------------------------------------------------
 
 
-def load(name: str) -> types.ModuleType:
+def load(topic: str, name: str) -> types.ModuleType:
     """The variant (or, for "solution", the reference solution) imported in-process."""
-    module = types.ModuleType(f"mlp_{name}")
-    source = solution_source("mlp") if name == "solution" else mutate(solution_source("mlp"), VARIANTS[name])
-    exec(compile(source, f"<mlp variant {name}>", "exec"), module.__dict__)
+    module = types.ModuleType(f"{topic}_{name}")
+    source = solution_source(topic)
+    source = source if name == "solution" else mutate(source, VARIANTS[topic][name])
+    exec(compile(source, f"<{topic} variant {name}>", "exec"), module.__dict__)
     return module
 
 
@@ -76,7 +78,8 @@ def disagreement(got, expected) -> float:
     return float(np.max(np.abs(got - expected) / (np.abs(expected) + 1e-3 * scale), initial=0.0))
 
 
-def test_correct_code_agrees_with_the_oracle_far_inside_the_tolerance():
+@pytest.mark.parametrize("topic", sorted(VARIANTS))
+def test_correct_code_agrees_with_the_oracle_far_inside_the_tolerance(topic):
     """Every variant and the solution, on 50 generated inputs (plus the explicit examples) per exercise.
 
     Measured maximum (numpy 2.4.6, torch 2.13.0, float64): 1.0e-13, mlp.tanh's da_dz (1 - tanh(z)^2 cancels near
@@ -85,9 +88,9 @@ def test_correct_code_agrees_with_the_oracle_far_inside_the_tolerance():
     A real bug moves a value by more than 1e-3, so rtol = 1e-6 sits about seven decades above correct
     code and three below the smallest bug.
     """
-    modules = {name: load(name) for name in ["solution", *VARIANTS]}
+    modules = {name: load(topic, name) for name in ["solution", *VARIANTS[topic]]}
     worst = {}
-    for ex in select(catalog(), ["mlp"]):
+    for ex in select(catalog(), [topic]):
         checks = [c for c in ex.checks if c.judge is None]
         if ex.oracle is None or not checks:
             continue
