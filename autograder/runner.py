@@ -178,6 +178,8 @@ class TopicSession:
             message = (f"{fn} did not finish within {ex.seconds:g} s (an infinite loop, or far too slow); "
                        "the grader stopped it." if reply.kind == "timeout" else f"while running {fn}, {reply.message}")
             return Outcome({}, {"kind": reply.kind, "call": fn, "index": index, "message": message})
+        if reply.get("restart"):
+            self.sandbox.kill()  # a fresh worker (re-importing the module) for whatever comes next
         self.timing.student += float(reply.get("elapsed") or 0.0)
         results = reply.get("results")
         return Outcome(results if isinstance(results, dict) else {}, reply.get("error"), str(reply.get("stdout", "")))

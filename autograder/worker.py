@@ -229,9 +229,23 @@ def _same(a, b) -> bool:
     return a == b
 
 
+def _background_tasks() -> int:
+    """Threads of this process plus its child processes (Linux /proc; a thread count elsewhere)."""
+    try:
+        threads = os.listdir("/proc/self/task")
+        children = sum(len(open(f"/proc/self/task/{t}/children").read().split()) for t in threads)
+        return len(threads) + children
+    except OSError:
+        import threading
+
+        return threading.active_count()
+
+
 class Worker:
     def __init__(self, channel: Channel, captured: _CappedText):
         self.channel, self.captured = channel, captured
+        self.pid = os.getpid()
+        self.tainted = False  # something of the submission's outlives its call: the grader restarts us
         self.module = None
         self.filename = ""
         self.elapsed = 0.0
@@ -287,20 +301,26 @@ class Worker:
                      "message": f"the submission loaded {', '.join(leaked)}, which is not allowed.", "detail": ""}
         results = {name: space[name] for name in req["send_back"] if name in space}
         return {"done": True, "results": results, "error": error, "stdout": self.captured.take(),
-                "elapsed": self.elapsed}
+                "elapsed": self.elapsed, "restart": self.tainted}
 
     def _call(self, fn_name, args, returns, watched):
         fn = getattr(self.module, fn_name, None)
         if fn is None or not callable(fn):
             raise CallFailed("missing", f"{os.path.basename(self.filename)} has no function {fn_name}.")
         before = {name: _snapshot(value) for name, value in watched.items()}
-        start = time.perf_counter()
+        start, tasks = time.perf_counter(), _background_tasks()
         try:
             result = fn(*args)
         except BaseException as e:  # noqa: BLE001
             raise _classify(e, fn_name, self.filename) from None
         finally:
+            if os.getpid() != self.pid:  # a forked child came back here: it must not answer the grader
+                os._exit(0)
             self.elapsed += time.perf_counter() - start
+        if _background_tasks() > tasks:
+            self.tainted = True
+            raise CallFailed("leaked", f"{fn_name} left a thread or a process running after it returned; "
+                             "a function must finish its work (join threads, wait for processes) before returning.")
         for name, value in watched.items():
             if not _same(before[name], value):
                 raise CallFailed("mutated", f"{fn_name} modified its input `{name}` in place; "

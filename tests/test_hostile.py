@@ -111,3 +111,14 @@ def test_missing_module_is_not_gradable(tmp_path):
 
     report = grade(tmp_path, select(catalog(), ["mlp"]))
     assert report.score == 0 and "no file mlp.py" in report.not_gradable["mlp"]
+
+
+@pytest.mark.parametrize("spawn", [
+    "import threading, time, os\nthreading.Thread(target=lambda: (time.sleep(0.3), os._exit(1)), daemon=True).start()",
+    "import os, time\nif os.fork() == 0:\n    time.sleep(0.3)\n    os._exit(1)",
+])
+def test_a_thread_or_process_left_running_costs_only_its_own_check(submission, spawn):
+    edits = [body("sigmoid", spawn + "\nreturn 1 / (1 + np.exp(-z))")]
+    report = submission("mlp", mutate(solution_source("mlp"), edits), only=["mlp.sigmoid", "mlp.tanh", "mlp.affine"])
+    assert failing(report) == {("mlp.sigmoid", "s")}
+    assert "left a thread or a process running" in messages(report)[("mlp.sigmoid", "s")]
