@@ -13,11 +13,15 @@ def _pts(x: float) -> str:
 def exercise_text(result: ExerciseResult, indent: str = "  ") -> str:
     mark = "PASS" if result.score == result.points else "FAIL"
     lines = [f"{mark} {result.id} - {result.title}  [{_pts(result.score)}/{_pts(result.points)}]"]
+    shared = {c.message for c in result.checks}
+    once = len(shared) == 1 and None not in shared and len(result.checks) > 1  # e.g. "not gradable"
     for check in result.checks:
         lines.append(f"{indent}{'ok  ' if check.passed else 'FAIL'} {check.name} "
                      f"({_pts(check.score)}/{_pts(check.points)})")
-        if check.message:
+        if check.message and not once:
             lines += [indent * 3 + line for line in check.message.splitlines()]
+    if once:
+        lines += [indent * 3 + line for line in shared.pop().splitlines()]
     return "\n".join(lines)
 
 

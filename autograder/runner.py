@@ -29,7 +29,7 @@ HYPOTHESIS = settings(database=None, derandomize=True, deadline=None, verbosity=
                       suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
                       print_blob=False, phases=(Phase.explicit, Phase.generate, Phase.shrink))
 NO_INPUT = {"missing", "not_implemented", "forbidden"}  # the input does not matter: say nothing about it
-STOPPING = NO_INPUT | {"timeout", "crash", "protocol", "memory"}  # not worth shrinking: stop at the first
+STOPPING = NO_INPUT | {"timeout", "crash", "protocol", "memory", "leaked"}  # not worth shrinking: stop at the first
 LOAD_SECONDS = 20.0
 SHRINK_BUDGET = 50  # evaluations after the first failure, then the smallest failure so far is reported:
 # a check of a topic with five broken exercises took 8.4 s at 100, 4.0 s at 40 (shrunk nearly as far)

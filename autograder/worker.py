@@ -270,7 +270,8 @@ class Worker:
             code = compile(req["source"], req["path"], "exec")
             exec(code, module.__dict__)
         except SyntaxError as e:
-            return {"error": {"kind": "syntax", "message": f"SyntaxError: {e.msg} (line {e.lineno})",
+            where = f"{os.path.basename(req['path'])}, line {e.lineno}"
+            return {"error": {"kind": "syntax", "message": f"SyntaxError in {where}: {e.msg}",
                               "detail": (e.text or "").rstrip()}, "stdout": self.captured.take()}
         except BaseException as e:  # noqa: BLE001 - anything a module does at import is the student's
             failed = _classify(e, f"importing {os.path.basename(req['path'])}", self.filename)

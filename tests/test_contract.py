@@ -84,3 +84,20 @@ def test_same_json_scores_on_two_runs(tmp_path):
 def test_build_check_passes_on_the_committed_stubs():
     run = cli("build", "--check")
     assert run.returncode == 0, run.stdout
+
+
+def test_a_broken_topic_does_not_stop_the_others(tmp_path):
+    """One topic's module has a syntax error: it is not gradable; every other topic earns full marks."""
+    from autograder.model import topics
+    from autograder.runner import grade
+
+    names = topics()
+    if len(names) < 2:
+        pytest.skip("needs two topics")
+    for topic in names[1:]:
+        (tmp_path / f"{topic}.py").write_text((ROOT / "solutions" / f"{topic}.py").read_text())
+    (tmp_path / f"{names[0]}.py").write_text("def broken(:\n")
+    report = grade(tmp_path, catalog())
+    assert list(report.not_gradable) == [names[0]] and "SyntaxError" in report.not_gradable[names[0]]
+    for e in report.exercises:
+        assert e.score == (0 if e.topic == names[0] else e.points), e.id
