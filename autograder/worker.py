@@ -257,8 +257,14 @@ class Worker:
                 request = self.channel.read()
             except EOFError:
                 return
-            handler = getattr(self, "op_" + request["op"])
-            self.channel.send(handler(request))
+            reply = getattr(self, "op_" + request["op"])(request)
+            try:
+                self.channel.send(reply)
+            except Exception as e:  # a returned object that breaks when read (a hostile __len__, ...)
+                fn = request.get("calls", [["the module"]])[-1][0]
+                self.channel.send({"done": True, "results": {}, "stdout": "", "error": {
+                    "kind": "bad_return", "call": fn, "detail": "",
+                    "message": f"what {fn} returned could not be read ({type(e).__name__}: return NumPy arrays)."}})
 
     def op_load(self, req):
         """Import the submission's module from its source text (the grader read the file)."""

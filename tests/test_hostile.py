@@ -122,3 +122,10 @@ def test_a_thread_or_process_left_running_costs_only_its_own_check(submission, s
     report = submission("mlp", mutate(solution_source("mlp"), edits), only=["mlp.sigmoid", "mlp.tanh", "mlp.affine"])
     assert failing(report) == {("mlp.sigmoid", "s")}
     assert "left a thread or a process running" in messages(report)[("mlp.sigmoid", "s")]
+
+
+def test_a_returned_object_that_breaks_when_read_costs_only_its_check(submission):
+    edits = [body("sigmoid", "class D(dict):\n    def items(self):\n        raise RuntimeError\nreturn D(a=1)")]
+    report = submission("mlp", mutate(solution_source("mlp"), edits), only=["mlp.sigmoid", "mlp.tanh"])
+    assert failing(report) == {("mlp.sigmoid", "s")}
+    assert "what sigmoid returned could not be read" in messages(report)[("mlp.sigmoid", "s")]
