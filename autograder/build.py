@@ -1,9 +1,13 @@
-"""Generating the student stubs in assignments/ from solutions/.
+"""Generating the student stubs in assignments/ and the nbgrader course in course/ from solutions/.
 
 In a solution module, each solution region sits between `### BEGIN SOLUTION` and
 `### END SOLUTION` (nbgrader's markers). Inside a function the region becomes a
 stub that names its exercise and raises NotImplementedError; at module level it
 is removed. Everything else (imports, signatures, docstrings) is kept verbatim.
+
+The nbgrader course (course/nbgrader_config.py, course/source/<topic>/<topic>.ipynb) is made by
+`autograder.notebooks.course_files` from the same modules and the exercise catalog; nbgrader itself
+clears the solution regions when it generates the students' version.
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import re
 from pathlib import Path
 
 from autograder.model import catalog
+from autograder.notebooks import course_files
 
 ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -68,12 +73,13 @@ def _enclosing_functions(source: str) -> dict[int, str]:
 
 
 def generated(root: Path = ROOT) -> dict[Path, str]:
-    """Every generated file and the text it should hold."""
+    """Every generated file and the text it should hold: the stubs, then the nbgrader course."""
     files = {}
     for solution in sorted((root / "solutions").glob("*.py")):
         if solution.name.startswith("_"):
             continue
         files[root / "assignments" / solution.name] = stub(solution.read_text(), solution.stem, solution.name)
+    files.update(course_files(root))
     return files
 
 

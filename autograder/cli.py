@@ -63,9 +63,9 @@ def cmd_build(args) -> int:
         if changed:
             print("Generated files differ from what `python -m autograder build` makes:\n" + "\n".join(changed))
             return 1
-        print("assignments/ is up to date with solutions/.")
+        print("assignments/ and course/ are up to date with solutions/.")
         return 0
-    print("\n".join(f"wrote {c}" for c in changed) or "nothing to do: assignments/ is up to date.")
+    print("\n".join(f"wrote {c}" for c in changed) or "nothing to do: assignments/ and course/ are up to date.")
     return 0
 
 
@@ -89,7 +89,7 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--only", nargs="*", default=[], metavar="TOPIC|EXERCISE")
     grade.set_defaults(run=cmd_grade)
 
-    b = sub.add_parser("build", help="regenerate assignments/ from solutions/")
+    b = sub.add_parser("build", help="regenerate assignments/ and the nbgrader course/ from solutions/")
     b.add_argument("--check", action="store_true", help="fail if the committed files differ")
     b.set_defaults(run=cmd_build)
     return p

@@ -28,6 +28,26 @@ from autograder.sandbox import Crash, Sandbox
 HYPOTHESIS = settings(database=None, derandomize=True, deadline=None, verbosity=Verbosity.quiet,
                       suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
                       print_blob=False, phases=(Phase.explicit, Phase.generate, Phase.shrink))
+
+
+def _no_local_constants() -> None:
+    """Draw inputs from the strategies alone, whatever modules happen to be imported.
+
+    Hypothesis mixes number literals from every *local* module in sys.modules (its "local constants") into
+    what it draws, so the inputs of an exercise changed when a judge lazily imported autograder.statistics,
+    and differed between `grade`, `grade --only` and a notebook. Those literals are the grader's own (the
+    submission runs in the worker), so they are switched off; Hypothesis's built-in constants stay.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - a Hypothesis without the feature
+        return
+    if hasattr(providers, "_get_local_constants") and hasattr(providers, "Constants"):
+        providers._get_local_constants = providers.Constants  # an empty set of constants
+        getattr(getattr(providers, "CONSTANTS_CACHE", None), "cache", {}).clear()
+
+
+_no_local_constants()
 NO_INPUT = {"missing", "not_implemented", "forbidden"}  # the input does not matter: say nothing about it
 STOPPING = NO_INPUT | {"timeout", "crash", "protocol", "memory", "leaked"}  # not worth shrinking: stop at the first
 LOAD_SECONDS = 20.0

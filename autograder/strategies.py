@@ -38,3 +38,24 @@ def binary_labels(m: int) -> st.SearchStrategy[np.ndarray]:
     rest = hnp.arrays(np.float64, max(m - 2, 0), elements=st.sampled_from([0.0, 1.0]), fill=st.nothing())
     return st.tuples(st.sampled_from([0.0, 1.0]), rest).map(
         lambda t: np.concatenate([[t[0], 1.0 - t[0]], t[1]])[:m])
+
+
+def distinct_arrays(shape, low: float = -2.0, high: float = 2.0) -> st.SearchStrategy[np.ndarray]:
+    """float64 arrays of `shape` in [low, high] whose entries are pairwise distinct, by construction.
+
+    The entries are `size` evenly spaced levels in a random order (a permutation), each moved by at most
+    half a spacing: any two differ by at least half a spacing, (high - low) / (2 size), so every max has
+    one argmax with a margin far above round-off (no ties in a max-pool window).
+    """
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    size = int(np.prod(shape))
+    step = (high - low) / size
+    return st.tuples(st.permutations(range(size)), arrays(size, 0.0, 0.5)).map(
+        lambda t: (low + (np.asarray(t[0], dtype=np.float64) + 0.25 + t[1]) * step).reshape(shape))
+
+
+def nonzero_arrays(shape, margin: float = 0.1, high: float = 2.0) -> st.SearchStrategy[np.ndarray]:
+    """float64 arrays of `shape` with every |entry| in [margin, high] and its sign drawn on its own:
+    no entry is near 0, where ReLU has its kink."""
+    return st.tuples(arrays(shape, margin, high), hnp.arrays(np.bool_, shape, elements=st.booleans())).map(
+        lambda t: np.where(t[1], -t[0], t[0]))

@@ -64,7 +64,7 @@ def test_check_and_grade_agree(tmp_path):
     source = (ROOT / "solutions" / "mlp.py").read_text().replace("dout.sum(axis=0)\n", "dout.sum(axis=0) * 2\n")
     (tmp_path / "mlp.py").write_text(source)
     check = cli("check", "mlp", "--submission", str(tmp_path))
-    graded = json.loads(cli("grade", str(tmp_path), "--format", "json").stdout)
+    graded = json.loads(cli("grade", str(tmp_path), "--only", "mlp", "--format", "json").stdout)
     assert check.returncode == 1
     assert f"Score: {graded['score']:g}/{graded['max_score']:g}" in check.stdout
     assert graded["score"] == graded["max_score"] - 1

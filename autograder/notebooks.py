@@ -1,0 +1,698 @@
+"""The course as nbgrader notebooks, and the glue that grades a notebook's functions.
+
+Generation (`python -m autograder build` writes course/), a pipeline of small steps:
+
+    solutions/<topic>.py --sections--> setup code, then each exercise's functions, helpers, given code
+                         --cells-----> nbgrader cells: markdown from the docstrings, solution cells,
+                                       one autograder test cell per exercise (stable ids, no timestamps)
+                         --notebook--> course/source/<topic>/<topic>.ipynb (nbformat)
+    the catalog          --config----> course/nbgrader_config.py (the per-cell time limit)
+
+Grading in a notebook (`grade_in_notebook`, the test cells' one call), also small steps:
+
+    the kernel's namespace --module_source--> the module the notebook defines (only what the exercise needs)
+                           --grade----------> `autograder.runner.grade` in a sandboxed worker, as the CLI does
+                           --feedback-------> the CLI's text on stdout; the points as the cell's value
+
+with nothing on stderr: nbgrader scores a test cell that wrote to stderr zero, warnings included.
+No topic is named here: topics come from solutions/*.py and exercises from the catalog.
+"""
+from __future__ import annotations
+
+import ast
+import contextlib
+import dis
+import importlib
+import inspect
+import io
+import linecache
+import math
+import os
+import re
+import sys
+import tempfile
+import types
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+COURSE_ID = "nn-first-principles"
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+HELPERS = ("# Helper functions for the exercises below, if you want any: write them here, in place of\n"
+           "# `raise NotImplementedError()` (nbgrader's placeholder), or delete that line.")
+MARGIN_SECONDS = 30  # on top of the engine's worst case: the torch import of the first test cell, worker starts
+
+
+# == generation =================================================================================
+
+
+@dataclass
+class Section:
+    """Consecutive top-level statements of a solution module that become one code cell."""
+
+    kind: str  # "setup" (before any function), "solution" (has a solution region) or "given"
+    owner: str | None  # the exercise id whose functions these are, if any
+    source: str
+    names: list[str]  # the top-level names the statements define
+    uses: set[str] = field(default_factory=set)  # top-level names they refer to
+
+
+def _statement_spans(source: str, tree: ast.Module) -> list[tuple[list[ast.stmt], str, bool]]:
+    """The top-level statements with their text: the comments above each, and the indented comments that
+    end its body (such as `### END SOLUTION`). The statements of a module-level solution region (helpers
+    the stub leaves out) make one span, markers included, flagged True."""
+    lines = source.splitlines()
+    regions, begin = [], None
+    for number, line in enumerate(lines, start=1):
+        if line.rstrip() == BEGIN:
+            begin = number
+        elif line.rstrip() == END and begin is not None:
+            regions.append((begin, number))
+            begin = None
+    has_doc = ast.get_docstring(tree, clean=False) is not None
+    body, start = (tree.body[1:], tree.body[0].end_lineno) if has_doc else (tree.body, 0)
+    spans: list[tuple[list[ast.stmt], str, bool]] = []
+    open_region = None
+    for node in body:
+        region = next((r for r in regions if r[0] < node.lineno < r[1]), None)
+        if region is not None and region == open_region:
+            spans[-1][0].append(node)
+            continue
+        end = region[1] if region else node.end_lineno
+        for number in range(end + 1, len(lines) + 1):
+            line = lines[number - 1]
+            if line.strip() and not (line[:1].isspace() and line.lstrip().startswith("#")):
+                break
+            if line.strip() and not region:
+                end = number
+        spans.append(([node], "\n".join(lines[start:end]).strip("\n"), region is not None))
+        start, open_region = end, region
+    return spans
+
+
+def _defined(node: ast.stmt) -> list[str]:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [node.name]
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return [(a.asname or a.name).split(".")[0] for a in node.names]
+    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+    return [n.id for t in targets if t is not None for n in ast.walk(t) if isinstance(n, ast.Name)]
+
+
+def sections(source: str, topic: str, exercises: list) -> list[Section]:
+    """Split a solution module into cells: each function goes with the first exercise that calls it."""
+    owner_of: dict[str, str] = {}
+    for ex in exercises:
+        for function in ex.functions:
+            owner_of.setdefault(function, ex.id)
+    tree = ast.parse(source)
+    top_level = {name for node in tree.body for name in _defined(node)}
+    out: list[Section] = []
+    for nodes, text, region in _statement_spans(source, tree):
+        names = [name for node in nodes for name in _defined(node)]
+        uses = {n.id for node in nodes for n in ast.walk(node) if isinstance(n, ast.Name)} & top_level
+        if region:  # a module-level solution region: the solution's helpers; the student writes their own
+            out.append(Section("solution", None, HELPERS + "\n" + text, names, uses))
+            continue
+        if not isinstance(nodes[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
+            kind = "given" if any(s.kind != "setup" for s in out) else "setup"  # imports, constants first
+            owner = None
+        else:
+            kind = "solution" if BEGIN in text else "given"
+            owner = owner_of.get(nodes[0].name)
+        if out and out[-1].kind == kind and out[-1].owner == owner and (kind != "solution" or owner):
+            out[-1].source += "\n\n\n" + text
+            out[-1].names += names
+            out[-1].uses |= uses
+        else:
+            out.append(Section(kind, owner, text, names, uses))
+    missing = sorted({f for ex in exercises for f in ex.functions} - top_level)
+    if missing:
+        raise ValueError(f"solutions/{topic}.py has no function {', '.join(missing)}, "
+                         "which the exercise catalog calls")
+    return out
+
+
+def _needs(ex, parts: list[Section]) -> int:
+    """Index of the last section the exercise's functions need, transitively."""
+    where = {name: i for i, s in enumerate(parts) for name in s.names}
+    todo, seen = list(ex.functions), set()
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in where:
+            continue
+        seen.add(name)
+        todo += parts[where[name]].uses
+    return max(where[name] for name in seen)
+
+
+# -- docstrings as markdown -----------------------------------------------------------------------
+
+_SECTION = re.compile(r"^(Args|Arguments|Returns|Raises|Yields|Notes?|Examples?):\s*$")
+_ENTRY = re.compile(r"^([A-Za-z_]\w*(?:, [A-Za-z_]\w*)*|\*{1,2}\w+): (.*)$")
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("*", "\\*").replace("<", "&lt;")
+
+
+def _code(lines: list[str]) -> list[str]:
+    body = inspect.cleandoc("\n".join(lines)).splitlines()
+    return ["```text", *body, "```"]
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def _prose(lines: list[str]) -> list[str]:
+    """Paragraphs and "- " lists; lines indented 4 deeper than their paragraph (formulas, commands) as code."""
+    out, item, i = [], None, 0
+    while i < len(lines):
+        line, base = lines[i], item if item is not None else 0
+        if i and _indent(line) >= base + 4:
+            j = i
+            while j < len(lines) and _indent(lines[j]) >= base + 4:
+                j += 1
+            out += [" " * base + l if l else l for l in _code(lines[i:j])]
+            i = j
+            continue
+        if line.lstrip().startswith("- ") and (item is None or _indent(line) < item):
+            item = _indent(line) + 2
+            out.append(" " * (item - 2) + "- " + _escape(line.strip()[2:]))
+        elif item is not None and _indent(line) >= item:
+            out.append(" " * item + _escape(line.strip()))
+        else:
+            item = None
+            out.append(_escape(line.strip()))
+        i += 1
+    return out
+
+
+def docstring_markdown(doc: str) -> str:
+    """A docstring as markdown: formulas (indented lines) as code, Args/Returns as lists, prose as is."""
+    blocks, block = [], []
+    for line in inspect.cleandoc(doc).splitlines():
+        if _SECTION.match(line) and block:
+            blocks.append(block)
+            block = []
+        if line.strip():
+            block.append(line)
+        elif block:
+            blocks.append(block)
+            block = []
+    if block:
+        blocks.append(block)
+    out: list[str] = []
+    for lines in blocks:
+        header = _SECTION.match(lines[0])
+        if header:
+            out.append(f"**{header.group(1)}:**")
+            out.append("")
+            items: list[str] = []
+            base = min(len(l) - len(l.lstrip()) for l in lines[1:]) if lines[1:] else 0
+            for line in lines[1:]:
+                if len(line) - len(line.lstrip()) > base and items:
+                    items[-1] += " " + _escape(line.strip())
+                    continue
+                entry = _ENTRY.match(line.strip())
+                items.append(f"- `{entry.group(1)}`: {_escape(entry.group(2))}" if entry
+                             else f"- {_escape(line.strip())}")
+            out += items
+        elif all(l.startswith((" ", "\t")) for l in lines):
+            out += _code(lines)
+        else:
+            out += _prose(lines)
+        out.append("")
+    return "\n".join(out).strip() + "\n"
+
+
+# -- cells --------------------------------------------------------------------------------------
+
+
+def _meta(grade_id: str, *, grade=False, solution=False, locked=False, points=None) -> dict:
+    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3, "solution": solution,
+            "task": False}
+    if points is not None:
+        meta["points"] = points
+    return {"nbgrader": meta}
+
+
+def _points(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else float(x)
+
+
+def _n_points(x: float) -> str:
+    return f"{_points(x)} point{'' if x == 1 else 's'}"
+
+
+def grade_cell_source(ex) -> str:
+    """An autograder test cell: the visible call, and at autograde a fresh copy of the grading glue."""
+    return "\n".join([
+        f"# Autograder test of {ex.id} ({_n_points(ex.points)}): grades the functions this notebook defines,",
+        "# in a separate process, with the checks of `python -m autograder check "
+        f"{ex.id}`. Prints what passes and",
+        "# what fails; its value is your points.",
+        "from autograder.notebooks import grade_in_notebook",
+        "### BEGIN HIDDEN TESTS",
+        "# At autograde only: the points come from a copy of the grading glue loaded afresh from its file,",
+        "# not from one that code run earlier in the notebook may have replaced.",
+        "import importlib as _importlib, autograder.notebooks as _glue",
+        "grade_in_notebook = _importlib.reload(_glue).grade_in_notebook",
+        "### END HIDDEN TESTS",
+        f'grade_in_notebook("{ex.id}")',
+    ])
+
+
+def _exercise_markdown(ex, number: int, functions: dict[str, ast.FunctionDef]) -> str:
+    checks = ", ".join(f"`{c.name}` ({_points(c.points)})" for c in ex.checks)
+    parts = [f"## {number}. {_escape(ex.title[:1].upper() + ex.title[1:])}",
+             "",
+             f"Exercise `{ex.id}`, {_n_points(ex.points)}; "
+             f"checks: {checks}.", ""]
+    for name in ex.functions:
+        node = functions.get(name)
+        if node is None:
+            continue
+        args = ", ".join(a.arg for a in node.args.args)
+        parts += [f"### `{name}({args})`", "", docstring_markdown(ast.get_docstring(node) or "")]
+    return "\n".join(parts).strip()
+
+
+def _howto(topic: str) -> str:
+    return "\n".join([
+        "### How this notebook is graded",
+        "",
+        "Write each function where its cell says `# YOUR CODE HERE` (NumPy only; keep the signatures), and run",
+        "the cell. The **autograder test** cell after each exercise grades the functions as this notebook defines",
+        "them, in a separate process, with exactly the checks of "
+        f"`python -m autograder check {topic}`: every value and",
+        "gradient against PyTorch autograd on generated inputs. It prints each check with its points and, for a",
+        "failing one, what is wrong on the smallest input that shows it; its value is your points. A function that",
+        "hangs or crashes costs only the checks that call it. Before you submit, run the whole notebook from the",
+        "top (*Kernel, Restart Kernel and Run All Cells*): the grader runs it that way.",
+    ])
+
+
+def notebook_cells(source: str, topic: str, exercises: list) -> list[tuple[str, str, dict]]:
+    """(cell type, source, metadata) of every cell of a topic's notebook, in order."""
+    tree = ast.parse(source)
+    functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    doc = ast.get_docstring(tree) or topic
+    title, _, rest = doc.partition("\n")
+    intro = f"# {_escape(title.strip())}\n" + (f"\n{docstring_markdown(rest)}" if rest.strip() else "")
+    cells = [("markdown", intro.strip(), _meta("intro", locked=True)),
+             ("markdown", _howto(topic), _meta("howto", locked=True))]
+    parts = sections(source, topic, exercises)
+    last = {ex.id: _needs(ex, parts) for ex in exercises}
+    by_id = {ex.id: ex for ex in exercises}
+    introduced, used_ids = set(), set()
+
+    def unique(base: str) -> str:
+        grade_id, n = base, 2
+        while grade_id in used_ids:
+            grade_id, n = f"{base}_{n}", n + 1
+        used_ids.add(grade_id)
+        return grade_id
+
+    def introduce(ex):
+        if ex.id not in introduced:
+            introduced.add(ex.id)
+            cells.append(("markdown", _exercise_markdown(ex, len(introduced), functions),
+                          _meta(unique(f"text_{_short(ex)}"), locked=True)))
+
+    for i, part in enumerate(parts):
+        if part.owner and part.kind == "solution":
+            introduce(by_id[part.owner])
+        if part.kind == "solution":
+            base = f"code_{_short(by_id[part.owner])}" if part.owner else f"helper_{part.names[0]}"
+            cells.append(("code", part.source, _meta(unique(base), solution=True)))
+        else:
+            cells.append(("code", part.source, _meta(unique(part.kind if part.kind == "setup" else
+                                                             f"given_{part.names[0] if part.names else i}"),
+                                                      locked=True)))
+        for ex in exercises:
+            if last[ex.id] == i:
+                introduce(ex)
+                cells.append(("code", grade_cell_source(ex),
+                              _meta(unique(f"test_{_short(ex)}"), grade=True, locked=True,
+                                    points=_points(ex.points))))
+    return cells
+
+
+def _short(ex) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "_", ex.id.split(".", 1)[1])
+
+
+def notebook_json(source: str, topic: str, exercises: list) -> str:
+    """The notebook as deterministic JSON text: stable cell ids (the grade ids), no outputs or timestamps."""
+    try:
+        import nbformat
+        from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+    except ImportError as e:  # the course needs the test extra: pip install -e ".[test]"
+        raise RuntimeError("writing the nbgrader notebooks needs nbformat: pip install -e \".[test]\"") from e
+    cells = []
+    for kind, text, meta in notebook_cells(source, topic, exercises):
+        make = new_code_cell if kind == "code" else new_markdown_cell
+        cells.append(make(text, metadata=meta, id=meta["nbgrader"]["grade_id"].replace("_", "-")))
+    nb = new_notebook(cells=cells, metadata={"kernelspec": dict(KERNELSPEC),
+                                             "language_info": {"name": "python"}})
+    nbformat.validate(nb)
+    return nbformat.writes(nb) + "\n"
+
+
+def cell_timeout(exercises: list) -> int:
+    """nbgrader's per-cell limit: above the engine's worst case for any exercise, so the engine decides.
+
+    The engine gives each call `seconds` (the exercise's declaration) and stops at the first timeout of a
+    plan, so one test cell lasts at most one import of the module plus `seconds` per distinct plan.
+    """
+    from autograder.runner import LOAD_SECONDS
+
+    worst = max([len({ex.plan_for(c.path[0]) for c in ex.checks}) * ex.seconds for ex in exercises] or [0])
+    return int(math.ceil(LOAD_SECONDS + worst + MARGIN_SECONDS))
+
+
+def config_text(exercises: list) -> str:
+    slowest = max(exercises, key=lambda e: e.seconds) if exercises else None
+    return "\n".join([
+        '"""nbgrader configuration of the course. Generated by `python -m autograder build`: do not edit."""',
+        "c = get_config()  # noqa: F821 (nbgrader provides get_config)",
+        "",
+        "# One assignment per topic: source/<topic>/<topic>.ipynb. Run nbgrader in this folder.",
+        f'c.CourseDirectory.course_id = "{COURSE_ID}"',
+        "",
+        "# Where release/fetch/submit/collect meet: a folder the instructor and the students share. Set it here",
+        "# or in the Jupyter config (students need it too), e.g.",
+        '# c.Exchange.root = "/srv/nbgrader/exchange"',
+        "",
+        "# A backstop, per cell: the grader itself stops a student call after its exercise's limit",
+        f"# (`seconds`, at most {slowest.seconds:g} s for {slowest.id}), so a test cell ends well within this."
+        if slowest else "# A backstop, per cell: the grader itself stops each student call after its limit.",
+        f"c.Execute.timeout = {cell_timeout(exercises)}",
+        "# A cell that swallows the interrupt then costs that cell, not the whole submission.",
+        "c.Execute.raise_on_iopub_timeout = False",
+        f'c.Execute.kernel_name = "{KERNELSPEC["name"]}"',
+        "",
+    ])
+
+
+GITIGNORE = "\n".join(["# What nbgrader makes here while it runs the course (generated)",
+                       "gradebook.db", "release/", "submitted/", "autograded/", "feedback/", "downloaded/",
+                       ".nbgrader.log", ""])
+
+
+def course_files(root: Path) -> dict[Path, str]:
+    """Every file of the nbgrader course in root/course, and the text it should hold."""
+    from autograder.model import catalog
+
+    exercises = catalog()
+    course = root / "course"
+    files = {course / "nbgrader_config.py": config_text(exercises), course / ".gitignore": GITIGNORE}
+    for solution in sorted((root / "solutions").glob("*.py")):
+        if solution.name.startswith("_"):
+            continue
+        topic = solution.stem
+        mine = [ex for ex in exercises if ex.topic == topic]
+        files[course / "source" / topic / f"{topic}.ipynb"] = notebook_json(solution.read_text(), topic, mine)
+    return files
+
+
+# == grading inside a notebook ==================================================================
+
+
+@dataclass
+class _Piece:
+    order: tuple  # (execution count, line): the order the kernel ran them in
+    source: str
+    label: str | None  # "In[3]": the cell, for tracebacks
+    line: int  # the piece's first line within its cell
+
+
+def _global_names(code: types.CodeType) -> set[str]:
+    """Global names a function's code reads or writes, nested functions and comprehensions included."""
+    names = {i.argval for i in dis.get_instructions(code)
+             if i.opname in ("LOAD_GLOBAL", "LOAD_NAME", "STORE_GLOBAL", "DELETE_GLOBAL")}
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _global_names(const)
+    return {n for n in names if isinstance(n, str)}
+
+
+def _load_names(nodes) -> set[str]:
+    return {n.id for node in nodes if node is not None for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+class _Kernel:
+    """What the kernel knows: its namespace, the cells it ran (IPython) and their numbers."""
+
+    def __init__(self, namespace: dict | None):
+        try:
+            ip = get_ipython()  # type: ignore[name-defined]  # noqa: F821
+        except NameError:
+            ip = None
+        if ip is None:
+            try:
+                from IPython import get_ipython as _get
+
+                ip = _get()
+            except ImportError:
+                ip = None
+        self.ip = ip
+        if namespace is None:
+            namespace = ip.user_ns if ip is not None else sys.modules["__main__"].__dict__
+        self.ns = namespace
+        self.main = namespace.get("__name__", "__main__")
+
+    def label(self, filename: str) -> tuple[int | None, str | None]:
+        compiler = getattr(self.ip, "compile", None)
+        number = getattr(compiler, "_filename_map", {}).get(filename)
+        return number, (f"In[{number}]" if number is not None else None)
+
+    def history(self) -> list[str]:
+        hist = getattr(getattr(self.ip, "history_manager", None), "input_hist_parsed", None)
+        return list(hist or [])
+
+
+def _statement_at(text: str, line: int) -> tuple[ast.stmt, str, int] | None:
+    """The top-level statement of `text` containing `line`, its source and first line."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return None
+    lines = text.splitlines()
+    for node in tree.body:
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        if first <= line <= node.end_lineno:
+            return node, "\n".join(lines[first - 1: node.end_lineno]), first
+    return None
+
+
+def _from_code(kernel: _Kernel, value) -> tuple[_Piece, set[str]] | None:
+    """The statement that defined a notebook function (from the cell the kernel ran), and what it uses."""
+    function = inspect.unwrap(value) if callable(value) else value
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return None
+    found = _statement_at("".join(linecache.getlines(code.co_filename)), code.co_firstlineno)
+    if found is None:
+        return None
+    node, text, first = found
+    number, label = kernel.label(code.co_filename)
+    uses = _global_names(code)
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        uses |= _load_names([*node.decorator_list, *node.args.defaults, *node.args.kw_defaults])
+    else:
+        uses |= _load_names([node])
+    return _Piece((number or 0, first), text, label, first), uses
+
+
+def _from_history(kernel: _Kernel, name: str) -> tuple[_Piece, set[str]] | None:
+    """The latest top-level statement the kernel ran that binds `name` (constants, classes, ...)."""
+    for number, cell in reversed(list(enumerate(kernel.history()))):
+        if "grade_in_notebook" in cell:
+            continue
+        try:
+            tree = ast.parse(cell)
+        except SyntaxError:
+            continue
+        lines = cell.splitlines()
+        for node in reversed(tree.body):
+            if isinstance(node, ast.AugAssign) or name not in _defined(node):
+                continue
+            first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+            text = "\n".join(lines[first - 1: node.end_lineno])
+            uses = _load_names([node])
+            if isinstance(node, ast.ClassDef):  # method bodies: their globals only, not their locals
+                uses = _load_names([*node.bases, *node.decorator_list, *node.keywords])
+                for member in vars(kernel.ns.get(name, object)).values():
+                    member = getattr(member, "__func__", member)
+                    if isinstance(getattr(member, "__code__", None), types.CodeType):
+                        uses |= _global_names(member.__code__)
+            return _Piece((number, first), text, f"In[{number}]", first), uses
+    return None
+
+
+def _import_line(name: str, value) -> str | None:
+    if isinstance(value, types.ModuleType):
+        return f"import {value.__name__}" if value.__name__ == name else f"import {value.__name__} as {name}"
+    module, qualname = getattr(value, "__module__", None), getattr(value, "__qualname__", None) or \
+        getattr(value, "__name__", None)
+    if not isinstance(module, str) or not isinstance(qualname, str) or module == "__main__" or "." in qualname:
+        return None
+    try:
+        if getattr(importlib.import_module(module), qualname) is not value:
+            return None
+    except Exception:  # noqa: BLE001 - not importable as such: not an import
+        return None
+    return f"from {module} import {qualname}" + (f" as {name}" if name != qualname else "")
+
+
+@dataclass
+class NotebookModule:
+    source: str
+    cells: list[tuple[int, int, str, int]]  # (first line in the module, last line, cell label, line in cell)
+
+
+def module_source(functions, namespace: dict | None = None) -> NotebookModule:
+    """The module a notebook defines, as far as `functions` need it.
+
+    Starting from the graded functions, each name they use (transitively) is taken from the kernel: a
+    module or an importable object becomes an import; a function the notebook defines becomes its
+    definition, from the cell the kernel ran last for it; anything else (a constant, a class) becomes the
+    latest statement the kernel ran that binds it. Other cells (scratch work, a training run, the test
+    cells) are left out, so the worker does not re-run them. The pieces keep the order the kernel ran them.
+    """
+    kernel = _Kernel(namespace)
+    imports: dict[str, str] = {}
+    pieces: dict[tuple, _Piece] = {}
+    todo, seen = list(functions), set()
+    while todo:
+        name = todo.pop(0)
+        if name in seen or name not in kernel.ns or name.startswith("__"):
+            continue
+        seen.add(name)
+        value = kernel.ns[name]
+        target = inspect.unwrap(value) if callable(value) else value
+        found = None
+        if getattr(target, "__module__", None) == kernel.main and isinstance(target, (types.FunctionType, type)):
+            if isinstance(target, types.FunctionType):
+                found = _from_code(kernel, value)
+        else:
+            line = _import_line(name, value)
+            if line:
+                imports[name] = line
+                continue
+        if found is None:
+            found = _from_history(kernel, name)
+        if found is not None:
+            piece, uses = found
+            pieces.setdefault((piece.order, piece.source), piece)
+            todo += sorted(uses - seen)
+    blocks = [([imports[k] for k in sorted(imports, key=lambda k: (imports[k].startswith("from"), imports[k]))],
+               None, 0)] if imports else []
+    blocks += [(p.source.splitlines(), p.label, p.line) for p in sorted(pieces.values(), key=lambda p: p.order)]
+    lines: list[str] = []
+    cells = []
+    for block, label, first in blocks:
+        if lines:
+            lines += ["", ""]
+        if label:
+            cells.append((len(lines) + 1, len(lines) + len(block), label, first))
+        lines += block
+    return NotebookModule("\n".join(lines) + "\n", cells)
+
+
+def _cell_references(text: str, path: Path, module: NotebookModule) -> str:
+    """Point the worker's tracebacks at the notebook's cells instead of the temporary module."""
+    def where(match):
+        n = int(match.group(1))
+        for first, last, label, line in module.cells:
+            if first <= n <= last:
+                return f"Cell {label}, line {line + n - first}"
+        return f'File "{path.name}", line {n}'
+
+    return re.sub(r'File "' + re.escape(str(path)) + r'", line (\d+)', where, text)
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Nothing reaches stdout or stderr, Python-level or file descriptors 1 and 2; warnings are off.
+
+    ipykernel forwards what is written to fd 2 (a C++ warning from torch, say) as the cell's stderr, and
+    nbgrader scores a test cell with any stderr output zero.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001
+            pass
+    saved = {}
+    sink = tempfile.TemporaryFile()
+    old = sys.stdout, sys.stderr
+    try:
+        for fd in (1, 2):
+            try:
+                saved[fd] = os.dup(fd)
+                os.dup2(sink.fileno(), fd)
+            except OSError:
+                pass
+        sys.stdout = sys.stderr = io.StringIO()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        sys.stdout, sys.stderr = old
+        for fd, copy in saved.items():
+            os.dup2(copy, fd)
+            os.close(copy)
+        sink.close()
+
+
+def grade_exercise_in_notebook(exercise_id: str, namespace: dict | None = None):
+    """(ExerciseResult, feedback text): the exercise graded on the functions the notebook defines."""
+    from autograder import cli, report  # noqa: F401  (cli: the grader modules the CLI has loaded; see below)
+    from autograder.model import catalog
+    from autograder.runner import grade
+
+    # Hypothesis mixes number literals of the loaded *local* modules into what it draws, so the kernel loads
+    # the same grader modules as `python -m autograder` (cli, build and this one) to draw the same inputs.
+
+    matches = [ex for ex in catalog() if ex.id == exercise_id]
+    if not matches:
+        raise ValueError(f"no exercise {exercise_id!r} in the catalog")
+    ex = matches[0]
+    module = module_source(ex.functions, namespace)
+    with tempfile.TemporaryDirectory(prefix="autograder-notebook-") as folder, _hypothesis_home(folder):
+        path = Path(folder) / f"{ex.topic}.py"
+        path.write_text(module.source, encoding="utf-8")
+        result = grade(Path(folder), [ex]).exercises[0]
+        text = _cell_references(report.exercise_text(result), path, module)
+    return result, text
+
+
+@contextlib.contextmanager
+def _hypothesis_home(folder: str):
+    """Hypothesis keeps caches in ./.hypothesis: here, in the temporary folder, not the student's."""
+    from hypothesis import configuration
+
+    previous = vars(configuration).get("__hypothesis_home_directory")
+    configuration.set_hypothesis_home_dir(Path(folder) / ".hypothesis")
+    try:
+        yield
+    finally:
+        configuration.set_hypothesis_home_dir(previous)
+
+
+def grade_in_notebook(exercise_id: str, namespace: dict | None = None) -> float:
+    """Grade one exercise on the functions this notebook defines; print the feedback, return the points.
+
+    The functions run in the CLI's sandboxed worker (never in the kernel), with the checks and the
+    feedback text of `python -m autograder check`. The result is a plain float between 0 and the
+    exercise's points: nbgrader takes it as the test cell's score. Nothing is written to stderr.
+    """
+    with _quiet():
+        result, text = grade_exercise_in_notebook(exercise_id, namespace)
+    print(text, flush=True)
+    return float(result.score)

@@ -1,0 +1,320 @@
+"""The nbgrader course: generating the notebooks (autograder/notebooks.py, `build`), and the glue that grades
+a notebook's functions (`grade_in_notebook`): same checks and feedback as the CLI, nothing on stderr, a
+hang costs only its exercise. The whole nbgrader flow is in test_nbgrader_flow.py."""
+import ast
+import json
+import shutil
+import warnings
+from pathlib import Path
+
+import nbformat
+import pytest
+from hypothesis import strategies as st
+
+from autograder import notebooks
+from autograder.build import build
+from autograder.model import call, catalog, exercise
+from autograder.report import exercise_text
+from autograder.runner import LOAD_SECONDS
+
+from conftest import ROOT, grade_source, mutate
+
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+TOPICS = sorted(p.stem for p in (ROOT / "solutions").glob("*.py") if not p.name.startswith("_"))
+
+
+def topic_exercises(topic):
+    return [ex for ex in catalog() if ex.topic == topic]
+
+
+def cells_of(topic):
+    return notebooks.notebook_cells((ROOT / "solutions" / f"{topic}.py").read_text(), topic, topic_exercises(topic))
+
+
+def nbg(meta):
+    return meta["nbgrader"]
+
+
+# -- generation ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_one_test_cell_per_exercise_with_its_points(topic):
+    cells = cells_of(topic)
+    tests = [(text, nbg(meta)) for kind, text, meta in cells if nbg(meta)["grade"]]
+    exercises = topic_exercises(topic)
+    assert len(tests) == len(exercises)
+    for ex in exercises:
+        [(text, meta)] = [(t, m) for t, m in tests if f'grade_in_notebook("{ex.id}")' in t]
+        assert meta["points"] == ex.points and meta["locked"] and not meta["solution"]
+        assert text.splitlines()[-1] == f'grade_in_notebook("{ex.id}")'  # the value nbgrader scores
+        assert "### BEGIN HIDDEN TESTS" in text and "### END HIDDEN TESTS" in text
+    ids = [nbg(meta)["grade_id"] for _, _, meta in cells]
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_the_code_cells_are_the_solution_module(topic):
+    """Setup, solution and given cells together are exactly solutions/<topic>.py, markers included."""
+    source = (ROOT / "solutions" / f"{topic}.py").read_text()
+    cells = cells_of(topic)
+    code = "\n\n\n".join(text for kind, text, meta in cells if kind == "code" and not nbg(meta)["grade"])
+    assert ast.dump(ast.parse(code)) == ast.dump(ast.Module(body=ast.parse(source).body[1:], type_ignores=[]))
+    assert code.count(BEGIN) == code.count(END) == source.count(BEGIN)
+    for kind, text, meta in cells:
+        if kind == "code" and not nbg(meta)["grade"]:
+            assert (BEGIN in text) == nbg(meta)["solution"] and nbg(meta)["locked"] != nbg(meta)["solution"]
+    # every test cell comes after the cells defining what its exercise calls
+    position = {}
+    for i, (kind, text, meta) in enumerate(cells):
+        if kind == "code" and not nbg(meta)["grade"]:
+            for node in ast.parse(text).body:
+                if isinstance(node, ast.FunctionDef):
+                    position[node.name] = i
+    for i, (kind, text, meta) in enumerate(cells):
+        if nbg(meta)["grade"]:
+            ex = next(e for e in topic_exercises(topic) if f'"{e.id}"' in text)
+            assert all(position[f] < i for f in ex.functions)
+
+
+def test_markdown_gives_the_formula_the_shapes_and_the_points():
+    cells = cells_of("mlp")
+    [text] = [t for kind, t, meta in cells if nbg(meta)["grade_id"] == "text_affine"]
+    assert "Exercise `mlp.affine`, 4 points" in text and "`dW` (1)" in text
+    assert "```text\ndx = dout W^T,   dW = x^T dout,   db = sum of dout over the batch\n```" in text
+    assert "- `W`: (n_in, n_out) weights." in text and "**Returns:**" in text
+    assert cells[0][1].startswith("# ") and nbg(cells[0][2])["locked"]
+
+
+def test_docstring_markdown():
+    doc = ("Summary with a*b.\n\n    y = x * 2\n\nArgs:\n    x: (m, n) input,\n        continued.\n"
+           "Returns:\n    y, the same shape.\n")
+    text = notebooks.docstring_markdown(doc)
+    assert "Summary with a\\*b." in text and "```text\ny = x * 2\n```" in text
+    assert "- `x`: (m, n) input, continued." in text and "**Returns:**\n\n- y, the same shape." in text
+
+
+TOY = '''"""Toy topic.
+
+Conventions:
+- a list item
+      with a formula
+"""
+import numpy as np
+
+### BEGIN SOLUTION
+
+
+def _helper(x):
+    return x + 1
+
+
+### END SOLUTION
+
+
+def f(x):
+    """F of x (exercise toy.f)."""
+    ### BEGIN SOLUTION
+    return later(_helper(x))
+    ### END SOLUTION
+
+
+def g(x):
+    """G (exercise toy.g), given."""
+    return 2 * x
+
+
+def later(x):
+    """Defined after f, which calls it."""
+    ### BEGIN SOLUTION
+    return x
+    ### END SOLUTION
+'''
+
+
+def toy_exercises():
+    return [exercise("toy.f", "f", calls=[call("f", "x", returns="y")], inputs=st.just({"x": 1}), checks={"y": 1}),
+            exercise("toy.g", "g", calls=[call("g", "x", returns="y")], inputs=st.just({"x": 1}), checks={"y": 2})]
+
+
+def test_module_level_regions_dependencies_and_given_code():
+    cells = notebooks.notebook_cells(TOY, "toy", toy_exercises())
+    order = [nbg(meta)["grade_id"] for _, _, meta in cells]
+    assert order == ["intro", "howto", "setup", "helper__helper", "text_f", "code_f", "given_g", "text_g",
+                     "test_g", "helper_later", "test_f"]  # test_f waits for `later`, which f calls
+    helper = cells[3][1]
+    assert helper.startswith(notebooks.HELPERS) and BEGIN in helper and END in helper
+    assert nbg(cells[3][2])["solution"] and nbg(cells[6][2])["locked"]
+    assert "```text\n  with a formula\n```" not in cells[0][1] and "  ```text\n  with a formula\n  ```" in cells[0][1]
+
+
+def test_nbgrader_clears_the_solutions_and_the_hidden_tests():
+    """What students get (nbgrader's own preprocessors): stubs that raise, the test cells without hidden code."""
+    from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+
+    nb = nbformat.reads(notebooks.notebook_json(TOY, "toy", toy_exercises()), as_version=4)
+    nb, _ = ClearSolutions().preprocess(nb, {})
+    nb, _ = ClearHiddenTests().preprocess(nb, {})
+    code = {nbg(c.metadata)["grade_id"]: c.source for c in nb.cells}
+    assert "raise NotImplementedError()" in code["code_f"] and "_helper(x)" not in code["code_f"]
+    assert code["helper__helper"].endswith("# YOUR CODE HERE\nraise NotImplementedError()")
+    assert "return 2 * x" in code["given_g"]
+    assert code["test_f"].splitlines()[-2:] == ["from autograder.notebooks import grade_in_notebook",
+                                                'grade_in_notebook("toy.f")']
+
+
+def test_notebook_json_is_deterministic_and_valid():
+    source = (ROOT / "solutions" / "mlp.py").read_text()
+    text = notebooks.notebook_json(source, "mlp", topic_exercises("mlp"))
+    assert text == notebooks.notebook_json(source, "mlp", topic_exercises("mlp"))
+    nb = nbformat.reads(text, as_version=4)
+    nbformat.validate(nb)
+    assert [c.id for c in nb.cells] == [nbg(c.metadata)["grade_id"].replace("_", "-") for c in nb.cells]
+    assert all(c.get("outputs", []) == [] and c.get("execution_count") is None for c in nb.cells)
+    assert nb.metadata.kernelspec.name == "python3"
+    assert "timestamp" not in text and "checksum" not in text
+
+
+def test_cell_timeout_leaves_the_engine_to_stop_a_hang():
+    exercises = catalog()
+    timeout = notebooks.cell_timeout(exercises)
+    for ex in exercises:
+        plans = {ex.plan_for(c.path[0]) for c in ex.checks}
+        assert timeout >= LOAD_SECONDS + len(plans) * ex.seconds + 10, ex.id
+    assert f"c.Execute.timeout = {timeout}\n" in notebooks.config_text(exercises)
+
+
+def test_build_writes_the_course_and_check_catches_drift(tmp_path):
+    shutil.copytree(ROOT / "solutions", tmp_path / "solutions")
+    written = build(tmp_path)
+    assert "course/nbgrader_config.py" in written and "course/source/mlp/mlp.ipynb" in written
+    assert build(tmp_path, check=True) == []
+    notebook = tmp_path / "course" / "source" / "mlp" / "mlp.ipynb"
+    nb = json.loads(notebook.read_text())
+    nb["cells"][-1]["metadata"]["nbgrader"]["points"] = 99  # a hand edit
+    notebook.write_text(json.dumps(nb, indent=1))
+    drift = build(tmp_path, check=True)
+    assert len(drift) == 1 and drift[0].startswith("course/source/mlp/mlp.ipynb") and '"points": 99' in drift[0]
+    assert build(tmp_path) == ["course/source/mlp/mlp.ipynb"] and build(tmp_path, check=True) == []
+
+
+def test_the_committed_course_is_what_build_makes():
+    for path, text in notebooks.course_files(ROOT).items():
+        assert path.read_text() == text, f"{path.relative_to(ROOT)} drifted: run python -m autograder build"
+
+
+# -- grading in a notebook --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def shell():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.reset(new_session=True)
+    yield shell
+    shell.reset(new_session=True)
+
+
+def run(shell, source):
+    result = shell.run_cell(source, store_history=True)
+    assert result.success, result.error_in_exec or result.error_before_exec
+
+
+def solution_code(topic, edits=()):
+    """The notebook's setup and solution cells as a student would have run them."""
+    cells = [text for kind, text, meta in cells_of(topic) if kind == "code" and not nbg(meta)["grade"]]
+    out = []
+    pending = list(edits)
+    for text in cells:
+        for old, new in list(pending):
+            if old in text:
+                text = mutate(text, [(old, new)])
+                pending.remove((old, new))
+        out.append(text)
+    assert not pending
+    return out
+
+
+def test_module_source_takes_what_the_kernel_defines_now(shell):
+    run(shell, "import numpy as np\nfrom numpy import exp as e_x\nSCALE = 2.0")
+    run(shell, "def f(x):\n    return broken(x)")
+    run(shell, "def f(x):  # redefined: this one counts\n    return helper(x) * SCALE + e_x(0)")
+    run(shell, "def helper(x):\n    return np.tanh(x)\n\nresult = f(3.0)  # scratch work: not re-run")
+    run(shell, "SCALE = 3.0")
+    module = notebooks.module_source(["f", "not_defined"], shell.user_ns)
+    assert "import numpy as np" in module.source and "from numpy import exp as e_x" in module.source
+    assert "SCALE = 3.0" in module.source and "SCALE = 2.0" not in module.source
+    assert "broken" not in module.source and "result = f" not in module.source
+    namespace = {}
+    exec(compile(module.source, "m.py", "exec"), namespace)
+    assert namespace["f"](0.5) == pytest.approx(3 * __import__("numpy").tanh(0.5) + 1)
+    assert [label for _, _, label, _ in module.cells] == ["In[3]", "In[4]", "In[5]"]
+
+
+def test_grade_in_notebook_gives_the_clis_points_and_feedback(shell, capsys, tmp_path):
+    edits = [("x.T @ dout, dout.sum(axis=0)", "x.T @ dout, dout.sum(axis=0) * 2")]
+    for code in solution_code("mlp", edits):
+        run(shell, code)
+    capsys.readouterr()
+    points = notebooks.grade_in_notebook("mlp.affine", shell.user_ns)
+    printed = capsys.readouterr()
+    module = mutate((ROOT / "solutions" / "mlp.py").read_text(), edits)
+    [cli] = grade_source(tmp_path / "cli", "mlp", module, only=["mlp.affine"]).exercises
+    assert type(points) is float and points == cli.score == 3.0
+    assert printed.out == exercise_text(cli) + "\n" and printed.err == ""
+    assert "FAIL db (0/1)" in printed.out
+
+
+def test_tracebacks_point_at_the_notebook_cell(shell, capsys):
+    run(shell, "import numpy as np")
+    run(shell, "def sigmoid(z):\n    x = 1\n    return z.nope()")
+    assert notebooks.grade_in_notebook("mlp.sigmoid", shell.user_ns) == 0.0
+    out = capsys.readouterr().out
+    assert "Cell In[2], line 3, in sigmoid" in out and "autograder-notebook-" not in out
+
+
+def test_quiet_lets_nothing_through(capfd):
+    import os
+    import sys
+
+    with notebooks._quiet():
+        print("python stdout")
+        print("python stderr", file=sys.stderr)
+        os.write(1, b"fd 1\n")
+        os.write(2, b"fd 2\n")
+        warnings.warn("a warning")
+    print("after")
+    out, err = capfd.readouterr()
+    assert out == "after\n" and err == ""
+
+
+def test_in_a_real_kernel_nothing_reaches_stderr_and_a_hang_costs_only_its_exercise(tmp_path, monkeypatch):
+    """In ipykernel (which forwards fd 2 to the cell), with noise injected into the grading: the test cells
+    have no stderr and no error; the hanging sigmoid costs mlp.sigmoid alone, within its time limit."""
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    for name in ("CONFIG", "DATA", "RUNTIME"):
+        monkeypatch.setenv(f"JUPYTER_{name}_DIR", str(tmp_path / name.lower()))
+    exercises = {ex.id: ex for ex in catalog()}
+    noise = ("import os, sys, warnings, autograder.report as _report\n"
+             "warnings.simplefilter('always')\n_text = _report.exercise_text\n"
+             "def _noisy(*args, **kwargs):\n    warnings.warn('noise')\n    print('noise', file=sys.stderr)\n"
+             "    os.write(2, b'fd 2 noise\\n')\n    return _text(*args, **kwargs)\n"
+             "_report.exercise_text = _noisy")
+    hang = ("def sigmoid(z):\n    while True:\n        pass")
+    tanh = next(t for t in solution_code("mlp") if "def tanh(" in t)
+    cells = [new_code_cell("import numpy as np"), new_code_cell(noise), new_code_cell(tanh),
+             new_code_cell(notebooks.grade_cell_source(exercises["mlp.tanh"])), new_code_cell(hang),
+             new_code_cell(notebooks.grade_cell_source(exercises["mlp.sigmoid"]))]
+    nb = new_notebook(cells=cells, metadata={"kernelspec": notebooks.KERNELSPEC})
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    for cell in (nb.cells[3], nb.cells[5]):
+        assert not [o for o in cell.outputs if o.output_type == "error" or o.get("name") == "stderr"], cell.outputs
+    value = {i: [o for o in nb.cells[i].outputs if o.output_type == "execute_result"][0].data["text/plain"]
+             for i in (3, 5)}
+    assert value == {3: "2.0", 5: "0.0"}
+    printed = "".join(o.text for o in nb.cells[5].outputs if o.output_type == "stream")
+    assert f"sigmoid did not finish within {exercises['mlp.sigmoid'].seconds:g} s" in printed
+    assert not list(tmp_path.glob(".hypothesis")) and not list(tmp_path.glob("autograder-notebook-*"))
