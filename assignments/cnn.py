@@ -15,8 +15,7 @@ Conventions (the same in every exercise of this topic):
 - vectorise with NumPy (np.lib.stride_tricks.sliding_window_view, reshape, @, np.einsum): a loop over the
   HH x WW kernel offsets or over layers is fine, a loop over pixels is slow.
 
-Each function says which exercise grades it. Check your work with
-    python -m autograder check cnn
+Each function says which exercise grades it.
 """
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view

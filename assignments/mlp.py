@@ -8,8 +8,7 @@ Conventions (the same in every exercise of this topic):
 - every loss is a mean over the batch, so every gradient of it carries a factor 1/m;
 - arrays are float64; a function never modifies its input arrays in place.
 
-Each function says which exercise grades it. Check your work with
-    python -m autograder check mlp
+Each function says which exercise grades it.
 """
 import numpy as np
 

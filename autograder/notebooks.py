@@ -656,8 +656,8 @@ def grade_exercise_in_notebook(exercise_id: str, namespace: dict | None = None):
     from autograder.model import catalog
     from autograder.runner import grade
 
-    # Hypothesis mixes number literals of the loaded *local* modules into what it draws, so the kernel loads
-    # the same grader modules as `python -m autograder` (cli, build and this one) to draw the same inputs.
+    # Hypothesis would mix number literals of the loaded *local* modules into what it draws; the runner turns
+    # that off (_no_local_constants), and loading the CLI's modules here keeps the two processes alike anyway.
 
     matches = [ex for ex in catalog() if ex.id == exercise_id]
     if not matches:
@@ -669,6 +669,7 @@ def grade_exercise_in_notebook(exercise_id: str, namespace: dict | None = None):
         path.write_text(module.source, encoding="utf-8")
         result = grade(Path(folder), [ex]).exercises[0]
         text = _cell_references(report.exercise_text(result), path, module)
+        text = text.replace(f"{path.name} has no function", "this notebook defines no function")
     return result, text
 
 

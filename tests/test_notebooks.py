@@ -274,6 +274,12 @@ def test_tracebacks_point_at_the_notebook_cell(shell, capsys):
     assert "Cell In[2], line 3, in sigmoid" in out and "autograder-notebook-" not in out
 
 
+def test_a_missing_function_is_named_as_missing_from_the_notebook(shell, capsys):
+    run(shell, "import numpy as np\ndef tanh(z):\n    return np.tanh(z)")
+    assert notebooks.grade_in_notebook("mlp.tanh", shell.user_ns) == 1.0
+    assert "this notebook defines no function tanh_derivative" in capsys.readouterr().out
+
+
 def test_quiet_lets_nothing_through(capfd):
     import os
     import sys
