@@ -6,8 +6,9 @@ import json
 import sys
 from pathlib import Path
 
-from autograder import report as reports
-from autograder.build import ROOT, build
+from autograder import outputs
+from autograder.course.build import ROOT, build
+from autograder.outputs.text import exercise_text, summary
 from autograder.model import catalog, select
 
 
@@ -25,7 +26,7 @@ def cmd_list(args) -> int:
 
 
 def _grade(submission: Path, selectors: list[str], live: bool):
-    from autograder.runner import grade  # imports torch: only when grading
+    from autograder.grading import grade  # imports torch: only when grading
 
     if not submission.is_dir():
         raise SystemExit(f"error: {submission} is not a folder")
@@ -35,23 +36,23 @@ def _grade(submission: Path, selectors: list[str], live: bool):
         raise SystemExit(f"error: {e}")
 
     def show(result):
-        print(reports.exercise_text(result), end="\n\n", flush=True)
+        print(exercise_text(result), end="\n\n", flush=True)
 
     return grade(submission, exercises, on_exercise=show if live else None)
 
 
 def cmd_check(args) -> int:
     report = _grade(Path(args.submission), args.selectors, live=True)
-    print(reports.summary(report))
+    print(summary(report))
     return 0 if report.score == report.points else 1
 
 
 def cmd_grade(args) -> int:
     report = _grade(Path(args.submission), args.only, live=False)
-    text = reports.render(report, args.format)
+    text = outputs.render(report, args.format)
     if args.out:
         Path(args.out).write_text(text)
-        print(reports.summary(report), file=sys.stderr)
+        print(summary(report), file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0

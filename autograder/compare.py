@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autograder.wire import Unsupported
+from autograder.sandbox.wire import Unsupported
 
 
 @dataclass(frozen=True)

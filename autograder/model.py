@@ -120,12 +120,19 @@ def exercise(id: str, title: str, calls, inputs, checks, **options) -> Exercise:
     return ex
 
 
+COURSE_ORDER = ("mlp", "cnn", "rnn", "transformer", "optim")  # the course notes' order; other topics follow
+
+
+def course_order(topic: str) -> tuple[int, str]:
+    return (COURSE_ORDER.index(topic) if topic in COURSE_ORDER else len(COURSE_ORDER), topic)
+
+
 def catalog() -> list[Exercise]:
-    """Every declared exercise, topic modules in alphabetical order, declaration order within."""
+    """Every declared exercise, topics in course order, declaration order within."""
     import autograder.exercises as package
 
     found: list[Exercise] = []
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: course_order(m.name)):
         module = importlib.import_module(f"{package.__name__}.{info.name}")
         found += [v for v in vars(module).values() if isinstance(v, Exercise)]
     return found

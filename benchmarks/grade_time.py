@@ -35,7 +35,7 @@ def main() -> None:
     args = p.parse_args()
 
     from autograder.model import catalog, select
-    from autograder.runner import grade
+    from autograder.grading import grade
 
     exercises = select(catalog(), args.only)
     runs = []

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from autograder.model import catalog, select
-from autograder.runner import Report, grade
+from autograder.grading import Report, grade
 
 ROOT = Path(__file__).resolve().parent.parent
 

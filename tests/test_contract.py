@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from autograder.build import ROOT
+from autograder.course.build import ROOT
 from autograder.model import catalog
 
 pytestmark = pytest.mark.slow
@@ -89,7 +89,7 @@ def test_build_check_passes_on_the_committed_stubs():
 def test_a_broken_topic_does_not_stop_the_others(tmp_path):
     """One topic's module has a syntax error: it is not gradable; every other topic earns full marks."""
     from autograder.model import topics
-    from autograder.runner import grade
+    from autograder.grading import grade
 
     names = topics()
     if len(names) < 2:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from autograder.model import catalog
-from autograder.runner import search
+from autograder.grading.search import search
 
 DECLARING = [e for e in catalog() if e.covers]
 

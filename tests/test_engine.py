@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from autograder import wire
-from autograder.build import stub
+from autograder.sandbox import wire
+from autograder.course.stubs import stub
 from autograder.compare import Tolerance, compare
 from autograder.model import catalog, select
 

@@ -3,8 +3,8 @@ import re
 
 import pytest
 
-from autograder import runner
-from autograder.sandbox import _namespace_prefix
+from autograder.grading import session
+from autograder.sandbox.host import _namespace_prefix
 from conftest import failing, messages, mutate, solution_source
 
 pytestmark = pytest.mark.slow
@@ -98,7 +98,7 @@ def test_not_implemented_and_forbidden_say_nothing_about_inputs(hostile_report):
     ("while True:\n    pass\n", "did not finish within"),
 ])
 def test_module_that_does_not_import_is_not_gradable(submission, monkeypatch, source, phrase):
-    monkeypatch.setattr(runner, "LOAD_SECONDS", 2.0)
+    monkeypatch.setattr(session, "LOAD_SECONDS", 2.0)
     report = submission("mlp", source)
     assert report.score == 0 and len(report.exercises) == 11
     assert phrase in report.not_gradable["mlp"]
@@ -107,7 +107,7 @@ def test_module_that_does_not_import_is_not_gradable(submission, monkeypatch, so
 
 def test_missing_module_is_not_gradable(tmp_path):
     from autograder.model import catalog, select
-    from autograder.runner import grade
+    from autograder.grading import grade
 
     report = grade(tmp_path, select(catalog(), ["mlp"]))
     assert report.score == 0 and "no file mlp.py" in report.not_gradable["mlp"]

@@ -1,4 +1,4 @@
-"""The nbgrader course: generating the notebooks (autograder/notebooks.py, `build`), and the glue that grades
+"""The nbgrader course: generating the notebooks (autograder/course/notebooks.py, `build`), and the glue that grades
 a notebook's functions (`grade_in_notebook`): same checks and feedback as the CLI, nothing on stderr, a
 hang costs only its exercise. The whole nbgrader flow is in test_nbgrader_flow.py."""
 import ast
@@ -11,11 +11,12 @@ import nbformat
 import pytest
 from hypothesis import strategies as st
 
-from autograder import notebooks
-from autograder.build import build
+from autograder import notebook_cell
+from autograder.course import notebooks
+from autograder.course.build import build
 from autograder.model import call, catalog, exercise
-from autograder.report import exercise_text
-from autograder.runner import LOAD_SECONDS
+from autograder.grading.session import LOAD_SECONDS
+from autograder.outputs.text import exercise_text
 
 from conftest import ROOT, grade_source, mutate
 
@@ -159,7 +160,7 @@ def test_nbgrader_clears_the_solutions_and_the_hidden_tests():
     assert "raise NotImplementedError()" in code["code_f"] and "_helper(x)" not in code["code_f"]
     assert code["helper__helper"].endswith("# YOUR CODE HERE\nraise NotImplementedError()")
     assert "return 2 * x" in code["given_g"]
-    assert code["test_f"].splitlines()[-2:] == ["from autograder.notebooks import grade_in_notebook",
+    assert code["test_f"].splitlines()[-2:] == ["from autograder.notebook_cell import grade_in_notebook",
                                                 'grade_in_notebook("toy.f")']
 
 
@@ -242,7 +243,7 @@ def test_module_source_takes_what_the_kernel_defines_now(shell):
     run(shell, "def f(x):  # redefined: this one counts\n    return helper(x) * SCALE + e_x(0)")
     run(shell, "def helper(x):\n    return np.tanh(x)\n\nresult = f(3.0)  # scratch work: not re-run")
     run(shell, "SCALE = 3.0")
-    module = notebooks.module_source(["f", "not_defined"], shell.user_ns)
+    module = notebook_cell.module_source(["f", "not_defined"], shell.user_ns)
     assert "import numpy as np" in module.source and "from numpy import exp as e_x" in module.source
     assert "SCALE = 3.0" in module.source and "SCALE = 2.0" not in module.source
     assert "broken" not in module.source and "result = f" not in module.source
@@ -257,7 +258,7 @@ def test_grade_in_notebook_gives_the_clis_points_and_feedback(shell, capsys, tmp
     for code in solution_code("mlp", edits):
         run(shell, code)
     capsys.readouterr()
-    points = notebooks.grade_in_notebook("mlp.affine", shell.user_ns)
+    points = notebook_cell.grade_in_notebook("mlp.affine", shell.user_ns)
     printed = capsys.readouterr()
     module = mutate((ROOT / "solutions" / "mlp.py").read_text(), edits)
     [cli] = grade_source(tmp_path / "cli", "mlp", module, only=["mlp.affine"]).exercises
@@ -269,14 +270,14 @@ def test_grade_in_notebook_gives_the_clis_points_and_feedback(shell, capsys, tmp
 def test_tracebacks_point_at_the_notebook_cell(shell, capsys):
     run(shell, "import numpy as np")
     run(shell, "def sigmoid(z):\n    x = 1\n    return z.nope()")
-    assert notebooks.grade_in_notebook("mlp.sigmoid", shell.user_ns) == 0.0
+    assert notebook_cell.grade_in_notebook("mlp.sigmoid", shell.user_ns) == 0.0
     out = capsys.readouterr().out
     assert "Cell In[2], line 3, in sigmoid" in out and "autograder-notebook-" not in out
 
 
 def test_a_missing_function_is_named_as_missing_from_the_notebook(shell, capsys):
     run(shell, "import numpy as np\ndef tanh(z):\n    return np.tanh(z)")
-    assert notebooks.grade_in_notebook("mlp.tanh", shell.user_ns) == 1.0
+    assert notebook_cell.grade_in_notebook("mlp.tanh", shell.user_ns) == 1.0
     assert "this notebook defines no function tanh_derivative" in capsys.readouterr().out
 
 
@@ -284,7 +285,7 @@ def test_quiet_lets_nothing_through(capfd):
     import os
     import sys
 
-    with notebooks._quiet():
+    with notebook_cell._quiet():
         print("python stdout")
         print("python stderr", file=sys.stderr)
         os.write(1, b"fd 1\n")
@@ -304,7 +305,7 @@ def test_in_a_real_kernel_nothing_reaches_stderr_and_a_hang_costs_only_its_exerc
     for name in ("CONFIG", "DATA", "RUNTIME"):
         monkeypatch.setenv(f"JUPYTER_{name}_DIR", str(tmp_path / name.lower()))
     exercises = {ex.id: ex for ex in catalog()}
-    noise = ("import os, sys, warnings, autograder.report as _report\n"
+    noise = ("import os, sys, warnings, autograder.outputs.text as _report\n"
              "warnings.simplefilter('always')\n_text = _report.exercise_text\n"
              "def _noisy(*args, **kwargs):\n    warnings.warn('noise')\n    print('noise', file=sys.stderr)\n"
              "    os.write(2, b'fd 2 noise\\n')\n    return _text(*args, **kwargs)\n"

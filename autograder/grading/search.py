@@ -1,4 +1,4 @@
-"""Grading a submission: every check of every exercise, as a Hypothesis search.
+"""Grading a check as a Hypothesis search over the exercise's inputs.
 
 For each check, Hypothesis draws inputs (derandomized, no database), the worker
 runs the student's plan of calls on them, the oracle computes the expected
@@ -6,24 +6,19 @@ values here in the grader, and `compare` (or the check's judge) gives the
 verdict. A failure is shrunk to the smallest input that still fails. Failures
 that say nothing about the input (missing function, not implemented, crash,
 timeout, forbidden import) stop the search at once instead of shrinking.
-Results are memoised per input, so checks of one exercise share worker calls.
+Results are memoised per input (`TopicSession`), so checks of one exercise share worker calls.
 """
 from __future__ import annotations
 
-import hashlib
-import pickle
-import time
-import zlib
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
 
 from autograder.compare import compare, fmt_array
-from autograder.model import Check, Exercise, topics
-from autograder.sandbox import Crash, Sandbox
+from autograder.grading.results import CheckResult, ExerciseResult
+from autograder.grading.session import TopicSession
+from autograder.model import Check, Exercise
 
 HYPOTHESIS = settings(database=None, derandomize=True, deadline=None, verbosity=Verbosity.quiet,
                       suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
@@ -50,70 +45,8 @@ def _no_local_constants() -> None:
 _no_local_constants()
 NO_INPUT = {"missing", "not_implemented", "forbidden"}  # the input does not matter: say nothing about it
 STOPPING = NO_INPUT | {"timeout", "crash", "protocol", "memory", "leaked"}  # not worth shrinking: stop at the first
-LOAD_SECONDS = 20.0
 SHRINK_BUDGET = 50  # evaluations after the first failure, then the smallest failure so far is reported:
 # a check of a topic with five broken exercises took 8.4 s at 100, 4.0 s at 40 (shrunk nearly as far)
-
-
-@dataclass
-class CheckResult:
-    name: str
-    points: float
-    score: float
-    message: str | None = None  # None: passed
-
-    @property
-    def passed(self) -> bool:
-        return self.message is None
-
-
-@dataclass
-class ExerciseResult:
-    id: str
-    title: str
-    checks: list[CheckResult]
-
-    @property
-    def topic(self) -> str:
-        return self.id.split(".", 1)[0]
-
-    @property
-    def score(self) -> float:
-        return sum(c.score for c in self.checks)
-
-    @property
-    def points(self) -> float:
-        return sum(c.points for c in self.checks)
-
-
-@dataclass
-class Timing:
-    student: float = 0.0  # inside student functions, as the worker measured it
-    oracle: float = 0.0
-    total: float = 0.0
-
-
-@dataclass
-class Report:
-    submission: str
-    exercises: list[ExerciseResult]
-    not_gradable: dict[str, str] = field(default_factory=dict)  # topic -> why
-    timing: Timing = field(default_factory=Timing)
-
-    @property
-    def score(self) -> float:
-        return sum(e.score for e in self.exercises)
-
-    @property
-    def points(self) -> float:
-        return sum(e.points for e in self.exercises)
-
-
-@dataclass
-class Outcome:
-    results: dict
-    error: dict | None
-    stdout: str = ""
 
 
 class _Failed(Exception):
@@ -130,79 +63,6 @@ class _Stop(BaseException):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
-
-
-def _digest(inputs: dict) -> bytes:
-    return hashlib.sha1(pickle.dumps(inputs, protocol=4)).digest()
-
-
-class TopicSession:
-    """One submission module loaded in one sandboxed worker, with memoised outcomes and oracle values."""
-
-    def __init__(self, path: Path, sandbox: Sandbox, timing: Timing):
-        self.path, self.sandbox, self.timing = path, sandbox, timing
-        self.outcomes: dict[tuple, Outcome] = {}
-        self.expected: dict[tuple, dict] = {}
-
-    def load(self) -> str | None:
-        """Import the module in a fresh worker; an error message if it cannot be imported."""
-        try:
-            source = self.path.read_text(encoding="utf-8", errors="replace")
-        except OSError as e:
-            return f"{self.path.name} cannot be read: {e.strerror}."
-        reply = self.sandbox.request({"op": "load", "name": self.path.stem, "path": str(self.path),
-                                      "source": source, "seed": 0}, LOAD_SECONDS)
-        if isinstance(reply, Crash):
-            if reply.kind == "timeout":
-                return f"importing {self.path.name} did not finish within {LOAD_SECONDS:g} s."
-            return f"importing {self.path.name} failed: {reply.message}"
-        if reply.get("error"):
-            err = reply["error"]
-            detail = f"\n{err['detail']}" if err.get("detail") else ""
-            return f"{err['message']}{detail}"
-        return None
-
-    def outcome(self, ex: Exercise, plan: tuple[int, ...], inputs: dict) -> Outcome:
-        key = (ex.id, plan, _digest(inputs))
-        if key not in self.outcomes:
-            self.outcomes[key] = self._run(ex, plan, inputs)
-        return self.outcomes[key]
-
-    def oracle(self, ex: Exercise, inputs: dict) -> dict:
-        key = (ex.id, _digest(inputs))
-        if key not in self.expected:
-            start = time.perf_counter()
-            self.expected[key] = ex.oracle(**inputs)
-            self.timing.oracle += time.perf_counter() - start
-        return self.expected[key]
-
-    def _run(self, ex: Exercise, plan: tuple[int, ...], inputs: dict) -> Outcome:
-        calls = [ex.calls[i] for i in plan]
-        request = {"op": "run", "calls": [(c.function, c.args, c.returns) for c in calls], "inputs": inputs,
-                   "send_back": sorted({c.path[0] for c in ex.checks}), "mutable": ex.mutable,
-                   "seed": zlib.crc32(ex.id.encode())}
-        for attempt in range(2):
-            if self.sandbox.proc is None:
-                problem = self.load()
-                if problem:
-                    return Outcome({}, {"kind": "crash", "call": calls[0].function, "index": 0,
-                                        "message": f"the module could not be re-imported: {problem}"})
-            reply = self.sandbox.request(request, ex.seconds)
-            # A worker that died before starting this request was finished off by an earlier one
-            # (e.g. it killed its own process group): that is not this check's fault, so retry once.
-            if not (isinstance(reply, Crash) and reply.kind == "crash" and reply.index is None):
-                break
-        if isinstance(reply, Crash):
-            index = reply.index or 0
-            fn = calls[index].function
-            message = (f"{fn} did not finish within {ex.seconds:g} s (an infinite loop, or far too slow); "
-                       "the grader stopped it." if reply.kind == "timeout" else f"while running {fn}, {reply.message}")
-            return Outcome({}, {"kind": reply.kind, "call": fn, "index": index, "message": message})
-        if reply.get("restart"):
-            self.sandbox.kill()  # a fresh worker (re-importing the module) for whatever comes next
-        self.timing.student += float(reply.get("elapsed") or 0.0)
-        results = reply.get("results")
-        return Outcome(results if isinstance(results, dict) else {}, reply.get("error"), str(reply.get("stdout", "")))
 
 
 def _label(path: tuple[str, ...]) -> str:
@@ -355,28 +215,3 @@ def _first_failure(exc: BaseException):
         if found:
             return found
     return None
-
-
-def grade(submission: Path, exercises: list[Exercise],
-          on_exercise: Callable[[ExerciseResult], None] | None = None) -> Report:
-    """Grade `exercises` on the topic modules in `submission` (a folder)."""
-    start = time.perf_counter()
-    report = Report(str(submission), [])
-    for topic in topics(exercises):
-        mine = [ex for ex in exercises if ex.topic == topic]
-        path = Path(submission) / f"{topic}.py"
-        with Sandbox() as sandbox:
-            session = TopicSession(path, sandbox, report.timing)
-            problem = (f"no file {path.name} in {submission}." if not path.is_file() else session.load())
-            for ex in mine:
-                if problem:
-                    report.not_gradable[topic] = problem
-                    result = ExerciseResult(ex.id, ex.title, [
-                        CheckResult(c.name, c.points, 0.0, f"Not gradable: {problem}") for c in ex.checks])
-                else:
-                    result = grade_exercise(ex, session)
-                report.exercises.append(result)
-                if on_exercise:
-                    on_exercise(result)
-    report.timing.total = time.perf_counter() - start
-    return report

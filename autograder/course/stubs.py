@@ -1,25 +1,17 @@
-"""Generating the student stubs in assignments/ and the nbgrader course in course/ from solutions/.
+"""The student stub of a solution module: each solution region becomes `raise NotImplementedError`.
 
 In a solution module, each solution region sits between `### BEGIN SOLUTION` and
 `### END SOLUTION` (nbgrader's markers). Inside a function the region becomes a
 stub that names its exercise and raises NotImplementedError; at module level it
 is removed. Everything else (imports, signatures, docstrings) is kept verbatim.
-
-The nbgrader course (course/nbgrader_config.py, course/source/<topic>/<topic>.ipynb) is made by
-`autograder.notebooks.course_files` from the same modules and the exercise catalog; nbgrader itself
-clears the solution regions when it generates the students' version.
 """
 from __future__ import annotations
 
 import ast
-import difflib
 import re
-from pathlib import Path
 
 from autograder.model import catalog
-from autograder.notebooks import course_files
 
-ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 HEADER = ("# Generated from solutions/{name} by `python -m autograder build`. Fill in every function that raises\n"
           "# NotImplementedError, then run `python -m autograder check {topic}`.\n")
@@ -70,32 +62,3 @@ def _enclosing_functions(source: str) -> dict[int, str]:
                 if line not in found or node.lineno > found[line][1]:
                     found[line] = (node.name, node.lineno)
     return {line: name for line, (name, _) in found.items()}
-
-
-def generated(root: Path = ROOT) -> dict[Path, str]:
-    """Every generated file and the text it should hold: the stubs, then the nbgrader course."""
-    files = {}
-    for solution in sorted((root / "solutions").glob("*.py")):
-        if solution.name.startswith("_"):
-            continue
-        files[root / "assignments" / solution.name] = stub(solution.read_text(), solution.stem, solution.name)
-    files.update(course_files(root))
-    return files
-
-
-def build(root: Path = ROOT, check: bool = False) -> list[str]:
-    """Write the generated files (or, with check, only compare); returns the drifted or written paths."""
-    changed = []
-    for path, text in generated(root).items():
-        current = path.read_text() if path.exists() else None
-        if current == text:
-            continue
-        changed.append(str(path.relative_to(root)))
-        if check:
-            diff = difflib.unified_diff((current or "").splitlines(), text.splitlines(), "committed", "generated",
-                                        lineterm="", n=1)
-            changed[-1] += "\n" + "\n".join(list(diff)[:40])
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-    return changed

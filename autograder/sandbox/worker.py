@@ -1,6 +1,6 @@
 """The worker: the only process in which a submission's code runs.
 
-Started by `autograder.sandbox.Worker` as `python -m autograder.worker`. It reads
+Started by `autograder.sandbox.host.Sandbox`. It reads
 requests (pickled by the trusted grader) on stdin and answers on its original
 stdout with `wire.encode`d messages. Before any submission code runs it caps its
 own memory and file sizes, silences fd 1 and 2 (the protocol keeps private copies),
@@ -30,7 +30,7 @@ import numpy as np
 import numpy.linalg  # noqa: F401  (loaded before any limit applies)
 import numpy.random  # noqa: F401
 
-from autograder import wire
+from autograder.sandbox import wire
 
 FORBIDDEN = ("torch", "tensorflow", "jax", "jaxlib", "autograd", "mxnet", "chainer", "mygrad",
              "keras", "paddle", "tinygrad", "minitorch", "micrograd", "theano", "scipy", "sklearn")

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from autograder import wire
+from autograder.sandbox import wire
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_MEMORY = 2 * 2**30
 STARTUP_SECONDS = 60.0
 
@@ -72,7 +72,7 @@ class Sandbox:
             "AUTOGRADER_WORKER_MEMORY": str(self.memory_bytes),
         }
         cmd = [*_namespace_prefix(), sys.executable, "-I", "-c",
-               f"import sys; sys.path.insert(0, {str(ROOT)!r}); from autograder.worker import main; main()"]
+               f"import sys; sys.path.insert(0, {str(ROOT)!r}); from autograder.sandbox.worker import main; main()"]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, cwd=self.workdir, env=env,
                                      start_new_session=True)

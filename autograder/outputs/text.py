@@ -1,9 +1,7 @@
-"""Turning a `Report` into text for a person, JSON, or Gradescope's results.json."""
+"""A `Report` as text for a person: each exercise, its checks, the feedback, and a summary."""
 from __future__ import annotations
 
-import json
-
-from autograder.runner import ExerciseResult, Report
+from autograder.grading.results import ExerciseResult, Report
 
 
 def _pts(x: float) -> str:
@@ -42,41 +40,3 @@ def summary(report: Report) -> str:
 
 def as_text(report: Report) -> str:
     return "\n\n".join([exercise_text(e) for e in report.exercises] + [summary(report)]) + "\n"
-
-
-def as_dict(report: Report) -> dict:
-    return {
-        "submission": report.submission,
-        "score": report.score,
-        "max_score": report.points,
-        "not_gradable": report.not_gradable,
-        "exercises": [
-            {"id": e.id, "topic": e.topic, "title": e.title, "score": e.score, "max_score": e.points,
-             "checks": [{"name": c.name, "score": c.score, "max_score": c.points, "passed": c.passed,
-                         "message": c.message} for c in e.checks]}
-            for e in report.exercises],
-    }
-
-
-def as_gradescope(report: Report) -> dict:
-    """Gradescope's results.json: one test per exercise, named by its id, with the feedback as output."""
-    return {
-        "score": report.score,
-        "execution_time": round(report.timing.total, 3),
-        "output": summary(report),
-        "tests": [
-            {"name": f"{e.id}: {e.title}", "number": str(i), "score": e.score, "max_score": e.points,
-             "status": "passed" if e.score == e.points else "failed", "output": exercise_output(e),
-             "tags": [e.topic]}
-            for i, e in enumerate(report.exercises, start=1)],
-    }
-
-
-def render(report: Report, fmt: str) -> str:
-    if fmt == "text":
-        return as_text(report)
-    if fmt == "json":
-        return json.dumps(as_dict(report), indent=2) + "\n"
-    if fmt == "gradescope":
-        return json.dumps(as_gradescope(report), indent=2) + "\n"
-    raise ValueError(f"unknown format {fmt!r}")
