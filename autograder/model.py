@@ -62,6 +62,28 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Mistake:
+    """A common misconception, written as a variant of the oracle: what a student who makes it would return.
+
+    `oracle` takes the exercise's inputs (as `Exercise.oracle` does) and returns the values the mistaken
+    formula gives, under the same output names (paths) as the exercise's oracle; it may return only the
+    outputs the mistake changes. When a failing check's output matches this variant on the failing input
+    (within the check's tolerance), the feedback names the mistake: `hint` is one sentence a student reads,
+    naming the misconception without giving the fix ("The gradient is m times too large: is the 1/m of the
+    mean missing?"). `checks` limits it to some check names (default: every check whose output it returns).
+    """
+
+    name: str
+    hint: str
+    oracle: Callable[..., dict]
+    checks: tuple[str, ...] = ()
+
+
+def mistake(name: str, hint: str, oracle: Callable[..., dict], checks: tuple[str, ...] | list[str] = ()) -> Mistake:
+    return Mistake(name, hint, oracle, tuple(checks))
+
+
+@dataclass(frozen=True)
 class Exercise:
     id: str
     title: str
@@ -75,6 +97,7 @@ class Exercise:
     tolerance: Tolerance = Tolerance()
     max_examples: int = 20
     seconds: float = 5.0  # per call
+    mistakes: tuple[Mistake, ...] = ()
 
     @property
     def topic(self) -> str:
@@ -114,6 +137,8 @@ def exercise(id: str, title: str, calls, inputs, checks, **options) -> Exercise:
     """Declare an exercise; `checks` maps a check name to its points, or lists `Check`s."""
     if isinstance(checks, dict):
         checks = [Check(name, points) for name, points in checks.items()]
+    if "mistakes" in options:
+        options["mistakes"] = tuple(options["mistakes"])
     ex = Exercise(id, title, tuple(calls), inputs, tuple(checks), **options)
     for check in ex.checks:
         ex.producer(check.path[0])  # fail at import on a typo

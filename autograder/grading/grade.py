@@ -1,37 +1,62 @@
 """Grading a submission folder: each topic's module in its own sandboxed worker, every exercise's checks."""
 from __future__ import annotations
 
+import platform
 import time
+from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
+import autograder
 from autograder.grading.results import CheckResult, ExerciseResult, Report
 from autograder.grading.search import grade_exercise
 from autograder.grading.session import TopicSession
 from autograder.model import Exercise, topics
 from autograder.sandbox.host import Sandbox
+from autograder.submissions import TopicSource, content_hash, topic_source
 
 
-def grade(submission: Path, exercises: list[Exercise],
+def versions() -> dict[str, str]:
+    """The versions a grade depends on, recorded in every result."""
+    found = {"python": platform.python_version()}
+    for package in ("numpy", "torch", "hypothesis"):
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = "absent"
+    return found
+
+
+def grade(submission: Path, exercises: list[Exercise], *, seed: int | None = None,
           on_exercise: Callable[[ExerciseResult], None] | None = None) -> Report:
-    """Grade `exercises` on the topic modules in `submission` (a folder)."""
+    """Grade `exercises` on the topic sources in `submission` (a folder of `<topic>.py` or `<topic>.ipynb`).
+
+    `seed` None draws the public inputs that `check` uses; an integer draws the inputs from that grading seed
+    (deterministic for a given seed).
+    """
     start = time.perf_counter()
-    report = Report(str(submission), [])
+    report = Report(str(submission), [], seed=seed, grader_version=autograder.__version__, versions=versions())
+    graded: list[TopicSource] = []
     for topic in topics(exercises):
         mine = [ex for ex in exercises if ex.topic == topic]
-        path = Path(submission) / f"{topic}.py"
+        source = topic_source(Path(submission), topic)
         with Sandbox() as sandbox:
-            session = TopicSession(path, sandbox, report.timing)
-            problem = (f"no file {path.name} in {submission}." if not path.is_file() else session.load())
+            if isinstance(source, TopicSource):
+                graded.append(source)
+                session = TopicSession(source, sandbox, report.timing)
+                problem = session.load()
+            else:
+                problem = source
             for ex in mine:
                 if problem:
                     report.not_gradable[topic] = problem
                     result = ExerciseResult(ex.id, ex.title, [
                         CheckResult(c.name, c.points, 0.0, f"Not gradable: {problem}") for c in ex.checks])
                 else:
-                    result = grade_exercise(ex, session)
+                    result = grade_exercise(ex, session, seed=seed)
                 report.exercises.append(result)
                 if on_exercise:
                     on_exercise(result)
+    report.content_hash = content_hash(graded)
     report.timing.total = time.perf_counter() - start
     return report

@@ -48,6 +48,10 @@ class Report:
     exercises: list[ExerciseResult]
     not_gradable: dict[str, str] = field(default_factory=dict)  # topic -> why
     timing: Timing = field(default_factory=Timing)
+    seed: int | None = None  # None: the public inputs of `check`; else the grading seed that drew them
+    grader_version: str = ""
+    versions: dict[str, str] = field(default_factory=dict)  # python, numpy, torch, hypothesis
+    content_hash: str = ""  # sha256 of the graded topic sources, so a regrade of unchanged work can be skipped
 
     @property
     def score(self) -> float:

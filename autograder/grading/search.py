@@ -14,6 +14,7 @@ from typing import Callable
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
+from hypothesis import seed as hypothesis_seed
 
 from autograder.compare import compare, fmt_array
 from autograder.grading.results import CheckResult, ExerciseResult
@@ -114,11 +115,12 @@ def _verdict(ex: Exercise, check: Check, session: TopicSession, inputs: dict) ->
     return message, "value"
 
 
-def search(strategy, examples, max_examples: int, test_one: Callable[[dict], None]) -> None:
+def search(strategy, examples, max_examples: int, test_one: Callable[[dict], None], seed: int | None = None) -> None:
     """Run `test_one` on the inputs the grader draws: the explicit examples, then Hypothesis's.
 
-    Every check (and tests/test_coverage.py) goes through this one function: Hypothesis derives its
-    derandomized seed from the test function, so the same strategy yields the same inputs everywhere.
+    Every check (and tests/test_coverage.py) goes through this one function. With `seed` None, Hypothesis
+    derives its derandomized seed from the test function, so the same strategy yields the same (public) inputs
+    everywhere; with a grading seed, the draws come from that seed instead, still the same on every run.
     """
     def prop(inputs):
         test_one(inputs)
@@ -126,10 +128,14 @@ def search(strategy, examples, max_examples: int, test_one: Callable[[dict], Non
     test = given(strategy)(prop)
     for explicit in reversed(examples):
         test = example(explicit)(test)
-    settings(HYPOTHESIS, max_examples=max_examples)(test)()
+    if seed is None:
+        settings(HYPOTHESIS, max_examples=max_examples)(test)()
+    else:
+        hypothesis_seed(seed)(settings(HYPOTHESIS, max_examples=max_examples, derandomize=False)(test))()
 
 
-def run_check(ex: Exercise, check: Check, session: TopicSession, known_failures: list[dict]) -> CheckResult:
+def run_check(ex: Exercise, check: Check, session: TopicSession, known_failures: list[dict],
+              seed: int | None = None) -> CheckResult:
     """Grade one check. Inputs that failed earlier checks of the exercise are tried first (no shrinking
     needed when they fail this one too); a new failure is shrunk within SHRINK_BUDGET evaluations."""
     state = {"after_failure": 0, "best": None}
@@ -150,7 +156,7 @@ def run_check(ex: Exercise, check: Check, session: TopicSession, known_failures:
     own = check.inputs is not None
     examples = () if own else (*known_failures, *ex.examples)
     try:
-        search(check.inputs if own else ex.inputs, examples, check.max_examples or ex.max_examples, test_one)
+        search(check.inputs if own else ex.inputs, examples, check.max_examples or ex.max_examples, test_one, seed)
     except (_Failed, _Stop) as failure:
         message = failure.message
         if isinstance(failure, _Failed) or message is state["best"]:
@@ -171,7 +177,7 @@ def run_check(ex: Exercise, check: Check, session: TopicSession, known_failures:
     return CheckResult(check.name, check.points, check.points)
 
 
-def grade_exercise(ex: Exercise, session: TopicSession) -> ExerciseResult:
+def grade_exercise(ex: Exercise, session: TopicSession, seed: int | None = None) -> ExerciseResult:
     """All checks of one exercise.
 
     First one pass over the exercise's inputs evaluates every check that shares them (most submissions
@@ -192,7 +198,7 @@ def grade_exercise(ex: Exercise, session: TopicSession) -> ExerciseResult:
 
     if shared:
         try:
-            search(ex.inputs, ex.examples, ex.max_examples, test_one)
+            search(ex.inputs, ex.examples, ex.max_examples, test_one, seed)
         except _Stop:
             pass
     known_failures: list[dict] = []
@@ -203,7 +209,7 @@ def grade_exercise(ex: Exercise, session: TopicSession) -> ExerciseResult:
         elif check in shared and failed[check.name][1] in NO_INPUT:
             results.append(CheckResult(check.name, check.points, 0.0, failed[check.name][0]))
         else:
-            results.append(run_check(ex, check, session, known_failures))
+            results.append(run_check(ex, check, session, known_failures, seed))
     return ExerciseResult(ex.id, ex.title, results)
 
 

@@ -10,11 +10,11 @@ import pickle
 import time
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 
 from autograder.grading.results import Timing
 from autograder.model import Exercise
 from autograder.sandbox.host import Crash, Sandbox
+from autograder.submissions import TopicSource
 
 LOAD_SECONDS = 20.0
 
@@ -33,23 +33,20 @@ def _digest(inputs: dict) -> bytes:
 class TopicSession:
     """One submission module loaded in one sandboxed worker, with memoised outcomes and oracle values."""
 
-    def __init__(self, path: Path, sandbox: Sandbox, timing: Timing):
-        self.path, self.sandbox, self.timing = path, sandbox, timing
+    def __init__(self, source: TopicSource, sandbox: Sandbox, timing: Timing):
+        self.source, self.sandbox, self.timing = source, sandbox, timing
         self.outcomes: dict[tuple, Outcome] = {}
         self.expected: dict[tuple, dict] = {}
 
     def load(self) -> str | None:
         """Import the module in a fresh worker; an error message if it cannot be imported."""
-        try:
-            source = self.path.read_text(encoding="utf-8", errors="replace")
-        except OSError as e:
-            return f"{self.path.name} cannot be read: {e.strerror}."
-        reply = self.sandbox.request({"op": "load", "name": self.path.stem, "path": str(self.path),
-                                      "source": source, "seed": 0}, LOAD_SECONDS)
+        name = self.source.filename
+        reply = self.sandbox.request({"op": "load", "name": self.source.topic, "path": str(self.source.path),
+                                      "source": self.source.text, "seed": 0}, LOAD_SECONDS)
         if isinstance(reply, Crash):
             if reply.kind == "timeout":
-                return f"importing {self.path.name} did not finish within {LOAD_SECONDS:g} s."
-            return f"importing {self.path.name} failed: {reply.message}"
+                return f"importing {name} did not finish within {LOAD_SECONDS:g} s."
+            return f"importing {name} failed: {reply.message}"
         if reply.get("error"):
             err = reply["error"]
             detail = f"\n{err['detail']}" if err.get("detail") else ""

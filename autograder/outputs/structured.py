@@ -10,6 +10,10 @@ def as_dict(report: Report) -> dict:
         "score": report.score,
         "max_score": report.points,
         "not_gradable": report.not_gradable,
+        "seed": report.seed,
+        "grader_version": report.grader_version,
+        "versions": report.versions,
+        "content_hash": report.content_hash,
         "exercises": [
             {"id": e.id, "topic": e.topic, "title": e.title, "score": e.score, "max_score": e.points,
              "checks": [{"name": c.name, "score": c.score, "max_score": c.points, "passed": c.passed,

@@ -1,0 +1,69 @@
+"""What a submission is: a folder holding, per topic, `<topic>.py` or the topic's notebook `<topic>.ipynb`.
+
+A notebook is read as a file, never executed here: its code cells, in order, make the module that is graded
+(the autograder test cells and IPython magics left out), exactly as a `.py` submission would be.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class TopicSource:
+    topic: str
+    path: Path  # the file the student handed in
+    text: str  # the Python module graded
+
+    @property
+    def filename(self) -> str:
+        return self.path.name
+
+
+def topic_source(folder: Path, topic: str) -> TopicSource | str:
+    """The topic's source in `folder`, or why there is none (a message for the student)."""
+    folder = Path(folder)
+    for path in (folder / f"{topic}.py", folder / f"{topic}.ipynb"):
+        if not path.is_file():
+            continue
+        try:
+            raw = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as e:
+            return f"{path.name} cannot be read: {e.strerror}."
+        if path.suffix == ".py":
+            return TopicSource(topic, path, raw)
+        try:
+            return TopicSource(topic, path, notebook_code(raw))
+        except ValueError as e:
+            return f"{path.name} is not a readable notebook: {e}"
+    return f"no file {topic}.py or {topic}.ipynb in {folder}."
+
+
+def notebook_code(raw: str) -> str:
+    """The module a notebook's code cells define, top to bottom, without running them."""
+    try:
+        cells = json.loads(raw)["cells"]
+    except (json.JSONDecodeError, KeyError, TypeError) as e:
+        raise ValueError(str(e)) from None
+    blocks = []
+    for cell in cells:
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        meta = (cell.get("metadata") or {}).get("nbgrader") or {}
+        if meta.get("grade") and not meta.get("solution"):
+            continue  # an autograder test cell: the grade never comes from the notebook's own cells
+        source = cell.get("source", "")
+        text = "".join(source) if isinstance(source, list) else str(source)
+        lines = [line for line in text.splitlines() if not line.lstrip().startswith(("%", "!"))]
+        blocks.append("\n".join(lines))
+    return "\n\n\n".join(blocks) + "\n"
+
+
+def content_hash(sources: list[TopicSource]) -> str:
+    """sha256 over what is graded: each topic's name and source text, in topic order."""
+    digest = hashlib.sha256()
+    for source in sorted(sources, key=lambda s: s.topic):
+        digest.update(f"{source.topic}\0{len(source.text)}\0".encode() + source.text.encode())
+    return digest.hexdigest()
