@@ -25,8 +25,7 @@ from autograder.pyast import defined_names
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 COURSE_ID = "nn-first-principles"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-HELPERS = ("# Helper functions for the exercises below, if you want any: write them here, in place of\n"
-           "# `raise NotImplementedError()` (nbgrader's placeholder), or delete that line.")
+HELPERS = "# Helper functions for the exercises below, if you want any: write them here."
 MARGIN_SECONDS = 30  # on top of the engine's worst case: the torch import of the first test cell, worker starts
 
 
@@ -426,6 +425,12 @@ def config_text(exercises: list) -> str:
         "# A cell that swallows the interrupt then costs that cell, not the whole submission.",
         "c.Execute.raise_on_iopub_timeout = False",
         f'c.Execute.kernel_name = "{KERNELSPEC["name"]}"',
+        "",
+        "# The released notebook runs top to bottom (Restart & Run All): where students may write helper",
+        "# functions, at the top level of a cell, nbgrader's stub is a comment there, not a `raise`.",
+        "from autograder.course.nbgrader_hooks import generate_assignment_preprocessors  # noqa: E402",
+        "",
+        "c.GenerateAssignment.preprocessors = generate_assignment_preprocessors()",
         "",
     ])
 
