@@ -314,8 +314,8 @@ def _howto(topic: str) -> str:
     return "\n".join([
         "### How this notebook is graded",
         "",
-        "Write each function where its cell says `# YOUR CODE HERE` (NumPy only; keep the signatures), and run",
-        "the cell. The **autograder test** cell after each exercise grades the functions as this notebook defines",
+        "In each function, replace `raise NotImplementedError` with your code (NumPy only; keep the signatures),",
+        "and run the cell. The **autograder test** cell after each exercise grades the functions as this notebook defines",
         "them, in a separate process, with exactly the checks of "
         f"`python -m autograder check {topic}`: every value and",
         "gradient against PyTorch autograd on generated inputs. It prints each check with its points and, for a",
