@@ -1,19 +1,20 @@
 # Generated from solutions/cnn.py by `python -m autograder build`. Fill in every function that raises
 # NotImplementedError, then run `python -m autograder check cnn`.
-"""CNNs from first principles: the seed's convolutional-network layers in NumPy.
+r"""CNNs from first principles: the course notes' convolutional-network layers in NumPy.
 
 Conventions (the same in every exercise of this topic):
 - images are NCHW: x has shape (N, C, H, W) = (batch, channels, height, width);
-- a conv layer has weights w of shape (F, C, HH, WW) (F filters, each C x HH x WW) and a bias b of shape (F,);
+- a conv layer has weights $w$ of shape (F, C, HH, WW) (F filters, each C x HH x WW) and a bias $b$ of shape (F,);
 - "convolution" means cross-correlation, as in every deep-learning library (the kernel is not flipped):
-      out[n, f, i, j] = b[f] + sum_{c, u, v} xpad[n, c, i*S + u, j*S + v] * w[f, c, u, v]
-  where xpad is x with P zeros added on every side, S is the stride, and the output size is
-      H' = floor((H + 2P - HH) / S) + 1,   W' = floor((W + 2P - WW) / S) + 1;
-- forward functions return (out, cache) and backward functions take (dout, cache), CS231n style; dout is
-  dL/dout for some scalar loss L, and each backward returns dL/d(each input) of that input's shape;
+      $$ \mathrm{out}[n, f, i, j] = b[f] + \sum_{c, u, v} x_{\mathrm{pad}}[n, c, iS + u, jS + v] \; w[f, c, u, v] $$
+  where $x_{\mathrm{pad}}$ is x with $P$ zeros added on every side, $S$ is the stride, and the output size is
+      $$ H' = \left\lfloor \frac{H + 2P - HH}{S} \right\rfloor + 1, \qquad W' = \left\lfloor \frac{W + 2P - WW}{S} \right\rfloor + 1 $$
+- forward functions return (out, cache) and backward functions take (dout, cache), CS231n style: dout is
+  $\partial L / \partial \mathrm{out}$ for some scalar loss $L$, and each backward returns $\partial L / \partial$
+  each input, of that input's shape;
 - arrays are float64; a function never modifies its input arrays in place;
-- vectorise with NumPy (np.lib.stride_tricks.sliding_window_view, reshape, @, np.einsum): a loop over the
-  HH x WW kernel offsets or over layers is fine, a loop over pixels is slow.
+- vectorise with NumPy (`np.lib.stride_tricks.sliding_window_view`, `reshape`, `@`, `np.einsum`): a loop over
+  the HH x WW kernel offsets or over layers is fine, a loop over pixels is slow.
 
 Each function says which exercise grades it.
 """
@@ -22,9 +23,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 
 def relu_forward(z):
-    """ReLU, forward (exercise cnn.relu).
+    r"""ReLU, forward (exercise cnn.relu).
 
-        out = max(0, z)   elementwise
+        $$ \mathrm{out} = \max(0, z) \quad \text{elementwise} $$
 
     Args:
         z: array of any shape, e.g. (N, C, H, W) pre-activations. The grader's inputs are never 0.
@@ -37,9 +38,12 @@ def relu_forward(z):
 
 
 def relu_backward(dout, cache):
-    """ReLU, backward (exercise cnn.relu).
+    r"""ReLU, backward (exercise cnn.relu).
 
-        dz = dout * [z > 0]   (the derivative at 0 does not matter here: the grader never draws z = 0)
+        $$ dz = d\mathrm{out} \odot [z > 0] $$
+
+    where $[z > 0]$ is 1 where $z > 0$ and 0 elsewhere. The derivative at $z = 0$ does not matter here: the
+    grader never draws $z = 0$.
 
     Args:
         dout: upstream gradient, of z's shape.
@@ -52,16 +56,16 @@ def relu_backward(dout, cache):
 
 
 def conv_output_size(H, W, HH, WW, stride, pad):
-    """Output height and width of a convolution (exercise cnn.conv_output_size).
+    r"""Output height and width of a convolution (exercise cnn.conv_output_size).
 
-        H' = floor((H + 2P - HH) / S) + 1,   W' = floor((W + 2P - WW) / S) + 1
+        $$ H' = \left\lfloor \frac{H + 2P - HH}{S} \right\rfloor + 1, \qquad W' = \left\lfloor \frac{W + 2P - WW}{S} \right\rfloor + 1 $$
 
-    The floor matters: with HH = 3, S = 2, P = 0, inputs of height 7 and 8 both give H' = 3. The same
-    formula with P = 0 gives the output size of a pooling layer.
+    The floor matters: with $HH = 3$, $S = 2$, $P = 0$, inputs of height 7 and 8 both give $H' = 3$. The same
+    formula with $P = 0$ gives the output size of a pooling layer.
 
     Args:
-        H, W: input height and width (ints); HH, WW: kernel height and width; stride: S >= 1; pad: P >= 0.
-            The grader only asks for valid layers, H + 2P >= HH and W + 2P >= WW.
+        H, W: input height and width (ints); HH, WW: kernel height and width; stride: $S \ge 1$; pad: $P \ge 0$.
+            The grader only asks for valid layers, $H + 2P \ge HH$ and $W + 2P \ge WW$.
     Returns:
         (H', W') as a tuple of two ints.
     """
@@ -70,9 +74,11 @@ def conv_output_size(H, W, HH, WW, stride, pad):
 
 
 def conv_param_count(C_in, C_out, HH, WW):
-    """Number of learnable parameters of a conv layer with a bias (exercise cnn.conv_param_count).
+    r"""Number of learnable parameters of a conv layer with a bias (exercise cnn.conv_param_count).
 
-        parameters = HH * WW * C_in * C_out + C_out   (the weights, plus one bias per output channel)
+        $$ \text{parameters} = HH \cdot WW \cdot C_{\mathrm{in}} \cdot C_{\mathrm{out}} + C_{\mathrm{out}} $$
+
+    the weights, plus one bias per output channel.
 
     Args:
         C_in, C_out: input and output channels; HH, WW: kernel height and width (ints).
@@ -84,21 +90,22 @@ def conv_param_count(C_in, C_out, HH, WW):
 
 
 def conv_forward(x, w, b, stride, pad):
-    """Convolution (cross-correlation) layer, forward (exercise cnn.conv).
+    r"""Convolution (cross-correlation) layer, forward (exercise cnn.conv).
 
-        out[n, f, i, j] = b[f] + sum_{c, u, v} xpad[n, c, i*S + u, j*S + v] * w[f, c, u, v]
-        H' = floor((H + 2P - HH) / S) + 1,   W' = floor((W + 2P - WW) / S) + 1
+        $$ \mathrm{out}[n, f, i, j] = b[f] + \sum_{c, u, v} x_{\mathrm{pad}}[n, c, iS + u, jS + v] \; w[f, c, u, v] $$
 
-    xpad is x with P zeros on each of the four sides (np.pad). Hint (im2col): lay every HH x WW window of
-    xpad out as a column of a matrix of shape (C*HH*WW, N*H'*W'); then the layer is one matrix product,
-    w.reshape(F, -1) @ columns.
+        $$ H' = \left\lfloor \frac{H + 2P - HH}{S} \right\rfloor + 1, \qquad W' = \left\lfloor \frac{W + 2P - WW}{S} \right\rfloor + 1 $$
+
+    $x_{\mathrm{pad}}$ is x with $P$ zeros on each of the four sides (`np.pad`). Hint (im2col): lay every HH x WW
+    window of $x_{\mathrm{pad}}$ out as a column of a matrix of shape (C*HH*WW, N*H'*W'); then the layer is one
+    matrix product, `w.reshape(F, -1) @ columns`.
 
     Args:
         x: (N, C, H, W) input.
         w: (F, C, HH, WW) filters.
         b: (F,) biases.
-        stride: S >= 1, the same along height and width.
-        pad: P >= 0 zeros added on every side.
+        stride: $S \ge 1$, the same along height and width.
+        pad: $P \ge 0$ zeros added on every side.
     Returns:
         out: (N, F, H', W').
         cache: whatever conv_backward needs.
@@ -108,19 +115,23 @@ def conv_forward(x, w, b, stride, pad):
 
 
 def conv_backward(dout, cache):
-    """Convolution layer, backward (exercise cnn.conv).
+    r"""Convolution layer, backward (exercise cnn.conv).
 
-        db[f]          = sum_{n, i, j} dout[n, f, i, j]
-        dw[f, c, u, v] = sum_{n, i, j} dout[n, f, i, j] * xpad[n, c, i*S + u, j*S + v]
-        dxpad[n, c, i*S + u, j*S + v] += dout[n, f, i, j] * w[f, c, u, v]   (for every n, f, i, j, u, v)
-        dx = dxpad without its P-wide border
+        $$
+        \begin{aligned}
+        db[f] &= \textstyle\sum_{n, i, j} d\mathrm{out}[n, f, i, j] \\
+        dw[f, c, u, v] &= \textstyle\sum_{n, i, j} d\mathrm{out}[n, f, i, j] \; x_{\mathrm{pad}}[n, c, iS + u, jS + v] \\
+        dx_{\mathrm{pad}}[n, c, iS + u, jS + v] &\mathrel{+}= d\mathrm{out}[n, f, i, j] \; w[f, c, u, v] \quad \text{for every } n, f, i, j, u, v
+        \end{aligned}
+        $$
 
-    The seed's formulas, dW = sum_ij dY[o, i, j] X[c, i+u, j+v] and dX = sum dY[o, i-u, j-v] W[o, c, u, v], hold
-    only for stride 1 and one sample; these are the general ones (the sums run over the batch, the input index
-    is i*S + u). Input rows and columns that no window reaches (when S does not divide H + 2P - HH) get 0.
+    and $dx$ is $dx_{\mathrm{pad}}$ without its $P$-wide border. The course notes' formulas,
+    $dW = \sum_{ij} dY[o, i, j]\, X[c, i+u, j+v]$ and $dX = \sum dY[o, i-u, j-v]\, W[o, c, u, v]$, hold only for
+    stride 1 and one sample; these are the general ones (the sums run over the batch, the input index is
+    $iS + u$). Input rows and columns that no window reaches (when $S$ does not divide $H + 2P - HH$) get 0.
 
     Args:
-        dout: (N, F, H', W') upstream gradient, H' = floor((H + 2P - HH) / S) + 1, W' = floor((W + 2P - WW) / S) + 1.
+        dout: (N, F, H', W') upstream gradient, with H' and W' as in conv_forward.
         cache: what conv_forward returned.
     Returns:
         dx: (N, C, H, W), dw: (F, C, HH, WW), db: (F,).
@@ -130,17 +141,17 @@ def conv_backward(dout, cache):
 
 
 def max_pool_forward(x, pool_height, pool_width, stride):
-    """Max pooling, forward (exercise cnn.max_pool).
+    r"""Max pooling, forward (exercise cnn.max_pool).
 
-        out[n, c, i, j] = max_{0 <= p < pool_height, 0 <= q < pool_width} x[n, c, i*S + p, j*S + q]
-        H' = floor((H - pool_height) / S) + 1,   W' = floor((W - pool_width) / S) + 1   (no padding)
+        $$ \mathrm{out}[n, c, i, j] = \max_{0 \le p < \mathrm{pool\_height},\; 0 \le q < \mathrm{pool\_width}} x[n, c, iS + p, jS + q] $$
 
-    Windows overlap when S is smaller than the pool. The grader's inputs have distinct values, so every
-    window has a single maximum.
+        $$ H' = \left\lfloor \frac{H - \mathrm{pool\_height}}{S} \right\rfloor + 1, \qquad W' = \left\lfloor \frac{W - \mathrm{pool\_width}}{S} \right\rfloor + 1 \quad \text{(no padding)} $$
+
+    Windows overlap when $S$ is smaller than the pool.
 
     Args:
         x: (N, C, H, W) input.
-        pool_height, pool_width: window size; stride: S >= 1.
+        pool_height, pool_width: window size; stride: $S \ge 1$.
     Returns:
         out: (N, C, H', W').
         cache: whatever max_pool_backward needs.
@@ -150,13 +161,18 @@ def max_pool_forward(x, pool_height, pool_width, stride):
 
 
 def max_pool_backward(dout, cache):
-    """Max pooling, backward (exercise cnn.max_pool).
+    r"""Max pooling, backward (exercise cnn.max_pool).
 
-    Each dout[n, c, i, j] goes to the one input that was the maximum of its window; the others get nothing
+    Each $d\mathrm{out}[n, c, i, j]$ goes to the input that was the maximum of its window; the others get nothing
     from that window. An input that is the maximum of several overlapping windows receives the sum.
 
+    A window can hold a tie: several inputs equal to its maximum. The inputs of exercise cnn.max_pool have
+    distinct values, so it has none; in the CIFAR CNN (exercise cnn.cifar_cnn), after a ReLU, many windows hold
+    only zeros. Your backward must work there, but which of the tied inputs gets the gradient does not change the
+    grade: ReLU's backward then stops it, since those inputs were negative before the ReLU.
+
     Args:
-        dout: (N, C, H', W') upstream gradient, H' = floor((H - pool_height) / S) + 1, likewise W'.
+        dout: (N, C, H', W') upstream gradient, with H' and W' as in max_pool_forward.
         cache: what max_pool_forward returned.
     Returns:
         dx: (N, C, H, W).
@@ -166,14 +182,15 @@ def max_pool_backward(dout, cache):
 
 
 def avg_pool_forward(x, pool_height, pool_width, stride):
-    """Average pooling, forward (exercise cnn.avg_pool).
+    r"""Average pooling, forward (exercise cnn.avg_pool).
 
-        out[n, c, i, j] = (1 / (pool_height * pool_width)) sum_{p, q} x[n, c, i*S + p, j*S + q]
-        H' = floor((H - pool_height) / S) + 1,   W' = floor((W - pool_width) / S) + 1   (no padding)
+        $$ \mathrm{out}[n, c, i, j] = \frac{1}{\mathrm{pool\_height} \cdot \mathrm{pool\_width}} \sum_{p, q} x[n, c, iS + p, jS + q] $$
+
+    with $H'$ and $W'$ as in max pooling (no padding).
 
     Args:
         x: (N, C, H, W) input.
-        pool_height, pool_width: window size; stride: S >= 1.
+        pool_height, pool_width: window size; stride: $S \ge 1$.
     Returns:
         out: (N, C, H', W').
         cache: whatever avg_pool_backward needs.
@@ -183,13 +200,13 @@ def avg_pool_forward(x, pool_height, pool_width, stride):
 
 
 def avg_pool_backward(dout, cache):
-    """Average pooling, backward (exercise cnn.avg_pool).
+    r"""Average pooling, backward (exercise cnn.avg_pool).
 
-    Each dout[n, c, i, j] is shared equally, 1 / (pool_height * pool_width) each, by the inputs of its window;
-    overlapping windows add up.
+    Each $d\mathrm{out}[n, c, i, j]$ is shared equally, $1 / (\mathrm{pool\_height} \cdot \mathrm{pool\_width})$
+    each, by the inputs of its window; overlapping windows add up.
 
     Args:
-        dout: (N, C, H', W') upstream gradient, H' = floor((H - pool_height) / S) + 1, likewise W'.
+        dout: (N, C, H', W') upstream gradient, with H' and W' as in avg_pool_forward.
         cache: what avg_pool_forward returned.
     Returns:
         dx: (N, C, H, W).
@@ -199,18 +216,32 @@ def avg_pool_backward(dout, cache):
 
 
 def batchnorm_forward(x, gamma, beta, running_mean, running_var, mode, momentum, eps):
-    """Batch normalisation of features, forward, in training or evaluation mode (exercises cnn.batchnorm_train,
+    r"""Batch normalisation of features, forward, in training or evaluation mode (exercises cnn.batchnorm_train,
     cnn.batchnorm_eval).
 
-    mode == "train": normalise each feature with the statistics of the batch (the seed's formulas),
-        mu = (1/m) sum_i x_i,   var = (1/m) sum_i (x_i - mu)^2        (the biased variance)
-        xhat = (x - mu) / sqrt(var + eps),   out = gamma * xhat + beta
-      and update the running statistics as PyTorch does (the seed does not say):
-        new_running_mean = (1 - momentum) * running_mean + momentum * mu
-        new_running_var  = (1 - momentum) * running_var + momentum * var * m / (m - 1)   (the unbiased variance)
-    mode == "eval": normalise with the running statistics instead,
-        out = gamma * (x - running_mean) / sqrt(running_var + eps) + beta,
-      and return the running statistics unchanged.
+    With `mode == "train"`, normalise each feature with the statistics of the batch (the course notes' formulas;
+    the variance is the biased one):
+
+        $$
+        \begin{aligned}
+        \mu &= \frac{1}{m} \sum_{i=1}^{m} x_i, \qquad \sigma^2 = \frac{1}{m} \sum_{i=1}^{m} (x_i - \mu)^2 \\
+        \hat{x}_i &= \frac{x_i - \mu}{\sqrt{\sigma^2 + \epsilon}}, \qquad \mathrm{out}_i = \gamma \odot \hat{x}_i + \beta
+        \end{aligned}
+        $$
+
+    and update the running statistics as PyTorch does (the course notes do not say how), with the unbiased
+    variance $\sigma^2 \frac{m}{m - 1}$:
+
+        $$
+        \begin{aligned}
+        \mathrm{new\_running\_mean} &= (1 - \text{momentum}) \cdot \mathrm{running\_mean} + \text{momentum} \cdot \mu \\
+        \mathrm{new\_running\_var} &= (1 - \text{momentum}) \cdot \mathrm{running\_var} + \text{momentum} \cdot \sigma^2 \tfrac{m}{m - 1}
+        \end{aligned}
+        $$
+
+    With `mode == "eval"`, normalise with the running statistics instead and return them unchanged:
+
+        $$ \mathrm{out} = \gamma \odot \frac{x - \mathrm{running\_mean}}{\sqrt{\mathrm{running\_var} + \epsilon}} + \beta $$
 
     Note the convention: torch's momentum 0.1 weights the *new* batch by 0.1 (CS231n's momentum 0.9 weights the
     old running value by 0.9). Return new arrays: do not update running_mean or running_var in place.
@@ -221,7 +252,7 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, mode, momentum,
         running_mean, running_var: (D,) running statistics.
         mode: "train" or "eval".
         momentum: weight of the current batch in the running statistics, e.g. 0.1.
-        eps: added to the variance, e.g. 1e-5.
+        eps: $\epsilon$, added to the variance, e.g. 1e-5.
     Returns:
         out: (m, D).
         new_running_mean, new_running_var: (D,).
@@ -232,12 +263,15 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, mode, momentum,
 
 
 def batchnorm_backward(dout, cache):
-    """Batch normalisation, backward (exercises cnn.batchnorm_train, cnn.batchnorm_eval).
+    r"""Batch normalisation, backward (exercises cnn.batchnorm_train, cnn.batchnorm_eval).
 
-        dbeta = sum_i dout_i,   dgamma = sum_i dout_i * xhat_i
-    mode "train": mu and var depend on every x_i, which gives
-        dx = (gamma / (m sqrt(var + eps))) * (m * dout - dbeta - xhat * dgamma)
-    mode "eval": the running statistics are constants, so dx = gamma * dout / sqrt(running_var + eps).
+        $$ d\beta = \sum_{i} d\mathrm{out}_i, \qquad d\gamma = \sum_{i} d\mathrm{out}_i \odot \hat{x}_i $$
+
+    In mode "train", $\mu$ and $\sigma^2$ depend on every $x_i$, which gives
+
+        $$ dx = \frac{\gamma}{m \sqrt{\sigma^2 + \epsilon}} \odot \left( m \, d\mathrm{out} - d\beta - \hat{x} \odot d\gamma \right) $$
+
+    In mode "eval" the running statistics are constants, so $dx = \gamma \odot d\mathrm{out} / \sqrt{\mathrm{running\_var} + \epsilon}$.
 
     Args:
         dout: (m, D) upstream gradient.
@@ -250,10 +284,10 @@ def batchnorm_backward(dout, cache):
 
 
 def spatial_batchnorm_forward(x, gamma, beta, running_mean, running_var, mode, momentum, eps):
-    """Spatial batch normalisation of NCHW images, forward (exercise cnn.spatial_batchnorm).
+    r"""Spatial batch normalisation of NCHW images, forward (exercise cnn.spatial_batchnorm).
 
-    Exactly batchnorm_forward with one feature per channel: the statistics of channel c are taken over
-    all N*H*W values x[:, c, :, :] (so m = N*H*W in the running-variance correction m / (m - 1)).
+    Exactly batchnorm_forward with one feature per channel: the statistics of channel $c$ are taken over all
+    $N \cdot H \cdot W$ values `x[:, c, :, :]` (so $m = NHW$ in the running-variance correction $\frac{m}{m - 1}$).
     Hint: move the channel axis last and reshape to (N*H*W, C).
 
     Args:
@@ -281,9 +315,11 @@ def spatial_batchnorm_backward(dout, cache):
 
 
 def flatten_forward(x):
-    """Flatten, forward (exercise cnn.flatten): (N, C, H, W) -> (N, C*H*W) in NumPy's C order.
+    r"""Flatten, forward (exercise cnn.flatten): (N, C, H, W) -> (N, C*H*W) in NumPy's C order.
 
-        out[n, (c*H + h)*W + w] = x[n, c, h, w]   (the order of torch.flatten(x, 1) and nn.Flatten)
+        $$ \mathrm{out}[n, (cH + h) W + w] = x[n, c, h, w] $$
+
+    the order of `torch.flatten(x, 1)` and `nn.Flatten`.
 
     Args:
         x: (N, C, H, W).
@@ -308,18 +344,20 @@ def flatten_backward(dout, cache):
 
 
 def receptive_field(layers):
-    """Receptive field and jump of a stack of conv and pooling layers (exercise cnn.receptive_field).
+    r"""Receptive field and jump of a stack of conv and pooling layers (exercise cnn.receptive_field).
 
-    Start from one input pixel, RF_0 = 1 and J_0 = 1, and go through the layers l = 1, 2, ...:
+    Start from one input pixel, $RF_0 = 1$ and $J_0 = 1$, and go through the layers $l = 1, 2, \dots$, of kernel
+    size $k_l$ and stride $s_l$:
 
-        RF_l = RF_{l-1} + (k_l - 1) * J_{l-1},   J_l = J_{l-1} * s_l
+        $$ RF_l = RF_{l-1} + (k_l - 1) \, J_{l-1}, \qquad J_l = J_{l-1} \, s_l $$
 
-    RF_L is the width of the input region that one output unit sees (first to last input row), and J_L is the
-    distance, in input pixels, between the regions of two neighbouring output units. A layer's kernel is
-    spread by the strides of the layers *before* it, not by its own: the seed's recursion
-    RF_{l+1} = RF_l + (k_l - 1) * prod_{i=1}^{l} s_i includes layer l's own stride, an erratum (for the seed's
-    CIFAR CNN it gives 13; the true receptive field, measured with autograd, is 10). The grader measures the
-    receptive field with autograd: the support of the gradient of one output unit with respect to the input.
+    $RF_L$ is the width of the input region that one output unit sees (first to last input row), and $J_L$ is the
+    distance, in input pixels, between the regions of two neighbouring output units. A layer's kernel is spread
+    by the strides of the layers *before* it, not by its own: the course notes' recursion
+    $RF_{l+1} = RF_l + (k_l - 1) \prod_{i=1}^{l} s_i$ includes layer $l$'s own stride, an erratum (for the
+    course notes' CIFAR CNN it gives 13; the true receptive field, measured with autograd, is 10). The grader
+    measures the receptive field with autograd: the support of the gradient of one output unit with respect to
+    the input.
 
     Args:
         layers: a list of (kind, kernel, stride) tuples, kind "conv" or "pool", square kernels, no padding,
@@ -331,7 +369,7 @@ def receptive_field(layers):
     raise NotImplementedError("receptive_field: not implemented yet (exercise cnn.receptive_field)")
 
 
-# -- the seed's CIFAR-10 CNN ----------------------------------------------------------------------
+# -- the course notes' CIFAR-10 CNN ----------------------------------------------------------------------
 #
 #   x (N, 3, 32, 32) -> Conv 3->16 k3 p1 -> ReLU -> MaxPool 2x2 s2 -> Conv 16->32 k3 p1 -> ReLU -> MaxPool 2x2 s2
 #     -> Flatten -> Linear 2048->128 -> ReLU -> Linear 128->10 -> scores (N, 10)
@@ -369,10 +407,10 @@ def softmax_loss(scores, y):
 
 
 def cifar_cnn_param_counts():
-    """Parameters of the seed's CIFAR CNN, layer by layer (exercise cnn.cifar_arithmetic).
+    r"""Parameters of the course notes' CIFAR CNN, layer by layer (exercise cnn.cifar_arithmetic).
 
     Count the weights and biases of conv1, conv2, fc1 and fc2 (ReLU, pooling and flatten have none); use
-    conv_param_count for the conv layers, n_in * n_out + n_out for a linear layer.
+    conv_param_count for the conv layers, $n_{\mathrm{in}} n_{\mathrm{out}} + n_{\mathrm{out}}$ for a linear layer.
 
     Returns:
         (per_layer, total): per_layer a list of four ints [conv1, conv2, fc1, fc2], total their sum (an int).
@@ -382,8 +420,8 @@ def cifar_cnn_param_counts():
 
 
 def equivalent_mlp_param_count():
-    """Parameters of the seed's "equivalent MLP" on flattened CIFAR images (exercise cnn.cifar_arithmetic):
-    Linear 3072->128, ReLU, Linear 128->128, ReLU, Linear 128->10 (each with a bias).
+    r"""Parameters of the course notes' "equivalent MLP" on flattened CIFAR images (exercise
+    cnn.cifar_arithmetic): Linear 3072->128, ReLU, Linear 128->128, ReLU, Linear 128->10 (each with a bias).
 
     Returns:
         the total, an int.
@@ -393,12 +431,12 @@ def equivalent_mlp_param_count():
 
 
 def cifar_parameter_reduction():
-    """How many fewer parameters the CNN has than the equivalent MLP, in percent of the MLP's
+    r"""How many fewer parameters the CNN has than the equivalent MLP, in percent of the MLP's
     (exercise cnn.cifar_arithmetic):
 
-        reduction = 100 * (MLP total - CNN total) / MLP total
+        $$ \text{reduction} = 100 \cdot \frac{\text{MLP total} - \text{CNN total}}{\text{MLP total}} $$
 
-    The seed states 53% here; that is an erratum: 53% is the difference divided by the *CNN's* total.
+    The course notes state 53% here; that is an erratum: 53% is the difference divided by the *CNN's* total.
     Compute it from cifar_cnn_param_counts and equivalent_mlp_param_count.
 
     Returns:
@@ -409,7 +447,7 @@ def cifar_parameter_reduction():
 
 
 def cifar_cnn_shapes(N):
-    """The shape of the output of every layer of the CIFAR CNN for a batch of N images (exercise
+    r"""The shape of the output of every layer of the CIFAR CNN for a batch of N images (exercise
     cnn.cifar_arithmetic). Use conv_output_size (a 2x2 stride-2 pool has the output size of a conv with
     HH = WW = 2, S = 2, P = 0).
 
@@ -424,7 +462,11 @@ def cifar_cnn_shapes(N):
 
 
 def cifar_cnn_forward(x, params):
-    """Forward pass of the seed's CIFAR CNN built from your layers (exercise cnn.cifar_cnn).
+    r"""Forward pass of the course notes' CIFAR CNN built from your layers (exercise cnn.cifar_cnn).
+
+    Conv 3->16 (3x3, padding 1), ReLU, max-pool 2x2 stride 2, Conv 16->32 (3x3, padding 1), ReLU, max-pool 2x2
+    stride 2, flatten, Linear 2048->128, ReLU, Linear 128->10, as drawn above. After a ReLU, pooling windows of
+    zeros tie: see max_pool_backward.
 
     Args:
         x: (N, 3, 32, 32) images.

@@ -1,12 +1,14 @@
 # Generated from solutions/mlp.py by `python -m autograder build`. Fill in every function that raises
 # NotImplementedError, then run `python -m autograder check mlp`.
-"""MLP from first principles: the seed's 3-layer tanh/tanh/softmax network in NumPy.
+r"""MLP from first principles: the course notes' 3-layer tanh/tanh/softmax network in NumPy.
 
 Conventions (the same in every exercise of this topic):
-- a batch holds m examples as rows: X has shape (m, n_in);
-- a layer computes Z = X W + b with W of shape (n_in, n_out) and b of shape (n_out,);
-- every loss is a mean over the batch, so every gradient of it carries a factor 1/m;
-- arrays are float64; a function never modifies its input arrays in place.
+- a batch holds $m$ examples as rows: `X` has shape (m, n_in);
+- a layer computes $Z = X W + b$ with $W$ of shape (n_in, n_out) and $b$ of shape (n_out,), added to every row.
+  This is the row form of the course notes' forward pass. Their per-neuron "matrix form" $z = W a + b$ is the
+  column form, whose $W$ has shape (n_out, n_in): the transpose of the $W$ here;
+- every loss is a mean over the batch, so every gradient of it carries a factor $1/m$;
+- arrays are float64; a function does not modify its input arrays in place (only `sgd_step` may).
 
 Each function says which exercise grades it.
 """
@@ -14,28 +16,28 @@ import numpy as np
 
 
 def tanh(z):
-    """Hyperbolic tangent, elementwise (exercise mlp.tanh).
+    r"""Hyperbolic tangent, elementwise (exercise mlp.tanh).
 
-        tanh(z) = (e^z - e^-z) / (e^z + e^-z)
+        $$ \tanh(z) = \frac{e^z - e^{-z}}{e^z + e^{-z}} = \frac{e^{2z} - 1}{e^{2z} + 1} $$
 
-    It must stay finite for every float64 z: e^{2z} overflows once |z| >= 355.
+    It must stay finite for every float64 $z$: $e^{2z}$ overflows once $z \ge 355$, and $e^{z}$ once $|z| \ge 710$.
 
     Args:
         z: array of any shape.
     Returns:
-        array of the same shape as z, values in [-1, 1].
+        array of the same shape as z, values in $[-1, 1]$.
     """
     # TODO: implement tanh (exercise mlp.tanh).
     raise NotImplementedError("tanh: not implemented yet (exercise mlp.tanh)")
 
 
 def tanh_derivative(z):
-    """Derivative of tanh, elementwise (exercise mlp.tanh).
+    r"""Derivative of tanh, elementwise (exercise mlp.tanh).
 
-        d tanh(z) / dz = 1 - tanh(z)^2
+        $$ \frac{d}{dz} \tanh(z) = 1 - \tanh^2(z) $$
 
     Args:
-        z: array of any shape (the pre-activation, not tanh(z)).
+        z: array of any shape (the pre-activation $z$, not $\tanh(z)$).
     Returns:
         array of the same shape as z.
     """
@@ -44,59 +46,60 @@ def tanh_derivative(z):
 
 
 def sigmoid(z):
-    """Logistic sigmoid, elementwise (exercise mlp.sigmoid).
+    r"""Logistic sigmoid, elementwise (exercise mlp.sigmoid).
 
-        sigma(z) = 1 / (1 + e^-z)
+        $$ \sigma(z) = \frac{1}{1 + e^{-z}} $$
 
-    It must stay finite and exact for large |z| (|z| >= 710 overflows e^|z|).
+    It must stay finite and exact for large $|z|$: $e^{-z}$ overflows once $z \le -710$.
 
     Args:
         z: array of any shape.
     Returns:
-        array of the same shape as z, values in [0, 1].
+        array of the same shape as z, values in $[0, 1]$.
     """
     # TODO: implement sigmoid (exercise mlp.sigmoid).
     raise NotImplementedError("sigmoid: not implemented yet (exercise mlp.sigmoid)")
 
 
 def binary_cross_entropy(a, y):
-    """Mean binary cross-entropy (exercise mlp.binary_cross_entropy).
+    r"""Mean binary cross-entropy (exercise mlp.binary_cross_entropy).
 
-        L = -(1/m) sum_i [ y_i log(a_i) + (1 - y_i) log(1 - a_i) ]
+        $$ L = -\frac{1}{m} \sum_{i=1}^{m} \left[ y_i \log a_i + (1 - y_i) \log(1 - a_i) \right] $$
 
     Args:
         a: (m,) predicted probabilities, strictly between 0 and 1.
         y: (m,) labels, each 0.0 or 1.0.
     Returns:
-        L as a Python float.
+        $L$ as a Python float.
     """
     # TODO: implement binary_cross_entropy (exercise mlp.binary_cross_entropy).
     raise NotImplementedError("binary_cross_entropy: not implemented yet (exercise mlp.binary_cross_entropy)")
 
 
 def binary_cross_entropy_grad(a, y):
-    """Gradient of the mean binary cross-entropy with respect to a (exercise mlp.binary_cross_entropy).
+    r"""Gradient of the mean binary cross-entropy with respect to a (exercise mlp.binary_cross_entropy).
 
-        dL/da_i = (a_i - y_i) / (a_i (1 - a_i)) / m
+        $$ \frac{\partial L}{\partial a_i} = \frac{1}{m} \cdot \frac{a_i - y_i}{a_i (1 - a_i)} $$
 
-    The seed writes this without 1/m, for a single sample; L above is a mean over m samples.
+    The course notes write this without $\frac{1}{m}$, for a single sample; $L$ above is a mean over $m$ samples.
 
     Args:
         a: (m,) predicted probabilities, strictly between 0 and 1.
         y: (m,) labels, each 0.0 or 1.0.
     Returns:
-        (m,) array dL/da.
+        (m,) array $\partial L / \partial a$.
     """
     # TODO: implement binary_cross_entropy_grad (exercise mlp.binary_cross_entropy).
     raise NotImplementedError("binary_cross_entropy_grad: not implemented yet (exercise mlp.binary_cross_entropy)")
 
 
 def softmax(z):
-    """Row-wise softmax of logits (exercise mlp.softmax).
+    r"""Row-wise softmax of logits (exercise mlp.softmax).
 
-        p_ij = exp(z_ij) / sum_k exp(z_ik)
+        $$ p_{ij} = \frac{e^{z_{ij}}}{\sum_{k} e^{z_{ik}}} $$
 
-    Subtract each row's maximum first (it cancels): without it, exp overflows for logits >= 710.
+    Subtract each row's maximum $\max_k z_{ik}$ first (it cancels): without it, $e^{z}$ overflows for logits
+    $\ge 710$.
 
     Args:
         z: (m, C) logits.
@@ -108,42 +111,49 @@ def softmax(z):
 
 
 def cross_entropy(z, y):
-    """Mean cross-entropy of softmax(z) against integer labels (exercise mlp.cross_entropy).
+    r"""Mean cross-entropy of softmax(z) against integer labels (exercise mlp.cross_entropy).
 
-        J = -(1/m) sum_i log softmax(z)_{i, y_i}
+        $$ J = -\frac{1}{m} \sum_{i=1}^{m} \log p_{i, y_i}, \qquad p = \operatorname{softmax}(z) $$
 
-    Compute log softmax with the log-sum-exp trick, log p_ij = z_ij - max_i - log sum_k exp(z_ik - max_i):
-    log(softmax(z)) gives -inf once a logit trails its row's maximum by more than about 745.
+    Compute $\log p$ with the log-sum-exp trick, where $M_i = \max_k z_{ik}$ is the maximum of row $i$:
+
+        $$ \log p_{ij} = z_{ij} - M_i - \log \sum_{k} e^{z_{ik} - M_i} $$
+
+    `np.log(softmax(z))` gives $-\infty$ once a logit trails its row's maximum by more than about 745.
 
     Args:
         z: (m, C) logits.
         y: (m,) integer class labels in [0, C).
     Returns:
-        J as a Python float.
+        $J$ as a Python float.
     """
     # TODO: implement cross_entropy (exercise mlp.cross_entropy).
     raise NotImplementedError("cross_entropy: not implemented yet (exercise mlp.cross_entropy)")
 
 
 def cross_entropy_grad(z, y):
-    """Gradient of the mean cross-entropy with respect to the logits (exercise mlp.cross_entropy).
+    r"""Gradient of the mean cross-entropy with respect to the logits (exercise mlp.cross_entropy).
 
-        dJ/dZ = (P - Y) / m,   P = softmax(z), Y the one-hot encoding of y
+        $$ \frac{\partial J}{\partial Z} = \frac{1}{m} (P - Y), \qquad P = \operatorname{softmax}(Z) $$
+
+    where $Y$ is the one-hot encoding of $y$: $Y_{ij} = 1$ if $j = y_i$, else 0.
 
     Args:
         z: (m, C) logits.
         y: (m,) integer class labels in [0, C).
     Returns:
-        (m, C) array dJ/dz.
+        (m, C) array $\partial J / \partial Z$.
     """
     # TODO: implement cross_entropy_grad (exercise mlp.cross_entropy).
     raise NotImplementedError("cross_entropy_grad: not implemented yet (exercise mlp.cross_entropy)")
 
 
 def affine_forward(x, W, b):
-    """Affine (fully connected) layer, forward (exercise mlp.affine).
+    r"""Affine (fully connected) layer, forward (exercise mlp.affine).
 
-        out = x W + b
+        $$ \mathrm{out} = x W + b $$
+
+    $b$ is added to every row. (The course notes' column form $z = W a + b$ uses the transpose of this $W$.)
 
     Args:
         x: (m, n_in) inputs.
@@ -158,12 +168,17 @@ def affine_forward(x, W, b):
 
 
 def affine_backward(dout, cache):
-    """Affine layer, backward (exercise mlp.affine).
+    r"""Affine layer, backward (exercise mlp.affine).
 
-        dx = dout W^T,   dW = x^T dout,   db = sum of dout over the batch
+    With $d\mathrm{out} = \partial L / \partial \mathrm{out}$ for some scalar loss $L$, and $dx = \partial L / \partial x$
+    and so on:
+
+        $$ dx = d\mathrm{out}\, W^\top, \qquad dW = x^\top d\mathrm{out}, \qquad db = \sum_{i=1}^{m} d\mathrm{out}_{i,:} $$
+
+    ($db$ sums the rows of $d\mathrm{out}$: the sum over the batch.)
 
     Args:
-        dout: (m, n_out) upstream gradient dL/dout.
+        dout: (m, n_out) upstream gradient.
         cache: what affine_forward returned.
     Returns:
         dx: (m, n_in), dW: (n_in, n_out), db: (n_out,).
@@ -173,29 +188,37 @@ def affine_backward(dout, cache):
 
 
 def init_params(layer_sizes, seed):
-    """The seed's initialisation (exercise mlp.init_params).
+    r"""The course notes' weight initialisation (exercise mlp.init_params).
 
-        W_l ~ N(0, 1/n_in) entrywise (std 1/sqrt(n_in), n_in = layer_sizes[l-1]),   b_l = 0
+        $$ W^{(l)}_{jk} \sim \mathcal{N}\!\left(0, \tfrac{1}{n_{l-1}}\right) \text{ independently}, \qquad b^{(l)} = 0 $$
 
-    The seed calls this Xavier; it is LeCun normal (Xavier/Glorot uses 2/(n_in + n_out)).
-    Graded statistically: mean, variance and shape of the distribution, never exact values.
+    Each weight of layer $l$ has standard deviation $1/\sqrt{n_{l-1}}$, where $n_{l-1}$ = `layer_sizes[l-1]` is the
+    layer's number of inputs. The course notes call this Xavier initialisation; it is LeCun normal (Xavier/Glorot
+    uses the variance $2/(n_{l-1} + n_l)$). Graded statistically: the shapes, and the mean and variance of the
+    draws, never exact values.
 
     Args:
-        layer_sizes: [n_0, n_1, ..., n_L], e.g. [n_input, n_1, n_2, n_classes].
+        layer_sizes: $[n_0, n_1, \dots, n_L]$, e.g. [n_input, n_1, n_2, n_classes].
         seed: int; use np.random.default_rng(seed) so that runs are repeatable.
     Returns:
-        dict with "W1", "b1", ..., "WL", "bL"; W_l of shape (n_{l-1}, n_l), b_l of shape (n_l,).
+        dict with "W1", "b1", ..., "WL", "bL"; $W^{(l)}$ of shape $(n_{l-1}, n_l)$, $b^{(l)}$ of shape $(n_l,)$.
     """
     # TODO: implement init_params (exercise mlp.init_params).
     raise NotImplementedError("init_params: not implemented yet (exercise mlp.init_params)")
 
 
 def mlp_forward(X, params):
-    """Forward pass of the 3-layer MLP (exercise mlp.mlp_forward).
+    r"""Forward pass of the 3-layer MLP (exercise mlp.mlp_forward).
 
-        Z1 = X W1 + b1,   A1 = tanh(Z1)
-        Z2 = A1 W2 + b2,  A2 = tanh(Z2)
-        Z3 = A2 W3 + b3,  P = softmax(Z3)
+        $$
+        \begin{aligned}
+        Z^{(1)} &= X W^{(1)} + b^{(1)}, & A^{(1)} &= \tanh(Z^{(1)}) \\
+        Z^{(2)} &= A^{(1)} W^{(2)} + b^{(2)}, & A^{(2)} &= \tanh(Z^{(2)}) \\
+        Z^{(3)} &= A^{(2)} W^{(3)} + b^{(3)}, & P &= \operatorname{softmax}(Z^{(3)})
+        \end{aligned}
+        $$
+
+    `params["W1"]` is $W^{(1)}$, the cache's `"Z1"` is $Z^{(1)}$, and so on.
 
     Args:
         X: (m, n_0) inputs.
@@ -210,16 +233,24 @@ def mlp_forward(X, params):
 
 
 def mlp_backward(y, params, cache):
-    """Backpropagation through the 3-layer MLP (exercise mlp.mlp_backward).
+    r"""Backpropagation through the 3-layer MLP (exercise mlp.mlp_backward).
 
-    The loss is the mean cross-entropy J of P against the labels y. Work backwards:
+    The loss is the mean cross-entropy $J$ of $P$ against the labels $y$. Work backwards, writing $dZ^{(3)}$ for
+    $\partial J / \partial Z^{(3)}$ and so on:
 
-        dZ3 = (P - Y) / m
-        dW3 = A2^T dZ3,   db3 = sum over the batch of dZ3
-        dZ2 = (dZ3 W3^T) * (1 - A2^2)
-        dW2 = A1^T dZ2,   db2 = sum over the batch of dZ2
-        dZ1 = (dZ2 W2^T) * (1 - A1^2)
-        dW1 = X^T dZ1,    db1 = sum over the batch of dZ1
+        $$
+        \begin{aligned}
+        dZ^{(3)} &= \tfrac{1}{m} (P - Y) \\
+        dW^{(3)} &= (A^{(2)})^\top dZ^{(3)}, & db^{(3)} &= \textstyle\sum_i dZ^{(3)}_{i,:} \\
+        dZ^{(2)} &= \big(dZ^{(3)} (W^{(3)})^\top\big) \odot \big(1 - (A^{(2)})^2\big) \\
+        dW^{(2)} &= (A^{(1)})^\top dZ^{(2)}, & db^{(2)} &= \textstyle\sum_i dZ^{(2)}_{i,:} \\
+        dZ^{(1)} &= \big(dZ^{(2)} (W^{(2)})^\top\big) \odot \big(1 - (A^{(1)})^2\big) \\
+        dW^{(1)} &= X^\top dZ^{(1)}, & db^{(1)} &= \textstyle\sum_i dZ^{(1)}_{i,:}
+        \end{aligned}
+        $$
+
+    $Y$ is the one-hot encoding of $y$, $\odot$ the elementwise product, $(A^{(2)})^2$ squares each entry, and
+    $\sum_i$ sums the rows (the batch).
 
     Args:
         y: (m,) integer class labels.
@@ -227,40 +258,47 @@ def mlp_backward(y, params, cache):
         cache: the cache dict of mlp_forward (entries "X", "Z1", "A1", "Z2", "A2", "Z3", "P");
             the grader passes a correct cache, so read only these entries and do not modify them.
     Returns:
-        dict with "W1", "b1", "W2", "b2", "W3", "b3": dJ/dparam, each of its parameter's shape.
+        dict with "W1", "b1", "W2", "b2", "W3", "b3": the gradient $\partial J / \partial \theta$ of each parameter $\theta$, of its shape.
     """
     # TODO: implement mlp_backward (exercise mlp.mlp_backward).
     raise NotImplementedError("mlp_backward: not implemented yet (exercise mlp.mlp_backward)")
 
 
 def sgd_step(params, grads, lr):
-    """One step of gradient descent (exercise mlp.sgd_step).
+    r"""One step of gradient descent (exercise mlp.sgd_step).
 
-        theta <- theta - lr * dJ/dtheta   for every parameter theta
+        $$ \theta \leftarrow \theta - \eta \, \frac{\partial J}{\partial \theta} \quad \text{for every parameter } \theta $$
+
+    with the learning rate $\eta$ = `lr`. This is the one function of the topic that may change its input: return
+    a new dict, or update the arrays of `params` in place and return `params`.
 
     Args:
         params: dict name -> array.
         grads: dict with the same names and shapes.
         lr: learning rate, a float > 0.
     Returns:
-        dict of the updated parameters (updating params in place and returning it is fine too).
+        dict of the updated parameters.
     """
     # TODO: implement sgd_step (exercise mlp.sgd_step).
     raise NotImplementedError("sgd_step: not implemented yet (exercise mlp.sgd_step)")
 
 
 def train_mlp(X, y, layer_sizes, lr, epochs, seed):
-    """Train the MLP with full-batch gradient descent (exercise mlp.train_mlp).
+    r"""Train the MLP with full-batch gradient descent (exercise mlp.train_mlp).
 
-    Initialise with init_params(layer_sizes, seed), then repeat `epochs` times:
-    mlp_forward, mlp_backward, sgd_step. Graded by the accuracy of the returned
-    parameters on held-out points of the same data set.
+    Initialise with `init_params(layer_sizes, seed)`, then repeat `epochs` times: `mlp_forward`, `mlp_backward`,
+    `sgd_step`, on the whole training set each time.
+
+    The grader calls it once, on a 2-D data set of 3 interleaved spiral arms (CS231n's spirals): 100 training
+    points per class, so X is (300, 2), with layer_sizes=[2, 32, 32, 3], lr=1.0, epochs=500, seed=0, and a time
+    limit of 60 s. The returned parameters must classify at least 90% of 300 held-out points of the same spirals
+    correctly; a correct implementation reaches about 99%.
 
     Args:
         X: (m, n_0) training inputs.
         y: (m,) integer labels.
-        layer_sizes: [n_0, n_1, n_2, C].
-        lr: learning rate.
+        layer_sizes: $[n_0, n_1, n_2, C]$.
+        lr: learning rate $\eta$.
         epochs: number of gradient-descent steps.
         seed: seed for init_params.
     Returns:

@@ -1,4 +1,4 @@
-"""python -m autograder {list, check, grade, build}."""
+"""python -m autograder {list, check, grade, build, release}."""
 from __future__ import annotations
 
 import argparse
@@ -70,6 +70,17 @@ def cmd_build(args) -> int:
     return 0
 
 
+def cmd_release(args) -> int:
+    from autograder.course.release import release
+
+    try:
+        written = release(Path(args.out))
+    except (FileExistsError, FileNotFoundError) as e:
+        raise SystemExit(f"error: {e}")
+    print(f"wrote the student kit, {len(written)} files, to {args.out}: see {Path(args.out) / 'README.md'}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -93,6 +104,10 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="regenerate assignments/ and the nbgrader course/ from solutions/")
     b.add_argument("--check", action="store_true", help="fail if the committed files differ")
     b.set_defaults(run=cmd_build)
+
+    r = sub.add_parser("release", help="write the student kit: stubs, notebooks, README, the grader without solutions")
+    r.add_argument("out", metavar="OUT", help="a new or empty folder")
+    r.set_defaults(run=cmd_release)
     return p
 
 

@@ -14,3 +14,9 @@ c.Execute.timeout = 140
 # A cell that swallows the interrupt then costs that cell, not the whole submission.
 c.Execute.raise_on_iopub_timeout = False
 c.Execute.kernel_name = "python3"
+
+# The released notebook runs top to bottom (Restart & Run All): where students may write helper
+# functions, at the top level of a cell, nbgrader's stub is a comment there, not a `raise`.
+from autograder.course.nbgrader_hooks import generate_assignment_preprocessors  # noqa: E402
+
+c.GenerateAssignment.preprocessors = generate_assignment_preprocessors()

@@ -1,11 +1,14 @@
-"""The real nbgrader flow, offline, on the course's committed mlp notebook (see README, "Running the course
-with nbgrader"): students added, the assignment generated and released, fetched and submitted by three
-students (correct code; partly wrong code; code that hangs in one exercise), collected, autograded,
-feedback generated, grades exported. The gradebook must hold, per exercise, exactly the points
-`python -m autograder grade` gives the same code as a module, and each test cell the CLI's feedback text.
+"""The README's nbgrader trial on one machine, run as the README writes it (bash, offline, a fresh home), on the
+course's committed mlp notebook: students added, the assignment generated and released, fetched and submitted by
+three students under their own names (correct code; partly wrong code; code that hangs in one exercise),
+collected, autograded, feedback generated, released and fetched, grades exported. The gradebook must hold, per
+exercise, exactly the points `python -m autograder grade` gives the same code as a module, each test cell the
+CLI's feedback text, grades.csv one row per student, and the log no checksum warning.
 """
 import csv
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -15,6 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.course.notebooks import COURSE_ID, GITIGNORE
 from autograder.model import catalog
 
 from conftest import ROOT, mutate
@@ -32,22 +36,52 @@ HANG = [  # carol: sigmoid never returns; it costs mlp.sigmoid alone
 ]
 STUDENTS = {"alice": [], "bob": WRONG, "carol": HANG}
 BIN = Path(sys.executable).parent
+GENERATED_BY_NBGRADER = [line.rstrip("/") for line in GITIGNORE.splitlines() if line and not line.startswith("#")]
 
 
-def _env(tmp: Path, data: Path) -> dict:
-    env = dict(os.environ)
-    env.update(PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",  # nbgrader runs `alembic` from PATH
-               JUPYTER_CONFIG_DIR=str(tmp / "jupyter" / "config"), JUPYTER_DATA_DIR=str(data),
-               JUPYTER_RUNTIME_DIR=str(tmp / "jupyter" / "runtime"), PYTHONWARNINGS="ignore")
-    return env
+def readme_trial() -> dict[int, list[str]]:
+    """The README's one-machine trial, the bash block under its heading: step number -> its lines."""
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("### A trial on one machine"):]
+    block = section[section.index("```bash\n") + len("```bash\n"):section.index("\n```\n")]
+    steps: dict[int, list[str]] = {}
+    for line in block.splitlines():
+        heading = re.match(r"# (\d)\. ", line)
+        if heading:
+            steps[int(heading.group(1))] = []
+        steps[max(steps)].append(line)
+    return steps
 
 
-def nbgrader(*args, cwd: Path, env: dict) -> float:
-    start = time.perf_counter()
-    run = subprocess.run([str(BIN / "nbgrader"), *args], cwd=cwd, env=env, capture_output=True, text=True,
-                         timeout=600)
-    assert run.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{run.stdout}\n{run.stderr}"
-    return time.perf_counter() - start
+def trial_script(python: Path) -> str:
+    """The README's trial as one bash script, as it stands, but for three students: alice's part is the
+    README's; bob and carol repeat it in subshells (with their names), before her. The install line is left
+    out (this test runs in the installed virtualenv), and `jupyter lab` becomes the student's editing."""
+    steps = readme_trial()
+    install = steps[1].pop(1)
+    assert install.startswith("python3 -m venv .venv && .venv/bin/pip install -e \".[test]\""), install
+
+    def student(name: str) -> list[str]:
+        lines = []
+        for line in steps[3]:
+            line = line.replace("alice", name)
+            if line.startswith("jupyter lab "):
+                notebook = line.split()[2]
+                code = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+                        f"from test_nbgrader_flow import work; work({name!r}, {notebook!r})")
+                line = f"{shlex.quote(str(python))} -c {shlex.quote(code)}"
+            lines.append(line)
+        return lines
+
+    others = [f"( {'; '.join(l for l in student(name) if not l.startswith('#'))} )"
+              for name in STUDENTS if name != "alice"]
+    assert "alice" in STUDENTS
+    return "\n".join(steps[1] + steps[2] + others + student("alice") + steps[4] + steps[5]) + "\n"
+
+
+def work(student: str, notebook: str) -> None:
+    """What `student` writes in the fetched notebook: the instructor's solution cells, with their edits."""
+    fill(Path(notebook), solution_cells(ROOT / "course" / "source" / TOPIC / f"{TOPIC}.ipynb"), STUDENTS[student])
 
 
 def solution_cells(source_notebook: Path) -> dict[str, str]:
@@ -88,18 +122,14 @@ def cli_blocks(run: subprocess.Popen) -> dict[str, str]:
     return {block.split()[1]: block for block in blocks}
 
 
-def test_nbgrader_flow_grades_like_the_cli(tmp_path):
+def test_the_readme_trial_grades_like_the_cli(tmp_path):
     exercises = [ex for ex in catalog() if ex.topic == TOPIC]
     total = sum(ex.points for ex in exercises)
     cell_of = {ex.id: f"test_{ex.id.split('.', 1)[1]}" for ex in exercises}
-    course, exchange = tmp_path / "course", tmp_path / "exchange"
-    (course / "source").mkdir(parents=True)
-    shutil.copytree(ROOT / "course" / "source" / TOPIC, course / "source" / TOPIC)
-    (course / "nbgrader_config.py").write_text(
-        (ROOT / "course" / "nbgrader_config.py").read_text()
-        + f"c.Exchange.root = {str(exchange)!r}\nc.ExchangeCollect.check_owner = False  # every student is this user\n")
-    env = _env(tmp_path, tmp_path / "jupyter" / "data")
-    times = {}
+    repo, home = tmp_path / "repo", tmp_path / "home"
+    home.mkdir()
+    shutil.copytree(ROOT / "course", repo / "course", ignore=shutil.ignore_patterns(*GENERATED_BY_NBGRADER))
+    course = repo / "course"
 
     cli_runs = {}  # the same code as modules, graded by the CLI
     for student, edits in STUDENTS.items():
@@ -108,39 +138,26 @@ def test_nbgrader_flow_grades_like_the_cli(tmp_path):
         (folder / f"{TOPIC}.py").write_text(mutate((ROOT / "solutions" / f"{TOPIC}.py").read_text(), edits))
         cli_runs[student] = start_cli(folder)
 
-    (course / "students.csv").write_text("id,first_name,last_name,email\n" + "".join(
-        f"{s},{s.title()},Student,{s}@example.org\n" for s in STUDENTS))
-    times["db student import"] = nbgrader("db", "student", "import", "students.csv", cwd=course, env=env)
-    times["generate_assignment"] = nbgrader("generate_assignment", TOPIC, cwd=course, env=env)
-    times["release_assignment"] = nbgrader("release_assignment", TOPIC, cwd=course, env=env)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "PYTHON", "VIRTUAL_ENV"))}
+    env.update(HOME=str(home), PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}")
+    start = time.perf_counter()
+    run = subprocess.run(["bash", "-euo", "pipefail", "-c", trial_script(BIN / "python")], cwd=repo, env=env,
+                         capture_output=True, text=True, timeout=900)
+    log = run.stdout + run.stderr
+    assert run.returncode == 0, log[-6000:]
+    print(f"the README's trial, three students: {time.perf_counter() - start:.1f} s")
+    assert "checksum" not in log.lower(), [l for l in log.splitlines() if "checksum" in l.lower()]
+    assert "cheating" not in log.lower()  # check_owner is off in the trial
 
     released = nbformat.read(course / "release" / TOPIC / f"{TOPIC}.ipynb", as_version=4)
     assert "BEGIN HIDDEN TESTS" not in str(released) and "BEGIN SOLUTION" not in str(released)
-
-    answers = solution_cells(course / "source" / TOPIC / f"{TOPIC}.ipynb")
-    for student, edits in STUDENTS.items():
-        home = tmp_path / "students" / student
-        home.mkdir(parents=True)
-        (home / "nbgrader_config.py").write_text(
-            f"c = get_config()\nc.CourseDirectory.course_id = {course_id(course)!r}\n"
-            f"c.Exchange.root = {str(exchange)!r}\n")
-        senv = _env(tmp_path, home / ".jupyter-data")  # each student's own submit cache
-        nbgrader("fetch_assignment", TOPIC, cwd=home, env=senv)
-        fill(home / TOPIC / f"{TOPIC}.ipynb", answers, edits)
-        nbgrader("submit", TOPIC, f"--student={student}", cwd=home, env=senv)
-
-    times["collect"] = nbgrader("collect", TOPIC, cwd=course, env=env)
-    times["autograde (3 students)"] = nbgrader("autograde", TOPIC, cwd=course, env=env)
-    times["generate_feedback"] = nbgrader("generate_feedback", TOPIC, cwd=course, env=env)
-    times["export"] = nbgrader("export", "--to=grades.csv", cwd=course, env=env)
-    print("\n".join(f"{step}: {seconds:.1f} s" for step, seconds in times.items()))
 
     expected = {student: cli_blocks(run) for student, run in cli_runs.items()}
 
     from nbgrader.api import Gradebook
 
     scores = {}
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id=course_id(course)) as gb:
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id=COURSE_ID) as gb:
         for student in STUDENTS:
             notebook = gb.find_submission_notebook(TOPIC, TOPIC, student)
             cells = {g.name: g.score for g in notebook.grades}
@@ -173,17 +190,12 @@ def test_nbgrader_flow_grades_like_the_cli(tmp_path):
         html = course / "feedback" / student / TOPIC / f"{TOPIC}.html"
         assert html.is_file() and f"{scores[student][0]:g} / {total:g}" in html.read_text().replace(".0 ", " ")
     assert "did not finish within 5 s" in (course / "feedback" / "carol" / TOPIC / f"{TOPIC}.html").read_text()
+    # alice fetched her feedback (step 5)
+    assert list((home / "students" / "alice" / TOPIC / "feedback").glob(f"*/{TOPIC}.html"))
 
     with open(course / "grades.csv", newline="") as f:
         rows = {row["student_id"]: row for row in csv.DictReader(f)}
-    assert set(rows) == set(STUDENTS)
+    assert set(rows) == set(STUDENTS)  # each under their own name: alice, bob and carol, not this login
     for student, row in rows.items():
         assert row["assignment"] == TOPIC
         assert float(row["score"]) == scores[student][0] and float(row["max_score"]) == total
-
-
-def course_id(course: Path) -> str:
-    for line in (course / "nbgrader_config.py").read_text().splitlines():
-        if line.startswith("c.CourseDirectory.course_id"):
-            return line.split("=", 1)[1].strip().strip("\"'")
-    raise AssertionError("no course_id in nbgrader_config.py")

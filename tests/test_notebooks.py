@@ -49,18 +49,33 @@ def test_one_test_cell_per_exercise_with_its_points(topic):
         [(text, meta)] = [(t, m) for t, m in tests if f'grade_in_notebook("{ex.id}")' in t]
         assert meta["points"] == ex.points and meta["locked"] and not meta["solution"]
         assert text.splitlines()[-1] == f'grade_in_notebook("{ex.id}")'  # the value nbgrader scores
-        assert "### BEGIN HIDDEN TESTS" in text and "### END HIDDEN TESTS" in text
+        # no hidden part (nbgrader would warn "checksum has changed" at every autograde); the grading code is
+        # reloaded from its file in view instead
+        assert "HIDDEN TESTS" not in text and "_importlib.reload(_grading).grade_in_notebook" in text
     ids = [nbg(meta)["grade_id"] for _, _, meta in cells]
     assert len(ids) == len(set(ids))
 
 
+def _one_line_docstrings(module: ast.Module, names: set[str]) -> str:
+    for node in module.body:
+        if isinstance(node, ast.FunctionDef) and node.name in names and ast.get_docstring(node):
+            node.body[0].value.value = ast.get_docstring(node).splitlines()[0].strip()
+    return ast.dump(module)
+
+
 @pytest.mark.parametrize("topic", TOPICS)
 def test_the_code_cells_are_the_solution_module(topic):
-    """Setup, solution and given cells together are exactly solutions/<topic>.py, markers included."""
+    """Setup, solution and given cells together are exactly solutions/<topic>.py, markers included, except
+    that a function whose docstring is in the markdown keeps its first line only."""
     source = (ROOT / "solutions" / f"{topic}.py").read_text()
     cells = cells_of(topic)
     code = "\n\n\n".join(text for kind, text, meta in cells if kind == "code" and not nbg(meta)["grade"])
-    assert ast.dump(ast.parse(code)) == ast.dump(ast.Module(body=ast.parse(source).body[1:], type_ignores=[]))
+    described = {f for ex in topic_exercises(topic) for f in ex.functions}
+    expected = _one_line_docstrings(ast.Module(body=ast.parse(source).body[1:], type_ignores=[]), described)
+    assert ast.dump(ast.parse(code)) == expected
+    for node in ast.parse(code).body:
+        if isinstance(node, ast.FunctionDef) and node.name in described:
+            assert "\n" not in ast.get_docstring(node), node.name
     assert code.count(BEGIN) == code.count(END) == source.count(BEGIN)
     for kind, text, meta in cells:
         if kind == "code" and not nbg(meta)["grade"]:
@@ -82,17 +97,98 @@ def test_markdown_gives_the_formula_the_shapes_and_the_points():
     cells = cells_of("mlp")
     [text] = [t for kind, t, meta in cells if nbg(meta)["grade_id"] == "text_affine"]
     assert "Exercise `mlp.affine`, 4 points" in text and "`dW` (1)" in text
-    assert "```text\ndx = dout W^T,   dW = x^T dout,   db = sum of dout over the batch\n```" in text
+    assert "$$\ndx = d\\mathrm{out}\\, W^\\top, \\qquad dW = x^\\top d\\mathrm{out}," in text
     assert "- `W`: (n_in, n_out) weights." in text and "**Returns:**" in text
     assert cells[0][1].startswith("# ") and nbg(cells[0][2])["locked"]
 
 
 def test_docstring_markdown():
-    doc = ("Summary with a*b.\n\n    y = x * 2\n\nArgs:\n    x: (m, n) input,\n        continued.\n"
-           "Returns:\n    y, the same shape.\n")
+    doc = r"""Summary with a*b, *new* and `x_*`; $e^{2z}$, $a_i * b_i$ and _private.
+
+    $$ y = \frac{x}{2} $$
+
+    $$
+    \begin{aligned}
+    a &= b \\
+    c &= d
+    \end{aligned}
+    $$
+
+        y = x * 2   (a plain-style formula)
+
+Args:
+    x: (m, n) input $x \in \mathbb{R}^{m \times n}$,
+        continued.
+Returns:
+    y, the same shape.
+"""
     text = notebooks.docstring_markdown(doc)
-    assert "Summary with a\\*b." in text and "```text\ny = x * 2\n```" in text
-    assert "- `x`: (m, n) input, continued." in text and "**Returns:**\n\n- y, the same shape." in text
+    assert text.startswith(r"Summary with a\*b, *new* and `x_*`; $e^{2z}$, $a_i * b_i$ and \_private.")
+    assert "$$\ny = \\frac{x}{2}\n$$" in text
+    assert "$$\n\\begin{aligned}\na &= b \\\\\nc &= d\n\\end{aligned}\n$$" in text
+    assert "```text\ny = x * 2   (a plain-style formula)\n```" in text
+    assert "- `x`: (m, n) input $x \\in \\mathbb{R}^{m \\times n}$, continued." in text
+    assert "**Returns:**\n\n- y, the same shape." in text
+    with pytest.raises(ValueError, match="unmatched"):
+        notebooks.docstring_markdown("A $x\n  + y$ split across lines.")
+
+
+def test_markdown_escapes_what_would_be_markup_and_nothing_else():
+    assert notebooks.docstring_markdown("# not a heading, 1. not a list, a <b> tag, [z > 0], n_in, x_ y\n") == (
+        "\\# not a heading, 1. not a list, a \\<b> tag, \\[z > 0], n_in, x\\_ y\n")
+    assert notebooks.docstring_markdown("12. x\n") == "12\\. x\n"
+
+
+def _markdown_cells(topic):
+    return [text for kind, text, meta in cells_of(topic) if kind == "markdown"]
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_every_formula_reaches_mathjax_intact(topic):
+    """Rendered as nbconvert renders a notebook's markdown, each $...$ and $$...$$ comes out as written (no
+    emphasis or escapes inside), for MathJax to typeset; and no dollar is left unmatched."""
+    import html
+    import re
+
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    for text in _markdown_cells(topic):
+        rendered = html.unescape(markdown2html_mistune(text))
+        display = re.findall(r"^\$\$\n(.*?)\n\$\$$", text, flags=re.S | re.M)
+        inline = re.findall(r"(?<!\$)\$([^$\n]+)\$(?!\$)", re.sub(r"^\$\$\n.*?\n\$\$$", "", text, flags=re.S | re.M))
+        for formula in display:
+            assert formula in rendered, formula
+        for formula in inline:
+            assert f"${formula}$" in rendered, formula
+
+
+@pytest.mark.parametrize("topic", ["mlp", "cnn"])
+def test_the_docstrings_typeset_their_formulas(topic):
+    """mlp and cnn follow the math convention (notebooks.py): no formula is left as a plain-text code block,
+    each function's text appears once, and the course notes are never called "the seed"."""
+    cells = _markdown_cells(topic)
+    text = "\n".join(cells)
+    assert "```text" not in text and "$$" in text
+    for ex in topic_exercises(topic):
+        for name in ex.functions:
+            assert text.count(f"### `{name}(") <= 1, name
+    assert "seed's" not in (ROOT / "solutions" / f"{topic}.py").read_text()
+
+
+def test_train_mlp_states_what_the_grader_uses():
+    """The docstring gives the data, the settings, the time limit and the accuracy the declaration uses."""
+    from autograder.exercises import mlp as declared
+
+    doc = ast.get_docstring(next(n for n in ast.parse((ROOT / "solutions" / "mlp.py").read_text()).body
+                                 if isinstance(n, ast.FunctionDef) and n.name == "train_mlp"))
+    ex = declared.train_mlp
+    given = ex.inputs.value  # st.just: the one input it is graded on
+    flat = " ".join(doc.split())
+    assert f"X is {given['X'].shape}" in flat
+    assert f"layer_sizes={given['layer_sizes']}" in flat and f"lr={given['lr']}" in flat
+    assert f"epochs={given['epochs']}" in flat and f"seed={given['seed']}" in flat
+    assert f"{declared.TARGET_ACCURACY:.0%} of {len(declared.TEST_Y)} held-out points" in flat
+    assert f"time limit of {ex.seconds:g} s" in flat
 
 
 TOY = '''"""Toy topic.
@@ -149,19 +245,30 @@ def test_module_level_regions_dependencies_and_given_code():
     assert "```text\n  with a formula\n```" not in cells[0][1] and "  ```text\n  with a formula\n  ```" in cells[0][1]
 
 
-def test_nbgrader_clears_the_solutions_and_the_hidden_tests():
-    """What students get (nbgrader's own preprocessors): stubs that raise, the test cells without hidden code."""
-    from nbgrader.preprocessors import ClearHiddenTests, ClearSolutions
+def test_nbgrader_clears_the_solutions_and_the_released_notebook_runs():
+    """What students get from `nbgrader generate_assignment` (the preprocessors course/nbgrader_config.py sets):
+    stubs that raise inside functions, and at the top level of the helper cell a comment only, so that
+    "Restart & Run All" runs through. nbgrader's own ClearSolutions leaves a raise there."""
+    from nbgrader.preprocessors import ClearSolutions
 
-    nb = nbformat.reads(notebooks.notebook_json(TOY, "toy", toy_exercises()), as_version=4)
-    nb, _ = ClearSolutions().preprocess(nb, {})
-    nb, _ = ClearHiddenTests().preprocess(nb, {})
-    code = {nbg(c.metadata)["grade_id"]: c.source for c in nb.cells}
-    assert "raise NotImplementedError()" in code["code_f"] and "_helper(x)" not in code["code_f"]
-    assert code["helper__helper"].endswith("# YOUR CODE HERE\nraise NotImplementedError()")
-    assert "return 2 * x" in code["given_g"]
-    assert code["test_f"].splitlines()[-2:] == ["from autograder.notebook_cell import grade_in_notebook",
-                                                'grade_in_notebook("toy.f")']
+    from autograder.course.nbgrader_hooks import ClearSolutionsRunnable, generate_assignment_preprocessors
+
+    assert ClearSolutionsRunnable in generate_assignment_preprocessors()
+    assert ClearSolutions not in generate_assignment_preprocessors()
+    source = nbformat.reads(notebooks.notebook_json(TOY, "toy", toy_exercises()), as_version=4)
+    for clear, helper_raises in ((ClearSolutions, True), (ClearSolutionsRunnable, False)):
+        nb, _ = clear().preprocess(nbformat.from_dict(source), {})
+        code = {nbg(c.metadata)["grade_id"]: c.source for c in nb.cells}
+        assert "raise NotImplementedError()" in code["code_f"] and "_helper(x)" not in code["code_f"]
+        assert code["helper__helper"].startswith(notebooks.HELPERS + "\n# YOUR CODE HERE")
+        assert ("raise NotImplementedError()" in code["helper__helper"]) == helper_raises
+        assert "return 2 * x" in code["given_g"] and "return x" not in code["helper_later"]
+        assert code["test_f"].splitlines()[-1] == 'grade_in_notebook("toy.f")'
+    runnable = {nbg(c.metadata)["grade_id"]: c.source for c in nb.cells}
+    namespace = {}
+    exec(runnable["setup"] + "\n" + runnable["helper__helper"] + "\n" + runnable["code_f"], namespace)
+    with pytest.raises(NotImplementedError):
+        namespace["f"](1)
 
 
 def test_notebook_json_is_deterministic_and_valid():
@@ -173,7 +280,7 @@ def test_notebook_json_is_deterministic_and_valid():
     assert [c.id for c in nb.cells] == [nbg(c.metadata)["grade_id"].replace("_", "-") for c in nb.cells]
     assert all(c.get("outputs", []) == [] and c.get("execution_count") is None for c in nb.cells)
     assert nb.metadata.kernelspec.name == "python3"
-    assert "timestamp" not in text and "checksum" not in text
+    assert "timestamp" not in text and "checksum" not in text and "HIDDEN" not in text
 
 
 def test_cell_timeout_leaves_the_engine_to_stop_a_hang():

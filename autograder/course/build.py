@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 def generated(root: Path = ROOT) -> dict[Path, str]:
     """Every generated file and the text it should hold: the stubs, then the nbgrader course."""
+    if not (root / "solutions").is_dir():  # e.g. the grader a student installed from the kit
+        raise SystemExit(f"build needs the instructor's repository: no solutions/ in {root}")
     files = {}
     for solution in sorted((root / "solutions").glob("*.py")):
         if solution.name.startswith("_"):

@@ -25,8 +25,7 @@ from autograder.pyast import defined_names
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 COURSE_ID = "nn-first-principles"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
-HELPERS = ("# Helper functions for the exercises below, if you want any: write them here, in place of\n"
-           "# `raise NotImplementedError()` (nbgrader's placeholder), or delete that line.")
+HELPERS = "# Helper functions for the exercises below, if you want any: write them here."
 MARGIN_SECONDS = 30  # on top of the engine's worst case: the torch import of the first test cell, worker starts
 
 
@@ -125,26 +124,59 @@ def _needs(ex, parts: list[Section]) -> int:
 
 
 # -- docstrings as markdown -----------------------------------------------------------------------
+#
+# The docstring convention (solutions/<topic>.py; what `docstring_markdown` renders for Jupyter's MathJax):
+# - The first line is a plain sentence, no math: the notebook's code cell keeps it as the docstring.
+# - Inline math is LaTeX between single dollars on one line, $\frac{\partial J}{\partial W}$, as the course
+#   notes write it; a docstring with math is a raw string (r"""...""") so backslashes reach LaTeX.
+# - Display math is a block indented four spaces deeper than its paragraph, from a `$$` to a `$$`:
+#   one formula on one line, or `$$`, then lines inside \begin{aligned} ... \end{aligned}, then `$$`.
+# - Any other block indented four deeper (code, a command, a formula in the plain style) is a code block.
+# - `Args:`/`Returns:` sections become lists; `code` spans and *emphasis* are Markdown; every other
+#   character shows as written (so a plain-style docstring, without dollars, still reads right).
 
 _SECTION = re.compile(r"^(Args|Arguments|Returns|Raises|Yields|Notes?|Examples?):\s*$")
 _ENTRY = re.compile(r"^([A-Za-z_]\w*(?:, [A-Za-z_]\w*)*|\*{1,2}\w+): (.*)$")
+_VERBATIM = re.compile(r"(\$\$.+?\$\$|\$[^$]+\$|`[^`]+`)")  # math and code spans pass through untouched
+_EMPHASIS = re.compile(r"(?<![\w*\\])\*([^\s*](?:[^*]*[^\s*])?)\*(?![\w*])")
+_MARKUP = re.compile(r"[\\`*<\[~|$]|(?<!\w)_|_(?!\w)")  # what Markdown could read as markup
+_LINE_START = re.compile(r"^(?:[#>+]|(\d+)\.)(?=\s)")  # a heading, quote, list item: only at a line's start
+
+
+def _inline(text: str) -> str:
+    """One line of prose as Markdown: math and code spans as written, `*word*` as emphasis, every other
+    character that Markdown would read as markup escaped."""
+    if _VERBATIM.sub("", text).count("$"):
+        raise ValueError(f"unmatched $ (inline math stays on one line): {text.strip()!r}")
+    out = []
+    for i, part in enumerate(_VERBATIM.split(text)):
+        if i % 2:
+            out.append(part)
+            continue
+        pieces = _EMPHASIS.split(part)  # odd pieces: the emphasised words
+        out.append("".join(f"*{_escape(p)}*" if j % 2 else _escape(p) for j, p in enumerate(pieces)))
+    return _LINE_START.sub(lambda m: f"{m.group(1)}\\." if m.group(1) else "\\" + m.group(0), "".join(out))
 
 
 def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("*", "\\*").replace("<", "&lt;")
-
-
-def _code(lines: list[str]) -> list[str]:
-    body = inspect.cleandoc("\n".join(lines)).splitlines()
-    return ["```text", *body, "```"]
+    return _MARKUP.sub(lambda m: "\\" + m.group(0), text)
 
 
 def _indent(line: str) -> int:
     return len(line) - len(line.lstrip())
 
 
+def _block(lines: list[str]) -> list[str]:
+    """An indented block: display math between `$$` and `$$`, else a code block."""
+    body = inspect.cleandoc("\n".join(lines)).splitlines()
+    if body[0].startswith("$$") and body[-1].endswith("$$") and len("\n".join(body)) > 4:
+        math = "\n".join(body)[2:-2].strip()
+        return ["$$", *(line.strip() for line in math.splitlines() if line.strip()), "$$"]
+    return ["```text", *body, "```"]
+
+
 def _prose(lines: list[str]) -> list[str]:
-    """Paragraphs and "- " lists; lines indented 4 deeper than their paragraph (formulas, commands) as code."""
+    """Paragraphs and "- " lists; lines indented 4 deeper than their paragraph as display math or code."""
     out, item, i = [], None, 0
     while i < len(lines):
         line, base = lines[i], item if item is not None else 0
@@ -152,23 +184,23 @@ def _prose(lines: list[str]) -> list[str]:
             j = i
             while j < len(lines) and _indent(lines[j]) >= base + 4:
                 j += 1
-            out += [" " * base + l if l else l for l in _code(lines[i:j])]
+            out += [" " * base + l if l else l for l in _block(lines[i:j])]
             i = j
             continue
         if line.lstrip().startswith("- ") and (item is None or _indent(line) < item):
             item = _indent(line) + 2
-            out.append(" " * (item - 2) + "- " + _escape(line.strip()[2:]))
+            out.append(" " * (item - 2) + "- " + _inline(line.strip()[2:]))
         elif item is not None and _indent(line) >= item:
-            out.append(" " * item + _escape(line.strip()))
+            out.append(" " * item + _inline(line.strip()))
         else:
             item = None
-            out.append(_escape(line.strip()))
+            out.append(_inline(line.strip()))
         i += 1
     return out
 
 
 def docstring_markdown(doc: str) -> str:
-    """A docstring as markdown: formulas (indented lines) as code, Args/Returns as lists, prose as is."""
+    """A docstring as Markdown, by the convention above: math for MathJax, Args/Returns as lists."""
     blocks, block = [], []
     for line in inspect.cleandoc(doc).splitlines():
         if _SECTION.match(line) and block:
@@ -188,21 +220,39 @@ def docstring_markdown(doc: str) -> str:
             out.append(f"**{header.group(1)}:**")
             out.append("")
             items: list[str] = []
-            base = min(len(l) - len(l.lstrip()) for l in lines[1:]) if lines[1:] else 0
+            base = min(_indent(l) for l in lines[1:]) if lines[1:] else 0
             for line in lines[1:]:
-                if len(line) - len(line.lstrip()) > base and items:
-                    items[-1] += " " + _escape(line.strip())
+                if _indent(line) > base and items:
+                    items[-1] += " " + _inline(line.strip())
                     continue
                 entry = _ENTRY.match(line.strip())
-                items.append(f"- `{entry.group(1)}`: {_escape(entry.group(2))}" if entry
-                             else f"- {_escape(line.strip())}")
+                items.append(f"- `{entry.group(1)}`: {_inline(entry.group(2))}" if entry
+                             else f"- {_inline(line.strip())}")
             out += items
         elif all(l.startswith((" ", "\t")) for l in lines):
-            out += _code(lines)
+            out += _block(lines)
         else:
             out += _prose(lines)
         out.append("")
     return "\n".join(out).strip() + "\n"
+
+
+def short_docstrings(code: str, names: set[str]) -> str:
+    """The code with the docstring of each function in `names` cut to its first line (its full text is in
+    the markdown cell above it)."""
+    lines = code.splitlines()
+    for node in sorted(ast.parse(code).body, key=lambda n: -n.lineno):
+        if not (isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in names
+                and ast.get_docstring(node)):
+            continue
+        doc = node.body[0]
+        summary = ast.get_docstring(node).splitlines()[0].strip()
+        if len(ast.get_docstring(node).splitlines()) == 1:
+            continue
+        prefix = "r" if "\\" in summary else ""
+        indent = lines[doc.lineno - 1][: _indent(lines[doc.lineno - 1])]
+        lines[doc.lineno - 1: doc.end_lineno] = [f'{indent}{prefix}"""{summary}"""']
+    return "\n".join(lines)
 
 
 # -- cells --------------------------------------------------------------------------------------
@@ -225,33 +275,36 @@ def _n_points(x: float) -> str:
 
 
 def grade_cell_source(ex) -> str:
-    """An autograder test cell: the visible call, and at autograde a fresh copy of the grading glue."""
+    """An autograder test cell. No hidden part: nbgrader would restore it at autograde and warn "checksum
+    has changed" for every cell. Its visible reload gives the same speed bump: the points come from the
+    grading code as installed, not from a copy that a cell above may have replaced."""
     return "\n".join([
         f"# Autograder test of {ex.id} ({_n_points(ex.points)}): grades the functions this notebook defines,",
         "# in a separate process, with the checks of `python -m autograder check "
         f"{ex.id}`. Prints what passes and",
         "# what fails; its value is your points.",
-        "from autograder.notebook_cell import grade_in_notebook",
-        "### BEGIN HIDDEN TESTS",
-        "# At autograde only: the points come from a copy of the grading glue loaded afresh from its file,",
-        "# not from one that code run earlier in the notebook may have replaced.",
-        "import importlib as _importlib, autograder.notebook_cell as _glue",
-        "grade_in_notebook = _importlib.reload(_glue).grade_in_notebook",
-        "### END HIDDEN TESTS",
+        "import importlib as _importlib, autograder.notebook_cell as _grading  # the grading code as installed",
+        "grade_in_notebook = _importlib.reload(_grading).grade_in_notebook",
         f'grade_in_notebook("{ex.id}")',
     ])
 
 
-def _exercise_markdown(ex, number: int, functions: dict[str, ast.FunctionDef]) -> str:
+def _exercise_markdown(ex, number: int, functions: dict[str, ast.FunctionDef], shown: set[str]) -> str:
+    """The exercise's heading, points and checks, then each function's docstring: once in the notebook, at
+    the first exercise that calls the function (`shown` holds those already rendered)."""
     checks = ", ".join(f"`{c.name}` ({_points(c.points)})" for c in ex.checks)
-    parts = [f"## {number}. {_escape(ex.title[:1].upper() + ex.title[1:])}",
+    parts = [f"## {number}. {_inline(ex.title[:1].upper() + ex.title[1:])}",
              "",
              f"Exercise `{ex.id}`, {_n_points(ex.points)}; "
              f"checks: {checks}.", ""]
+    earlier = [name for name in ex.functions if name in shown]
+    if earlier:
+        parts += [f"It calls {', '.join(f'`{n}`' for n in earlier)} again, as described above.", ""]
     for name in ex.functions:
         node = functions.get(name)
-        if node is None:
+        if node is None or name in shown:
             continue
+        shown.add(name)
         args = ", ".join(a.arg for a in node.args.args)
         parts += [f"### `{name}({args})`", "", docstring_markdown(ast.get_docstring(node) or "")]
     return "\n".join(parts).strip()
@@ -261,8 +314,8 @@ def _howto(topic: str) -> str:
     return "\n".join([
         "### How this notebook is graded",
         "",
-        "Write each function where its cell says `# YOUR CODE HERE` (NumPy only; keep the signatures), and run",
-        "the cell. The **autograder test** cell after each exercise grades the functions as this notebook defines",
+        "In each function, replace `raise NotImplementedError` with your code (NumPy only; keep the signatures),",
+        "and run the cell. The **autograder test** cell after each exercise grades the functions as this notebook defines",
         "them, in a separate process, with exactly the checks of "
         f"`python -m autograder check {topic}`: every value and",
         "gradient against PyTorch autograd on generated inputs. It prints each check with its points and, for a",
@@ -278,13 +331,14 @@ def notebook_cells(source: str, topic: str, exercises: list) -> list[tuple[str, 
     functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
     doc = ast.get_docstring(tree) or topic
     title, _, rest = doc.partition("\n")
-    intro = f"# {_escape(title.strip())}\n" + (f"\n{docstring_markdown(rest)}" if rest.strip() else "")
+    intro = f"# {_inline(title.strip())}\n" + (f"\n{docstring_markdown(rest)}" if rest.strip() else "")
     cells = [("markdown", intro.strip(), _meta("intro", locked=True)),
              ("markdown", _howto(topic), _meta("howto", locked=True))]
     parts = sections(source, topic, exercises)
     last = {ex.id: _needs(ex, parts) for ex in exercises}
     by_id = {ex.id: ex for ex in exercises}
-    introduced, used_ids = set(), set()
+    introduced, used_ids, shown = set(), set(), set()
+    described = {name for ex in exercises for name in ex.functions}  # their docstrings are in the markdown
 
     def unique(base: str) -> str:
         grade_id, n = base, 2
@@ -296,7 +350,7 @@ def notebook_cells(source: str, topic: str, exercises: list) -> list[tuple[str, 
     def introduce(ex):
         if ex.id not in introduced:
             introduced.add(ex.id)
-            cells.append(("markdown", _exercise_markdown(ex, len(introduced), functions),
+            cells.append(("markdown", _exercise_markdown(ex, len(introduced), functions, shown),
                           _meta(unique(f"text_{_short(ex)}"), locked=True)))
 
     for i, part in enumerate(parts):
@@ -304,9 +358,9 @@ def notebook_cells(source: str, topic: str, exercises: list) -> list[tuple[str, 
             introduce(by_id[part.owner])
         if part.kind == "solution":
             base = f"code_{_short(by_id[part.owner])}" if part.owner else f"helper_{part.names[0]}"
-            cells.append(("code", part.source, _meta(unique(base), solution=True)))
+            cells.append(("code", short_docstrings(part.source, described), _meta(unique(base), solution=True)))
         else:
-            cells.append(("code", part.source, _meta(unique(part.kind if part.kind == "setup" else
+            cells.append(("code", short_docstrings(part.source, described), _meta(unique(part.kind if part.kind == "setup" else
                                                              f"given_{part.names[0] if part.names else i}"),
                                                       locked=True)))
         for ex in exercises:
@@ -371,6 +425,12 @@ def config_text(exercises: list) -> str:
         "# A cell that swallows the interrupt then costs that cell, not the whole submission.",
         "c.Execute.raise_on_iopub_timeout = False",
         f'c.Execute.kernel_name = "{KERNELSPEC["name"]}"',
+        "",
+        "# The released notebook runs top to bottom (Restart & Run All): where students may write helper",
+        "# functions, at the top level of a cell, nbgrader's stub is a comment there, not a `raise`.",
+        "from autograder.course.nbgrader_hooks import generate_assignment_preprocessors  # noqa: E402",
+        "",
+        "c.GenerateAssignment.preprocessors = generate_assignment_preprocessors()",
         "",
     ])
 

@@ -26,6 +26,11 @@ def _exercise_of(function: str, topic: str) -> str:
 
 def stub(source: str, topic: str, name: str) -> str:
     """The student version of one solution module's source."""
+    return HEADER.format(name=name, topic=topic) + re.sub(r"\n{3,}(?=\S)", "\n\n\n", clear_solutions(source, topic, name))
+
+
+def clear_solutions(source: str, topic: str, name: str = "<cell>") -> str:
+    """The source (a module, or one notebook cell) with each solution region replaced by its stub."""
     lines = source.splitlines()
     enclosing = _enclosing_functions(source)
     out, inside = [], False
@@ -49,8 +54,7 @@ def stub(source: str, topic: str, name: str) -> str:
             out.append(line)
     if inside:
         raise ValueError(f"{name}: {BEGIN} without {END}")
-    body = "\n".join(out) + "\n"
-    return HEADER.format(name=name, topic=topic) + re.sub(r"\n{3,}(?=\S)", "\n\n\n", body)
+    return "\n".join(out) + "\n"
 
 
 def _enclosing_functions(source: str) -> dict[int, str]:
