@@ -5,11 +5,11 @@ Conventions (the same in every exercise of this topic):
   their gradients a dict with the same names and shapes; every optimizer updates each entry on its own;
 - an optimizer step is a function step(params, grads, state, lr, ...) -> (new_params, new_state). The state is
   None at the first step; after that it is whatever your step returned the step before (a dict of arrays and a
-  step counter, an object of your own: your choice; the grader only passes it back). Updating the parameter
+  step counter, an object of your own: your choice; it is only handed to your next step). Updating the parameter
   arrays in place and returning them is fine; the gradients must stay unchanged;
 - lr is the learning rate of this step: a schedule changes it between steps, so always use the lr you are given;
-- every formula follows PyTorch (torch.optim, torch.optim.lr_scheduler), which the grader compares with; where
-  the course notes write a formula differently, the docstring says how and why;
+- every formula follows PyTorch (torch.optim, torch.optim.lr_scheduler); where the course notes write a formula
+  differently, the docstring says how and why;
 - a schedule returns a NumPy array with the learning rate of every epoch t = 0, 1, ..., epochs - 1, where epoch
   t uses the lr in effect after t calls of a PyTorch scheduler's step() (epoch 0 uses the base lr).
 
@@ -49,8 +49,8 @@ def momentum_step(params, grads, state, lr, momentum):
     b, the momentum buffer, is a running sum of gradients; the lr of the current step scales it. The course
     notes write the velocity with the learning rate inside, v <- gamma * v + eta * g, theta <- theta - v. That is
     the same while lr is constant (v = lr * b), but not once a schedule changes lr: the notes' v keeps each past
-    gradient at the lr of its own step. This exercise follows torch.optim.SGD(momentum=...), which the grader
-    compares with, changing lr between steps.
+    gradient at the lr of its own step. This exercise follows torch.optim.SGD(momentum=...), with an lr that
+    changes between steps.
 
     Args:
         params: dict name -> array.
@@ -106,7 +106,7 @@ def adagrad_step(params, grads, state, lr, eps):
 
     eps goes outside the square root, as in torch.optim.Adagrad and in the course notes' own Adam; the notes'
     AdaGrad puts it inside, sqrt(G + eps). The two differ by about eps / sqrt(G): nothing for eps = 1e-10, a
-    lot for the larger eps the grader uses, so that the convention is really tested.
+    lot for eps = 0.01.
 
     Args:
         params: dict name -> array.

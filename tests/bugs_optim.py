@@ -106,6 +106,10 @@ BUGS = [
           "    m = {k: beta2 * state[\"m\"][k] + (1 - beta2) * g for k, g in grads.items()}\n"
           "    v = {k: beta1 * state[\"v\"][k] + (1 - beta1) * g ** 2 for k, g in grads.items()}\n")],
         ADAM_ALL | ADAMW_ALL | {(TRAIN, "held-out loss")}),
+    Bug("adam_decay_added_in_place", "the L2 term added into the caller's gradient arrays (grads[k] += ...)",
+        [("    grads = {k: g + weight_decay * params[k] for k, g in grads.items()}\n",
+          "    for k in grads:\n        grads[k] += weight_decay * params[k]\n")],
+        steps(ADAM, "weight decay")),  # with weight_decay 0 the arrays keep their values
     Bug("adam_decoupled_decay", "Adam's weight_decay applied the AdamW way",
         [("    grads = {k: g + weight_decay * params[k] for k, g in grads.items()}\n"
           "    direction, state = _adam_direction(grads, state, beta1, beta2, eps)\n"
