@@ -180,18 +180,7 @@ def adamw_step(params, grads, state, lr, beta1, beta2, eps, weight_decay):
     Together: theta <- theta - lr * (m_hat / (sqrt(v_hat) + eps) + weight_decay * theta_old). The decay is
     "decoupled": it does not go through m and v, so sqrt(v_hat) does not rescale it. This is
     torch.optim.AdamW(lr, betas=(beta1, beta2), eps, weight_decay); the course notes name AdamW without a formula.
-
-    Args:
-        params: dict name -> array.
-        grads: dict with the same names and shapes; entries may be exactly 0.
-        state: None at the first step, else the new_state of the previous step.
-        lr: learning rate of this step.
-        beta1, beta2: decay rates of the first and second moment, in [0, 1).
-        eps: epsilon > 0.
-        weight_decay: lambda >= 0.
-    Returns:
-        new_params: dict of the updated parameters.
-        new_state: whatever the next step needs.
+    The arguments and results are those of adam_step; only the use of weight_decay differs.
     """
     # TODO: implement adamw_step (exercise optim.adamw).
     raise NotImplementedError("adamw_step: not implemented yet (exercise optim.adamw)")

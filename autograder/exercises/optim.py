@@ -29,7 +29,8 @@ from autograder.oracle import as_numpy, as_tensor, forward_backward
 STEPS = 3
 LRS = (0.3, 0.1, 0.03, 0.01)
 EPS = (0.1, 0.01, 1e-3)
-MOMENTA = (0.9, 0.5, 0.8)
+MOMENTUM = {"momentum": st.sampled_from((0.9, 0.5, 0.8))}
+MOMENTUM_COVERS = {"momentum != 0.9": lambda i: i["momentum"] != 0.9}
 WEIGHT_DECAYS = (0.01, 0.1, 0.5)
 
 # -- optimizer trajectories ----------------------------------------------------------------
@@ -577,8 +578,8 @@ sgd = _optimizer(
 
 momentum = _optimizer(
     "momentum", "momentum_step", "SGD with momentum, over a trajectory with a changing lr",
-    hyper={"momentum": st.sampled_from(MOMENTA)}, example={"momentum": 0.5},
-    covers={"momentum != 0.9": lambda i: i["momentum"] != 0.9},
+    hyper=MOMENTUM, example={"momentum": 0.5},
+    covers=MOMENTUM_COVERS,
     mistakes=[
         mistake("lr inside the velocity", "The velocity accumulates lr * g (the course notes' v = gamma v + eta g), "
                 "so past steps keep their old learning rates when lr changes.",
@@ -594,8 +595,8 @@ momentum = _optimizer(
 
 nesterov = _optimizer(
     "nesterov", "nesterov_step", "Nesterov momentum as PyTorch stores it (the look-ahead point)",
-    hyper={"momentum": st.sampled_from(MOMENTA)}, example={"momentum": 0.8},
-    covers={"momentum != 0.9": lambda i: i["momentum"] != 0.9},
+    hyper=MOMENTUM, example={"momentum": 0.8},
+    covers=MOMENTUM_COVERS,
     mistakes=[
         mistake("plain momentum", "This is heavy-ball momentum: the Nesterov correction momentum * b is missing "
                 "from the step.", rollout(momentum_rule, "momentum", nesterov=True, plain=True)),
