@@ -207,9 +207,14 @@ def test_plateau_floors_at_min_lr():
     assert lrs.min() == 0.005 and lrs[-1] == 0.005
 
 
-def plateau_cases():
-    return [i for name, (strategy, example) in E.PLATEAU_SCENARIOS.items()
-            for i in [example, *drawn(strategy, (), 10)]]
+def plateau_cases(seeds=(None,)):
+    """Each scenario's example and draws, with the public inputs (seed None) or grading seeds."""
+    cases = []
+    for strategy, example in E.PLATEAU_SCENARIOS.values():
+        cases.append(example)
+        for seed in seeds:
+            search(strategy, (), 10, cases.append, seed)
+    return cases
 
 
 def test_each_plateau_check_draws_its_scenario_example():
@@ -236,8 +241,8 @@ def test_plateau_oracle_is_the_scheduler_on_a_real_optimizer():
 
 def test_plateau_metrics_stay_clear_of_the_threshold():
     """No improvement test of a drawn series is within 1e-9 (relative) of its boundary best * (1 -+ threshold),
-    so any correct arrangement of the comparison gives the same verdict."""
-    for inputs in plateau_cases():
+    so any correct arrangement of the comparison gives the same verdict, with the public inputs and grading seeds."""
+    for inputs in plateau_cases(seeds=(None, 1, 2, 3)):
         sign = 1 if inputs["mode"] == "max" else -1
         best = -sign * np.inf
         for metric in inputs["metrics"]:
@@ -309,6 +314,18 @@ def test_mixup_loss_is_the_mixed_cross_entropy(inputs):
 ])
 def test_early_stopping_cases(losses, patience, min_delta, stop, best):
     assert ref.early_stopping(np.array(losses), patience, min_delta) == (stop, best)
+
+
+def test_early_stopping_losses_stay_clear_of_min_delta():
+    """No drawn loss is within 1e-3 of best - min_delta (for any earlier loss as the best), public or seeded."""
+    cases = []
+    for seed in (None, 1, 2, 3):
+        search(E.early_stopping.inputs, E.early_stopping.examples, 15, cases.append, seed)
+    for inputs in cases:
+        losses = inputs["val_losses"]
+        for t in range(1, len(losses)):
+            gaps = losses[:t] - inputs["min_delta"] - losses[t]
+            assert np.all((np.abs(gaps) > 1e-3) | (gaps == 0) & (inputs["min_delta"] == 0)), (losses, t)
 
 
 def test_early_stopping_matches_its_definition_on_the_graded_inputs():

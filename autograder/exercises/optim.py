@@ -428,12 +428,14 @@ def dropout_mask_judge(got, inputs):
 
 @st.composite
 def early_stopping_inputs(draw):
-    """Validation losses made of moves: better by 0.2, by 0.005 (less than min_delta = 0.01), the same, worse."""
+    """Validation losses made of moves: better by 0.2, by 0.004 (less than min_delta = 0.01), the same (an exact
+    tie), worse by 0.1. Every difference of two losses is a multiple of 0.004, so none is within 0.002 of
+    min_delta: any arrangement of the comparison (loss < best - min_delta, best - loss > min_delta) agrees."""
     patience, min_delta = draw(st.integers(1, 3)), draw(st.sampled_from([0.01, 0.0]))
     value, losses = 3.0, []
     moves = draw(st.lists(st.sampled_from(["better", "slightly", "same", "worse"]), min_size=6, max_size=12))
     for move in moves:
-        value += {"better": -0.2, "slightly": -0.005, "same": 0.0, "worse": 0.1}[move]
+        value += {"better": -0.2, "slightly": -0.004, "same": 0.0, "worse": 0.1}[move]
         losses.append(round(value, 6))
     return {"val_losses": np.array(losses), "checkpoints": _checkpoints(len(losses), draw(st.integers(0, 9))),
             "patience": patience, "min_delta": min_delta}
