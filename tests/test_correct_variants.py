@@ -51,12 +51,16 @@ def draws(strategy, n: int) -> list:
 
 
 def run_plan(module, ex, inputs: dict) -> dict:
-    """What the worker does: call the exercise's functions in order, naming their results."""
-    space = copy.deepcopy(inputs)
+    """What the worker does: call the exercise's functions in order, naming their results. Each result is kept
+    as it was when returned, as the check of that output sees it (its plan ends there): a later call may update
+    it in place (an optimizer step that updates the parameters of the step before)."""
+    space, returned = copy.deepcopy(inputs), {}
     for c in ex.calls:
         result = getattr(module, c.function)(*(space[a] for a in c.args))
-        space.update({c.returns: result} if isinstance(c.returns, str) else zip(c.returns, result))
-    return space
+        named = {c.returns: result} if isinstance(c.returns, str) else dict(zip(c.returns, result))
+        space.update(named)
+        returned.update(copy.deepcopy(named))
+    return {**space, **returned}
 
 
 def lookup(value, path):

@@ -1,0 +1,486 @@
+# Generated from solutions/optim.py by `python -m autograder build`. Fill in every function that raises
+# NotImplementedError, then run `python -m autograder check optim`.
+"""Optimizers, schedulers and regularization from first principles, in NumPy.
+
+Conventions (the same in every exercise of this topic):
+- the parameters of a model are a dict name -> float64 array, e.g. {"W": (n_in, n_out), "b": (n_out,)}, and
+  their gradients a dict with the same names and shapes; every optimizer updates each entry on its own;
+- an optimizer step is a function step(params, grads, state, lr, ...) -> (new_params, new_state). The state is
+  None at the first step; after that it is whatever your step returned the step before (a dict of arrays and a
+  step counter, an object of your own: your choice; it is only handed to your next step). Updating the parameter
+  arrays in place and returning them is fine; the gradients must stay unchanged;
+- lr is the learning rate of this step: a schedule changes it between steps, so always use the lr you are given;
+- every formula follows PyTorch (torch.optim, torch.optim.lr_scheduler); where the course notes write a formula
+  differently, the docstring says how and why;
+- a schedule returns a NumPy array with the learning rate of every epoch t = 0, 1, ..., epochs - 1, where epoch
+  t uses the lr in effect after t calls of a PyTorch scheduler's step() (epoch 0 uses the base lr).
+
+Each function says which exercise grades it.
+"""
+import numpy as np
+
+
+def sgd_step(params, grads, lr, weight_decay):
+    """Stochastic gradient descent with weight decay, one step (exercise optim.sgd).
+
+        theta <- theta - lr * (g + weight_decay * theta)  =  (1 - lr * weight_decay) * theta - lr * g
+
+    This is the course notes' "weight decay interpretation" of L2 regularization, and what
+    torch.optim.SGD(lr, weight_decay=weight_decay) does: the gradient of the penalty
+    (weight_decay / 2) * ||theta||^2 is weight_decay * theta. SGD keeps no state.
+
+    Args:
+        params: dict name -> array.
+        grads: dict with the same names and shapes: dL/dparam.
+        lr: learning rate of this step, a float > 0.
+        weight_decay: lambda >= 0 (0 means plain SGD).
+    Returns:
+        new_params: dict of the updated parameters.
+    """
+    # TODO: implement sgd_step (exercise optim.sgd).
+    raise NotImplementedError("sgd_step: not implemented yet (exercise optim.sgd)")
+
+
+def momentum_step(params, grads, state, lr, momentum):
+    """SGD with momentum, one step (exercise optim.momentum).
+
+        b <- momentum * b + g        (b = 0 before the first step, so b = g after it)
+        theta <- theta - lr * b
+
+    b, the momentum buffer, is a running sum of gradients; the lr of the current step scales it. The course
+    notes write the velocity with the learning rate inside, v <- gamma * v + eta * g, theta <- theta - v. That is
+    the same while lr is constant (v = lr * b), but not once a schedule changes lr: the notes' v keeps each past
+    gradient at the lr of its own step. This exercise follows torch.optim.SGD(momentum=...), with an lr that
+    changes between steps.
+
+    Args:
+        params: dict name -> array.
+        grads: dict with the same names and shapes.
+        state: None at the first step, else the new_state of the previous step.
+        lr: learning rate of this step.
+        momentum: gamma in [0, 1).
+    Returns:
+        new_params: dict of the updated parameters.
+        new_state: whatever the next step needs (here: b for every parameter).
+    """
+    # TODO: implement momentum_step (exercise optim.momentum).
+    raise NotImplementedError("momentum_step: not implemented yet (exercise optim.momentum)")
+
+
+def nesterov_step(params, grads, state, lr, momentum):
+    """Nesterov accelerated gradient, one step, as PyTorch stores it (exercise optim.nesterov).
+
+        b <- momentum * b + g                 (b = 0 before the first step)
+        theta <- theta - lr * (g + momentum * b)
+
+    The course notes take the gradient at a look-ahead point, v <- gamma * v + eta * grad L(theta - gamma * v),
+    theta <- theta - v. PyTorch (torch.optim.SGD(momentum=..., nesterov=True)) keeps the look-ahead point itself
+    as the parameters: with phi = theta - gamma * v, the notes' recursion becomes the two lines above, so the
+    gradient you are given is already taken at the look-ahead point. As in optim.momentum, the lr of the current
+    step scales the buffer.
+
+    Args:
+        params: dict name -> array.
+        grads: dict with the same names and shapes (the gradient at params).
+        state: None at the first step, else the new_state of the previous step.
+        lr: learning rate of this step.
+        momentum: gamma in [0, 1).
+    Returns:
+        new_params: dict of the updated parameters.
+        new_state: whatever the next step needs.
+    """
+    # TODO: implement nesterov_step (exercise optim.nesterov).
+    raise NotImplementedError("nesterov_step: not implemented yet (exercise optim.nesterov)")
+
+
+def adagrad_step(params, grads, state, lr, eps):
+    """AdaGrad, one step (exercise optim.adagrad).
+
+        G <- G + g * g                          (G = 0 before the first step)
+        theta <- theta - lr * g / (sqrt(G) + eps)
+
+    eps goes outside the square root, as in torch.optim.Adagrad and in the course notes' own Adam; the notes'
+    AdaGrad puts it inside, sqrt(G + eps). The two differ by about eps / sqrt(G): nothing for eps = 1e-10, a
+    lot for eps = 0.01.
+
+    Args:
+        params: dict name -> array.
+        grads: dict with the same names and shapes; entries may be exactly 0.
+        state: None at the first step, else the new_state of the previous step.
+        lr: learning rate of this step.
+        eps: epsilon > 0.
+    Returns:
+        new_params: dict of the updated parameters.
+        new_state: whatever the next step needs.
+    """
+    # TODO: implement adagrad_step (exercise optim.adagrad).
+    raise NotImplementedError("adagrad_step: not implemented yet (exercise optim.adagrad)")
+
+
+def rmsprop_step(params, grads, state, lr, rho, eps):
+    """RMSProp, one step (exercise optim.rmsprop).
+
+        v <- rho * v + (1 - rho) * g * g        (v = 0 before the first step)
+        theta <- theta - lr * g / (sqrt(v) + eps)
+
+    eps goes outside the square root, as in torch.optim.RMSprop; the course notes put it inside, sqrt(v + eps).
+    The notes' rho is torch's `alpha`, whose default is 0.99, not the notes' typical 0.9: use the rho you are given.
+
+    Args:
+        params: dict name -> array.
+        grads: dict with the same names and shapes; entries may be exactly 0.
+        state: None at the first step, else the new_state of the previous step.
+        lr: learning rate of this step.
+        rho: decay rate of the running average, in (0, 1).
+        eps: epsilon > 0.
+    Returns:
+        new_params: dict of the updated parameters.
+        new_state: whatever the next step needs.
+    """
+    # TODO: implement rmsprop_step (exercise optim.rmsprop).
+    raise NotImplementedError("rmsprop_step: not implemented yet (exercise optim.rmsprop)")
+
+
+def adam_step(params, grads, state, lr, beta1, beta2, eps, weight_decay):
+    """Adam with bias correction, one step, with L2 weight decay (exercise optim.adam).
+
+        g <- g + weight_decay * theta            (L2 regularization, added to the gradient)
+        t <- t + 1                               (t = 0 before the first step, so the first step has t = 1)
+        m <- beta1 * m + (1 - beta1) * g         (m = v = 0 before the first step)
+        v <- beta2 * v + (1 - beta2) * g * g
+        m_hat = m / (1 - beta1^t),   v_hat = v / (1 - beta2^t)
+        theta <- theta - lr * m_hat / (sqrt(v_hat) + eps)
+
+    As torch.optim.Adam(lr, betas=(beta1, beta2), eps, weight_decay): its weight decay is the L2 penalty's
+    gradient, added to g before the moments, so it is rescaled by sqrt(v_hat) like the rest of the gradient
+    ("coupled"; compare optim.adamw). eps is outside the square root, as in the course notes.
+
+    Args:
+        params: dict name -> array.
+        grads: dict with the same names and shapes; entries may be exactly 0.
+        state: None at the first step, else the new_state of the previous step.
+        lr: learning rate of this step.
+        beta1, beta2: decay rates of the first and second moment, in [0, 1).
+        eps: epsilon > 0.
+        weight_decay: lambda >= 0.
+    Returns:
+        new_params: dict of the updated parameters.
+        new_state: whatever the next step needs (m, v and the step counter t).
+    """
+    # TODO: implement adam_step (exercise optim.adam).
+    raise NotImplementedError("adam_step: not implemented yet (exercise optim.adam)")
+
+
+def adamw_step(params, grads, state, lr, beta1, beta2, eps, weight_decay):
+    """AdamW: Adam with decoupled weight decay, one step (exercise optim.adamw).
+
+        theta <- theta - lr * weight_decay * theta           (decay the parameters first, scaled by lr)
+        then the Adam step of optim.adam on the unchanged gradient g (no weight decay added to g)
+
+    Together: theta <- theta - lr * (m_hat / (sqrt(v_hat) + eps) + weight_decay * theta_old). The decay is
+    "decoupled": it does not go through m and v, so sqrt(v_hat) does not rescale it. This is
+    torch.optim.AdamW(lr, betas=(beta1, beta2), eps, weight_decay); the course notes name AdamW without a formula.
+    The arguments and results are those of adam_step; only the use of weight_decay differs.
+    """
+    # TODO: implement adamw_step (exercise optim.adamw).
+    raise NotImplementedError("adamw_step: not implemented yet (exercise optim.adamw)")
+
+
+def step_lr(base_lr, step_size, gamma, epochs):
+    """Step decay, the learning rate of every epoch (exercise optim.step_lr).
+
+        lr_t = base_lr * gamma^floor(t / step_size),   t = 0, 1, ..., epochs - 1
+
+    So epochs 0 .. step_size - 1 use base_lr, and the first decay is at t = step_size (torch's StepLR).
+
+    Args:
+        base_lr: the lr of epoch 0; step_size: an int >= 1; gamma: the decay factor; epochs: how many lrs.
+    Returns:
+        lrs: (epochs,) float64 array.
+    """
+    # TODO: implement step_lr (exercise optim.step_lr).
+    raise NotImplementedError("step_lr: not implemented yet (exercise optim.step_lr)")
+
+
+def exponential_lr(base_lr, gamma, epochs):
+    """Exponential decay, the learning rate of every epoch (exercise optim.exponential_lr).
+
+        lr_t = base_lr * gamma^t,   t = 0, 1, ..., epochs - 1
+
+    Args:
+        base_lr: the lr of epoch 0; gamma: the decay factor per epoch; epochs: how many lrs.
+    Returns:
+        lrs: (epochs,) float64 array.
+    """
+    # TODO: implement exponential_lr (exercise optim.exponential_lr).
+    raise NotImplementedError("exponential_lr: not implemented yet (exercise optim.exponential_lr)")
+
+
+def cosine_lr(base_lr, eta_min, T_max, epochs):
+    """Cosine annealing, the learning rate of every epoch (exercise optim.cosine_lr).
+
+        lr_t = eta_min + (base_lr - eta_min) * (1 + cos(pi * t / T_max)) / 2,   t = 0, 1, ..., epochs - 1
+
+    The lr falls from base_lr (the course notes' eta_max) at t = 0 to eta_min at t = T_max. Past T_max the same
+    formula holds: the lr rises again, back to base_lr at t = 2 T_max (torch's CosineAnnealingLR does not
+    clamp it at eta_min).
+
+    Args:
+        base_lr: eta_max, the lr of epoch 0; eta_min: the smallest lr; T_max: half a period, in epochs (an int);
+        epochs: how many lrs (may exceed T_max).
+    Returns:
+        lrs: (epochs,) float64 array.
+    """
+    # TODO: implement cosine_lr (exercise optim.cosine_lr).
+    raise NotImplementedError("cosine_lr: not implemented yet (exercise optim.cosine_lr)")
+
+
+def sgdr_lr(base_lr, eta_min, T_0, T_mult, epochs):
+    """Cosine annealing with warm restarts (SGDR), the learning rate of every epoch (exercise optim.sgdr).
+
+        lr_t = eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2
+
+    T_cur counts the epochs since the last restart and T_i is the length of the current cycle: the first cycle
+    has T_i = T_0; when T_cur reaches T_i, the lr restarts at base_lr (T_cur = 0) and the next cycle is T_mult
+    times longer. With T_0 = 2, T_mult = 2 the restarts are at t = 2, 6, 14, ... Within a cycle the lr never
+    quite reaches eta_min (torch's CosineAnnealingWarmRestarts).
+
+    Args:
+        base_lr: the lr at t = 0 and at every restart; eta_min: the floor; T_0: length of the first cycle (int
+        >= 1); T_mult: growth factor of the cycle length (int >= 1); epochs: how many lrs.
+    Returns:
+        lrs: (epochs,) float64 array.
+    """
+    # TODO: implement sgdr_lr (exercise optim.sgdr).
+    raise NotImplementedError("sgdr_lr: not implemented yet (exercise optim.sgdr)")
+
+
+def reduce_on_plateau(metrics, base_lr, mode, factor, patience, threshold, cooldown, min_lr):
+    """Reduce the lr when a validation metric stops improving (exercise optim.plateau).
+
+    After each epoch the scheduler sees that epoch's metric and returns the lr for the next epoch:
+
+        improved = metric < best * (1 - threshold)    (mode "min", e.g. a loss; best starts at +inf)
+                   metric > best * (1 + threshold)    (mode "max", e.g. an accuracy; best starts at -inf)
+        if improved: best = metric, bad_epochs = 0;   else: bad_epochs += 1
+        if in cooldown: cooldown_left -= 1, bad_epochs = 0      (bad epochs during a cooldown do not count)
+        if bad_epochs > patience: lr = max(lr * factor, min_lr), cooldown_left = cooldown, bad_epochs = 0
+
+    This is torch's ReduceLROnPlateau (threshold_mode "rel"); the course notes' pseudocode differs in three
+    ways. It reduces once bad_epochs > patience, not >= patience. An improvement must beat the best by the
+    relative threshold: a metric improving by less than that each epoch still counts as a bad epoch. During
+    the `cooldown` epochs after a reduction, bad epochs are discarded, so the next reduction comes at least
+    cooldown + patience + 1 epochs later. The metrics are positive.
+
+    Args:
+        metrics: (E,) array, the metric of each epoch.
+        base_lr: the lr before the first epoch.
+        mode: "min" or "max".
+        factor: the lr is multiplied by it at a reduction, in (0, 1).
+        patience: how many bad epochs are tolerated (int >= 0).
+        threshold: relative improvement needed, e.g. 1e-4.
+        cooldown: epochs after a reduction during which bad epochs are discarded (int >= 0).
+        min_lr: the lr never goes below it.
+    Returns:
+        lrs: (E,) float64 array, lrs[i] = the lr after seeing metrics[0..i].
+    """
+    # TODO: implement reduce_on_plateau (exercise optim.plateau).
+    raise NotImplementedError("reduce_on_plateau: not implemented yet (exercise optim.plateau)")
+
+
+def l2_penalty(loss, grads, params, weight_decay):
+    """L2 regularization: the penalized loss and its gradient (exercise optim.l2_penalty).
+
+        L_total = L + (weight_decay / 2) * sum over every parameter array of sum(theta^2)
+        dL_total/dtheta = dL/dtheta + weight_decay * theta
+
+    The 1/2 makes the gradient weight_decay * theta, so weight_decay is the lambda of SGD's and Adam's
+    weight_decay. Every parameter is penalized, biases included, as in the course notes.
+
+    Args:
+        loss: L, a float.
+        grads: dict name -> dL/dparam.
+        params: dict with the same names and shapes.
+        weight_decay: lambda >= 0.
+    Returns:
+        total_loss: a float.
+        total_grads: dict with the same names and shapes.
+    """
+    # TODO: implement l2_penalty (exercise optim.l2_penalty).
+    raise NotImplementedError("l2_penalty: not implemented yet (exercise optim.l2_penalty)")
+
+
+def dropout_forward(a, keep_prob, train):
+    """Inverted dropout, forward (exercise optim.dropout).
+
+    In training, each activation is kept with probability keep_prob, independently of every other, and scaled
+    by 1 / keep_prob so that its expected value is unchanged:
+
+        mask = 1 / keep_prob with probability keep_prob, else 0      (a new random draw at every call)
+        out = a * mask
+
+    In evaluation (train False) nothing is dropped or scaled: out = a, mask = all ones.
+
+    Careful with p: in this section the course notes' p is the probability of KEEPING a unit (h = a / p); in
+    their Transformer section, and in torch's nn.Dropout(p), p is the probability of DROPPING it. This function
+    takes keep_prob, the notes' p here; nn.Dropout(p=1 - keep_prob) does the same.
+
+    Args:
+        a: (m, n) activations.
+        keep_prob: probability of keeping each unit, in (0, 1].
+        train: True in training, False in evaluation.
+    Returns:
+        out: (m, n).
+        mask: (m, n), the factor each activation was multiplied by (0 or 1 / keep_prob; 1 in evaluation).
+    """
+    # TODO: implement dropout_forward (exercise optim.dropout).
+    raise NotImplementedError("dropout_forward: not implemented yet (exercise optim.dropout)")
+
+
+def dropout_backward(dout, mask):
+    """Inverted dropout, backward (exercise optim.dropout).
+
+        da = dout * mask
+
+    Args:
+        dout: (m, n) upstream gradient dL/dout.
+        mask: what dropout_forward returned.
+    Returns:
+        da: (m, n).
+    """
+    # TODO: implement dropout_backward (exercise optim.dropout).
+    raise NotImplementedError("dropout_backward: not implemented yet (exercise optim.dropout)")
+
+
+def early_stopping(val_losses, checkpoints, patience, min_delta):
+    """Early stopping with the best checkpoint restored (exercise optim.early_stopping).
+
+    Training runs epoch by epoch; after epoch t (t = 0, 1, ...) its validation loss val_losses[t] is known:
+
+        improved = val_losses[t] < best - min_delta      (best starts at +inf)
+        if improved: best = val_losses[t], best_epoch = t, wait = 0;   else: wait += 1
+        stop after epoch t once wait >= patience   (patience epochs in a row without improvement)
+
+    If training never stops early, it runs to the last epoch. Then the best model is restored: the checkpoint
+    saved after best_epoch. This is Keras's and PyTorch Lightning's EarlyStopping (with restore_best_weights):
+    note ">= patience", unlike ReduceLROnPlateau's "> patience" (optim.plateau). A loss equal to the best is
+    not an improvement.
+
+    Args:
+        val_losses: (E,) array, the validation loss after each epoch.
+        checkpoints: list of E dicts name -> array, the parameters after each epoch.
+        patience: int >= 1.
+        min_delta: the smallest decrease that counts as an improvement, >= 0.
+    Returns:
+        stop_epoch: int, the last epoch trained (E - 1 if training never stops early).
+        best_epoch: int, the epoch with the best validation loss up to stop_epoch.
+        best_params: the checkpoint of best_epoch.
+    """
+    # TODO: implement early_stopping (exercise optim.early_stopping).
+    raise NotImplementedError("early_stopping: not implemented yet (exercise optim.early_stopping)")
+
+
+def mixup(x, y, lam, perm, num_classes):
+    """Mixup: convex combinations of pairs of training examples (exercise optim.mixup).
+
+        x_mix[i] = lam * x[i] + (1 - lam) * x[perm[i]]
+        y_mix[i] = lam * onehot(y[i]) + (1 - lam) * onehot(y[perm[i]])
+
+    Example i is mixed with example perm[i] of the same batch (perm is a permutation of 0 .. m-1; in training
+    lam ~ Beta(alpha, alpha) and perm is random, here both are given).
+
+    Args:
+        x: (m, d) inputs.
+        y: (m,) integer labels in 0 .. num_classes - 1.
+        lam: the mixing weight, in [0, 1].
+        perm: (m,) integer permutation.
+        num_classes: C.
+    Returns:
+        x_mix: (m, d).
+        y_mix: (m, C) soft labels, each row summing to 1.
+    """
+    # TODO: implement mixup (exercise optim.mixup).
+    raise NotImplementedError("mixup: not implemented yet (exercise optim.mixup)")
+
+
+def soft_cross_entropy(z, y_soft):
+    """Cross-entropy of logits against soft labels, and its gradient (exercise optim.mixup).
+
+        L = -(1/m) sum_i sum_c y_soft[i, c] * log softmax(z)[i, c]
+        dL/dz = (softmax(z) - y_soft) / m
+
+    With the one-hot labels of the mlp topic this is the usual cross-entropy; with mixup's labels it equals
+    lam * CE(z, y) + (1 - lam) * CE(z, y[perm]). Logits may be large (|z| >= 710): compute log softmax stably.
+
+    Args:
+        z: (m, C) logits.
+        y_soft: (m, C) soft labels, each row summing to 1.
+    Returns:
+        loss: a float.
+        dz: (m, C).
+    """
+    # TODO: implement soft_cross_entropy (exercise optim.mixup).
+    raise NotImplementedError("soft_cross_entropy: not implemented yet (exercise optim.mixup)")
+
+
+# -- the mlp topic's network, given: the next exercise trains it with your optimizer and schedule ----------------
+
+
+def softmax(z):
+    """Row-wise softmax of z (m, C), shifted by the row maximum so that it cannot overflow."""
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def init_params(layer_sizes, seed):
+    """W_l ~ N(0, 1/n_in) of shape (n_{l-1}, n_l), b_l = 0, for layer_sizes [n_0, n_1, ..., n_L]."""
+    rng = np.random.default_rng(seed)
+    params = {}
+    for l, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:]), start=1):
+        params[f"W{l}"] = rng.standard_normal((n_in, n_out)) / np.sqrt(n_in)
+        params[f"b{l}"] = np.zeros(n_out)
+    return params
+
+
+def mlp_forward(X, params):
+    """The 3-layer tanh/tanh/softmax MLP: X (m, n_0) -> P (m, C), and the cache mlp_backward reads."""
+    Z1 = X @ params["W1"] + params["b1"]
+    A1 = np.tanh(Z1)
+    Z2 = A1 @ params["W2"] + params["b2"]
+    A2 = np.tanh(Z2)
+    Z3 = A2 @ params["W3"] + params["b3"]
+    P = softmax(Z3)
+    return P, {"X": X, "Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2, "Z3": Z3, "P": P}
+
+
+def mlp_backward(y, params, cache):
+    """Gradients of the mean cross-entropy of the MLP against integer labels y (m,): a dict like params."""
+    m = y.shape[0]
+    dZ3 = cache["P"].copy()
+    dZ3[np.arange(m), y] -= 1.0
+    dZ3 /= m
+    dZ2 = (dZ3 @ params["W3"].T) * (1.0 - cache["A2"] ** 2)
+    dZ1 = (dZ2 @ params["W2"].T) * (1.0 - cache["A1"] ** 2)
+    return {"W3": cache["A2"].T @ dZ3, "b3": dZ3.sum(axis=0), "W2": cache["A1"].T @ dZ2, "b2": dZ2.sum(axis=0),
+            "W1": cache["X"].T @ dZ1, "b1": dZ1.sum(axis=0)}
+
+
+def train_mlp_adamw(X, y, layer_sizes, epochs, batch_size, lr, weight_decay, seed):
+    """Train the MLP with minibatch AdamW and a cosine schedule (exercise optim.train).
+
+    Initialise with init_params(layer_sizes, seed) and make rng = np.random.default_rng(seed). For every epoch
+    t = 0 .. epochs - 1: take lr_t from cosine_lr(lr, 0.0, epochs, epochs); shuffle the examples with
+    rng.permutation(m); for each minibatch of batch_size examples in that order (the last one may be smaller),
+    run mlp_forward and mlp_backward and take one adamw_step with lr_t, betas (0.9, 0.999), eps 1e-8 and
+    weight_decay, carrying the optimizer state from step to step. Graded by the mean cross-entropy of the
+    returned parameters on held-out points of the same data set.
+
+    Args:
+        X: (m, n_0) training inputs; y: (m,) integer labels.
+        layer_sizes: [n_0, n_1, n_2, C].
+        epochs, batch_size: ints; lr: the base learning rate; weight_decay: AdamW's lambda; seed: an int.
+    Returns:
+        the trained params dict.
+    """
+    # TODO: implement train_mlp_adamw (exercise optim.train).
+    raise NotImplementedError("train_mlp_adamw: not implemented yet (exercise optim.train)")

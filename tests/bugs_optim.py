@@ -1,0 +1,236 @@
+"""Realistic buggy optim submissions: edits to solutions/optim.py and the checks each must lose.
+
+The mistakes come from the course notes' own formulas where the exercise follows PyTorch instead (eps inside the
+root, the velocity v = gamma v + eta g, ">= patience", keep vs drop probability), from PyTorch's issue tracker and
+forum threads (Adam's weight_decay is not AdamW's, the step counter, schedulers off by one epoch), and from the
+classic slips of students (state not carried over, hard-coded defaults, the missing 1/2 of the L2 penalty).
+Every `fails` set was found by running the grader and read for sense. `_adam_direction` is shared by adam_step and
+adamw_step, so a bug in it costs both exercises.
+"""
+from conftest import Bug
+
+SGD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP = "optim.sgd", "optim.momentum", "optim.nesterov", "optim.adagrad", \
+    "optim.rmsprop"
+ADAM, ADAMW, STEP, EXP, COSINE, SGDR = "optim.adam", "optim.adamw", "optim.step_lr", "optim.exponential_lr", \
+    "optim.cosine_lr", "optim.sgdr"
+PLATEAU, L2, DROPOUT, EARLY, MIXUP, TRAIN = "optim.plateau", "optim.l2_penalty", "optim.dropout", \
+    "optim.early_stopping", "optim.mixup", "optim.train"
+
+
+def steps(exercise, *names):
+    return {(exercise, n) for n in names}
+
+
+ADAM_ALL = steps(ADAM, "step 1", "3 steps", "weight decay")
+ADAMW_ALL = steps(ADAMW, "step 1", "3 steps")
+DIRECTION = "    direction = {k: (m[k] / (1 - beta1 ** t)) / (np.sqrt(v[k] / (1 - beta2 ** t)) + eps) for k in grads}\n"
+
+BUGS = [
+    # -- SGD, momentum, Nesterov ------------------------------------------------------------------
+    Bug("sgd_decay_without_lr", "weight decay subtracted without the learning rate: theta - lr g - lambda theta",
+        [("    return {k: p - lr * (grads[k] + weight_decay * p) for k, p in params.items()}\n",
+          "    return {k: p - lr * grads[k] - weight_decay * p for k, p in params.items()}\n")],
+        steps(SGD, "weight decay")),
+    Bug("sgd_ascent", "the update adds the gradient",
+        [("    return {k: p - lr * (grads[k] + weight_decay * p) for k, p in params.items()}\n",
+          "    return {k: p + lr * (grads[k] + weight_decay * p) for k, p in params.items()}\n")],
+        steps(SGD, "step 1", "3 steps", "weight decay")),
+    Bug("momentum_seed_velocity", "the course notes' velocity v = gamma v + lr g, theta -= v (lr inside the buffer)",
+        [("    buffers = {k: momentum * buffers[k] + grads[k] for k in params}\n"
+          "    return {k: p - lr * buffers[k] for k, p in params.items()}, buffers\n",
+          "    buffers = {k: momentum * buffers[k] + lr * grads[k] for k in params}\n"
+          "    return {k: p - buffers[k] for k, p in params.items()}, buffers\n")],
+        steps(MOMENTUM, "3 steps")),  # equal at the first step, and at any constant lr
+    Bug("momentum_dampened", "an exponential average of the gradients, b = gamma b + (1 - gamma) g",
+        [("    buffers = {k: momentum * buffers[k] + grads[k] for k in params}\n"
+          "    return {k: p - lr * buffers[k] for k, p in params.items()}, buffers\n",
+          "    buffers = {k: momentum * buffers[k] + (1 - momentum) * grads[k] for k in params}\n"
+          "    return {k: p - lr * buffers[k] for k, p in params.items()}, buffers\n")],
+        steps(MOMENTUM, "step 1", "3 steps")),
+    Bug("momentum_state_not_carried", "the buffer restarts from zero at every step (the returned state is ignored)",
+        [("    buffers = {k: np.zeros_like(p) for k, p in params.items()} if state is None else state\n"
+          "    buffers = {k: momentum * buffers[k] + grads[k] for k in params}\n"
+          "    return {k: p - lr * buffers[k]",
+          "    buffers = {k: np.zeros_like(p) for k, p in params.items()}\n"
+          "    buffers = {k: momentum * buffers[k] + grads[k] for k in params}\n"
+          "    return {k: p - lr * buffers[k]")],
+        steps(MOMENTUM, "3 steps")),
+    Bug("nesterov_is_momentum", "Nesterov written as heavy-ball momentum (no look-ahead term)",
+        [("    return {k: p - lr * (grads[k] + momentum * buffers[k]) for k, p in params.items()}, buffers\n",
+          "    return {k: p - lr * buffers[k] for k, p in params.items()}, buffers\n")],
+        steps(NESTEROV, "step 1", "3 steps")),
+    Bug("nesterov_hardcoded_momentum", "the momentum 0.9 hard-coded instead of the argument",
+        [("    return {k: p - lr * (grads[k] + momentum * buffers[k]) for k, p in params.items()}, buffers\n",
+          "    return {k: p - lr * (grads[k] + 0.9 * buffers[k]) for k, p in params.items()}, buffers\n")],
+        steps(NESTEROV, "step 1", "3 steps")),
+    # -- AdaGrad, RMSProp ------------------------------------------------------------------------------
+    Bug("adagrad_eps_inside", "the course notes' AdaGrad: eps inside the square root",
+        [("    return {k: p - lr * grads[k] / (np.sqrt(G[k]) + eps) for k, p in params.items()}, G\n",
+          "    return {k: p - lr * grads[k] / np.sqrt(G[k] + eps) for k, p in params.items()}, G\n")],
+        steps(ADAGRAD, "step 1", "3 steps")),
+    Bug("adagrad_no_eps", "no eps at all: 0 / 0 where a gradient entry is 0",
+        [("    return {k: p - lr * grads[k] / (np.sqrt(G[k]) + eps) for k, p in params.items()}, G\n",
+          "    return {k: p - lr * grads[k] / np.sqrt(G[k]) for k, p in params.items()}, G\n")],
+        steps(ADAGRAD, "step 1", "3 steps")),
+    Bug("rmsprop_eps_inside", "the course notes' RMSProp: eps inside the square root",
+        [("    return {k: p - lr * grads[k] / (np.sqrt(v[k]) + eps) for k, p in params.items()}, v\n",
+          "    return {k: p - lr * grads[k] / np.sqrt(v[k] + eps) for k, p in params.items()}, v\n")],
+        steps(RMSPROP, "step 1", "3 steps")),
+    Bug("rmsprop_rho_swapped", "the running average weights the new squared gradient by rho",
+        [("    v = {k: rho * v[k] + (1 - rho) * grads[k] ** 2 for k in params}\n",
+          "    v = {k: (1 - rho) * v[k] + rho * grads[k] ** 2 for k in params}\n")],
+        steps(RMSPROP, "step 1", "3 steps")),
+    Bug("rmsprop_torch_default_alpha", "torch's default alpha 0.99 hard-coded instead of rho",
+        [("    v = {k: rho * v[k] + (1 - rho) * grads[k] ** 2 for k in params}\n",
+          "    v = {k: 0.99 * v[k] + 0.01 * grads[k] ** 2 for k in params}\n")],
+        steps(RMSPROP, "step 1", "3 steps")),
+    # -- Adam, AdamW -------------------------------------------------------------------------------------
+    Bug("adam_no_bias_correction", "m and v used without bias correction",
+        [(DIRECTION, "    direction = {k: m[k] / (np.sqrt(v[k]) + eps) for k in grads}\n")],
+        ADAM_ALL | ADAMW_ALL),
+    Bug("adam_step_counter_from_zero", "the step counter is incremented after the update: t = 0 at the first step",
+        [("    t = state[\"t\"] + 1\n", "    t = state[\"t\"]\n"),
+         ("    return direction, {\"t\": t, \"m\": m, \"v\": v}\n",
+          "    return direction, {\"t\": t + 1, \"m\": m, \"v\": v}\n")],
+        ADAM_ALL | ADAMW_ALL | {(TRAIN, "held-out loss")}),
+    Bug("adam_eps_inside", "eps inside the square root in Adam",
+        [(DIRECTION, "    direction = {k: (m[k] / (1 - beta1 ** t)) / np.sqrt(v[k] / (1 - beta2 ** t) + eps) "
+                     "for k in grads}\n")],
+        ADAM_ALL | ADAMW_ALL),
+    Bug("adam_state_reset", "the state is rebuilt at every step, so every step is a first step",
+        [("    if state is None:\n        state = {\"t\": 0,", "    if True:\n        state = {\"t\": 0,")],
+        steps(ADAM, "3 steps", "weight decay") | steps(ADAMW, "3 steps")),
+    Bug("adam_betas_swapped", "beta1 and beta2 swapped in the moment updates (the bias corrections keep theirs)",
+        [("    m = {k: beta1 * state[\"m\"][k] + (1 - beta1) * g for k, g in grads.items()}\n"
+          "    v = {k: beta2 * state[\"v\"][k] + (1 - beta2) * g ** 2 for k, g in grads.items()}\n",
+          "    m = {k: beta2 * state[\"m\"][k] + (1 - beta2) * g for k, g in grads.items()}\n"
+          "    v = {k: beta1 * state[\"v\"][k] + (1 - beta1) * g ** 2 for k, g in grads.items()}\n")],
+        ADAM_ALL | ADAMW_ALL | {(TRAIN, "held-out loss")}),
+    Bug("adam_decay_added_in_place", "the L2 term added into the caller's gradient arrays (grads[k] += ...)",
+        [("    grads = {k: g + weight_decay * params[k] for k, g in grads.items()}\n",
+          "    for k in grads:\n        grads[k] += weight_decay * params[k]\n")],
+        steps(ADAM, "weight decay")),  # with weight_decay 0 the arrays keep their values
+    Bug("adam_decoupled_decay", "Adam's weight_decay applied the AdamW way",
+        [("    grads = {k: g + weight_decay * params[k] for k, g in grads.items()}\n"
+          "    direction, state = _adam_direction(grads, state, beta1, beta2, eps)\n"
+          "    return {k: p - lr * direction[k] for k, p in params.items()}, state\n",
+          "    direction, state = _adam_direction(grads, state, beta1, beta2, eps)\n"
+          "    return {k: p - lr * weight_decay * p - lr * direction[k] for k, p in params.items()}, state\n")],
+        steps(ADAM, "weight decay")),
+    Bug("adamw_coupled_decay", "AdamW's decay added to the gradient, as Adam's L2 (the PyTorch < 1.2 confusion)",
+        [("    direction, state = _adam_direction(grads, state, beta1, beta2, eps)\n"
+          "    return {k: p - lr * weight_decay * p - lr * direction[k] for k, p in params.items()}, state\n",
+          "    grads = {k: g + weight_decay * params[k] for k, g in grads.items()}\n"
+          "    direction, state = _adam_direction(grads, state, beta1, beta2, eps)\n"
+          "    return {k: p - lr * direction[k] for k, p in params.items()}, state\n")],
+        ADAMW_ALL | {(TRAIN, "held-out loss")}),  # Adam with L2 0.01 does not learn the spirals in 40 epochs
+    Bug("adamw_decay_without_lr", "AdamW's decay not scaled by lr (the paper's eta_t schedule multiplier read as 1)",
+        [("    return {k: p - lr * weight_decay * p - lr * direction[k] for k, p in params.items()}, state\n",
+          "    return {k: p - weight_decay * p - lr * direction[k] for k, p in params.items()}, state\n")],
+        ADAMW_ALL | {(TRAIN, "held-out loss")}),
+    # -- schedules -----------------------------------------------------------------------------------------
+    Bug("step_lr_one_epoch_early", "counting epochs from 1: the first decay at t = step_size - 1",
+        [("    return base_lr * gamma ** (np.arange(epochs) // step_size)\n",
+          "    return base_lr * gamma ** ((np.arange(epochs) + 1) // step_size)\n")],
+        steps(STEP, "lrs")),
+    Bug("step_lr_no_floor", "true division: the lr decays a little every epoch",
+        [("    return base_lr * gamma ** (np.arange(epochs) // step_size)\n",
+          "    return base_lr * gamma ** (np.arange(epochs) / step_size)\n")],
+        steps(STEP, "lrs")),
+    Bug("exponential_lr_one_epoch_early", "gamma^(t + 1): epoch 0 already decayed",
+        [("    return base_lr * gamma ** np.arange(epochs)\n", "    return base_lr * gamma ** np.arange(1, epochs + 1)\n")],
+        steps(EXP, "lrs")),
+    Bug("cosine_clamped", "the lr held at eta_min after T_max",
+        [("    t = np.arange(epochs)\n", "    t = np.minimum(np.arange(epochs), T_max)\n")],
+        steps(COSINE, "lrs")),
+    Bug("cosine_eta_min_ignored", "annealing to 0",
+        [("    return eta_min + (base_lr - eta_min) * (1 + np.cos(np.pi * t / T_max)) / 2\n",
+          "    return base_lr * (1 + np.cos(np.pi * t / T_max)) / 2\n")],
+        steps(COSINE, "lrs")),
+    Bug("sgdr_t_mult_ignored", "every cycle T_0 epochs long",
+        [("            T_cur, T_i = 0, T_i * T_mult\n", "            T_cur, T_i = 0, T_i\n")],
+        steps(SGDR, "lrs")),
+    Bug("sgdr_restart_late", "the restart one epoch late (T_cur reaches T_i first)",
+        [("        if T_cur == T_i:\n", "        if T_cur > T_i:\n")],
+        steps(SGDR, "lrs")),
+    Bug("plateau_at_patience", "the course notes' pseudocode: reduce once bad epochs >= patience",
+        [("        if bad > patience:\n", "        if bad >= patience:\n")],
+        steps(PLATEAU, "patience", "threshold", "cooldown", "mode max", "min_lr")),
+    Bug("plateau_no_threshold", "any decrease counts as an improvement",
+        [("        improved = metric < best * (1 - threshold) if mode == \"min\" else metric > best * (1 + threshold)\n",
+          "        improved = metric < best if mode == \"min\" else metric > best\n")],
+        steps(PLATEAU, "threshold")),
+    Bug("plateau_threshold_inf_minus_inf", "the threshold written best - best * threshold: inf - inf = nan at the start",
+        [("        improved = metric < best * (1 - threshold) if mode == \"min\" else metric > best * (1 + threshold)\n",
+          "        improved = metric < best - best * threshold if mode == \"min\" else metric > best + best * threshold\n")],
+        steps(PLATEAU, "patience", "threshold", "cooldown", "min_lr")),  # in mode max, -inf + -inf is -inf
+    Bug("plateau_cooldown_counts_bad_epochs", "bad epochs keep counting during the cooldown",
+        [("        if cooldown_left > 0:\n            cooldown_left, bad = cooldown_left - 1, 0\n"
+          "        if bad > patience:\n",
+          "        if cooldown_left > 0:\n            cooldown_left -= 1\n"
+          "        elif bad > patience:\n")],
+        steps(PLATEAU, "cooldown")),
+    Bug("plateau_mode_ignored", "always mode \"min\"",
+        [("        improved = metric < best * (1 - threshold) if mode == \"min\" else metric > best * (1 + threshold)\n",
+          "        improved = metric < best * (1 - threshold)\n"),
+         ("np.inf if mode == \"min\" else -np.inf", "np.inf")],
+        steps(PLATEAU, "mode max")),
+    Bug("plateau_min_lr_ignored", "the lr may go below min_lr",
+        [("            lr, cooldown_left, bad = max(lr * factor, min_lr), cooldown, 0\n",
+          "            lr, cooldown_left, bad = lr * factor, cooldown, 0\n")],
+        steps(PLATEAU, "min_lr")),
+    # -- regularization --------------------------------------------------------------------------------------
+    Bug("l2_no_half", "the penalty lambda ||theta||^2 without the 1/2 (the gradient kept as lambda theta)",
+        [("    penalty = 0.5 * weight_decay * sum(", "    penalty = weight_decay * sum(")],
+        steps(L2, "total_loss")),
+    Bug("l2_biases_not_penalized", "only the weights W penalized",
+        [("    penalty = 0.5 * weight_decay * sum(float(np.sum(p * p)) for p in params.values())\n"
+          "    return loss + penalty, {k: grads[k] + weight_decay * p for k, p in params.items()}\n",
+          "    penalty = 0.5 * weight_decay * sum(float(np.sum(p * p)) for k, p in params.items() if k[0] == 'W')\n"
+          "    return loss + penalty, {k: grads[k] + (weight_decay * p if k[0] == 'W' else 0) "
+          "for k, p in params.items()}\n")],
+        steps(L2, "total_loss", "total_grads")),
+    Bug("dropout_keep_as_drop", "keep_prob read as the drop probability (nn.Dropout's p)",
+        [("    mask = (np.random.random(a.shape) < keep_prob) / keep_prob\n",
+          "    mask = (np.random.random(a.shape) >= keep_prob) / (1 - keep_prob)\n")],
+        steps(DROPOUT, "out", "da", "mask")),
+    Bug("dropout_not_inverted", "no 1/keep_prob scaling in training",
+        [("    mask = (np.random.random(a.shape) < keep_prob) / keep_prob\n",
+          "    mask = (np.random.random(a.shape) < keep_prob) * 1.0\n")],
+        steps(DROPOUT, "out", "da", "mask")),
+    Bug("dropout_scaled_at_evaluation", "classic (non-inverted) dropout's test-time scaling: out = a * keep_prob",
+        [("        return a.copy(), np.ones_like(a)\n",
+          "        return a * keep_prob, np.full_like(a, keep_prob)\n")],
+        steps(DROPOUT, "evaluation")),
+    Bug("dropout_one_mask_per_feature", "one mask for the whole batch: a unit is dropped for every example",
+        [("    mask = (np.random.random(a.shape) < keep_prob) / keep_prob\n",
+          "    mask = np.broadcast_to((np.random.random(a.shape[1]) < keep_prob) / keep_prob, a.shape)\n")],
+        steps(DROPOUT, "mask")),
+    Bug("early_stopping_beyond_patience", "ReduceLROnPlateau's rule: stop once wait > patience",
+        [("        if wait >= patience:\n", "        if wait > patience:\n")],
+        steps(EARLY, "stop_epoch", "best_epoch", "best_params")),
+    Bug("early_stopping_no_restore", "the last checkpoint returned instead of the best",
+        [("    return t, best_epoch, checkpoints[best_epoch]\n", "    return t, best_epoch, checkpoints[t]\n")],
+        steps(EARLY, "best_params")),
+    Bug("early_stopping_ties_improve", "a loss equal to the best counts as an improvement",
+        [("        if loss < best - min_delta:\n", "        if loss <= best - min_delta:\n")],
+        steps(EARLY, "stop_epoch", "best_epoch", "best_params")),
+    Bug("mixup_lambda_swapped", "lam weights the partner example",
+        [("    return lam * x + (1 - lam) * x[perm], lam * onehot + (1 - lam) * onehot[perm]\n",
+          "    return (1 - lam) * x + lam * x[perm], (1 - lam) * onehot + lam * onehot[perm]\n")],
+        steps(MIXUP, "x_mix", "y_mix")),
+    Bug("mixup_labels_not_mixed", "the inputs are mixed, the labels are not",
+        [("    return lam * x + (1 - lam) * x[perm], lam * onehot + (1 - lam) * onehot[perm]\n",
+          "    return lam * x + (1 - lam) * x[perm], onehot\n")],
+        steps(MIXUP, "y_mix")),
+    Bug("soft_cross_entropy_unstable", "log softmax without the max shift: exp overflows at logits >= 710",
+        [("    shifted = z - z.max(axis=1, keepdims=True)\n    log_p = shifted", "    shifted = z\n    log_p = shifted")],
+        steps(MIXUP, "loss", "dz")),
+    Bug("soft_cross_entropy_mean_over_classes", "the loss averaged over batch and classes",
+        [("    m = z.shape[0]\n", "    m = z.size\n")],
+        steps(MIXUP, "loss", "dz")),
+    # -- training ----------------------------------------------------------------------------------------
+    Bug("train_no_shuffle", "minibatches in data order: the spiral data come sorted by class",
+        [("        order = rng.permutation(len(X))\n", "        order = np.arange(len(X))\n")],
+        steps(TRAIN, "held-out loss")),
+]
