@@ -13,10 +13,10 @@ ATT, CAUSAL, MHA, PE, LN, FFN, ENC = (T + n for n in ("attention", "causal_mask"
                                                       "positional_encoding", "layer_norm", "ffn", "encoder_layer"))
 SMOOTH, NOAM, DROP, COUNT = (T + n for n in ("label_smoothing", "noam", "dropout", "encoder_param_count"))
 
-ATT_CORE = {(ATT, c) for c in ("out", "weights", "dQ", "dK", "dV")}
-ATT_ALL = ATT_CORE | {(ATT, "mask added after scaling")}
+LARGE = "out, scores beyond 710"
+ATT_ALL = {(ATT, c) for c in ("out", "weights", "dQ", "dK", "dV", "mask added after scaling", LARGE)}
 MHA_GRADS = {(MHA, "d" + k) for k in ("W_Q", "W_K", "W_V", "W_O")}
-MHA_ALL = {(MHA, c) for c in ("out", "dx_q", "dx_kv")} | MHA_GRADS
+MHA_ALL = {(MHA, c) for c in ("out", "dx_q", "dx_kv", LARGE)} | MHA_GRADS
 ENC_PARAMS = ("W_Q", "W_K", "W_V", "W_O", "gamma1", "beta1", "W1", "b1", "W2", "b2", "gamma2", "beta2")
 ENC_ALL = {(ENC, "out"), (ENC, "dx")} | {(ENC, "d" + k) for k in ENC_PARAMS}
 
@@ -43,7 +43,7 @@ BUGS = [
         ATT_ALL | MHA_ALL | ENC_BUT_DBETA2),
     Bug("softmax_without_max_shift", "softmax as exp(z) / sum exp(z): inf / inf = nan once a score exceeds 709",
         [("    e = np.exp(z - z.max(axis=-1, keepdims=True))", "    e = np.exp(z)")],
-        ATT_CORE | MHA_ALL | ENC_BUT_DBETA2),
+        {(ATT, LARGE), (MHA, LARGE)}),
     Bug("mask_inside_scaling", "the notes' masked attention: softmax((Q K^T + M) / sqrt(d_k))",
         [("    scores = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])\n    if mask is not None:\n"
           "        scores = scores + mask\n",
