@@ -22,21 +22,10 @@ from autograder import strategies as S
 from autograder.exercises import transformer as E
 from autograder.model import catalog, select
 from test_correct_variants import draws
+from test_reference_cnn import close, t
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
-
-
-def t(x, grad=False):
-    return torch.tensor(np.asarray(x, dtype=np.float64), requires_grad=grad)
-
-
-def close(got, expected, rtol=1e-12, atol=1e-14):
-    got, expected = (np.asarray(v.detach() if isinstance(v, torch.Tensor) else v) for v in (got, expected))
-    assert got.shape == expected.shape, (got.shape, expected.shape)
-    scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
-    err = np.abs(got - expected)
-    assert np.all(err <= rtol * np.abs(expected) + atol * scale), f"max abs error {err.max():.3g}"
 
 
 def same_vjp(mine, builtin, inputs, upstream, rtol=1e-12):

@@ -6,27 +6,16 @@ earn full marks (tests/test_correct_variants.py). The list follows /work/shared/
 that must earn full marks": masks of -1e9 instead of -inf, Q scaled before the product, einsum, per-head loops,
 softmax via log-sum-exp, the PE written as 10000 ** (-2i / d) in the notes' loop.
 """
-import textwrap
-
 from conftest import solution_source
+from variants_cnn import body
 
 SOURCE = solution_source("transformer")
 
 
-def region(function: str) -> str:
-    """The text between `### BEGIN SOLUTION` and `### END SOLUTION` in `function` of solutions/transformer.py."""
-    start = SOURCE.index(f"\ndef {function}(")
-    begin = SOURCE.index("    ### BEGIN SOLUTION\n", start) + len("    ### BEGIN SOLUTION\n")
-    return SOURCE[begin:SOURCE.index("    ### END SOLUTION\n", begin)]
-
-
-def body(code: str) -> str:
-    """A function body: dedented code, indented by four spaces, ending in a newline."""
-    return textwrap.indent(textwrap.dedent(code).strip("\n") + "\n", "    ")
-
-
 def replace(function: str, code: str) -> tuple[str, str]:
-    return region(function), body(code)
+    """(the solution region of `function` in solutions/transformer.py, the new body `code`)."""
+    begin = SOURCE.index("    ### BEGIN SOLUTION\n", SOURCE.index(f"\ndef {function}(")) + len("    ### BEGIN SOLUTION\n")
+    return SOURCE[begin:SOURCE.index("    ### END SOLUTION\n", begin)], body(code)
 
 
 VARIANTS: dict[str, list[tuple[str, str]]] = {

@@ -762,7 +762,7 @@ ffn = exercise(
 )
 
 encoder_layer = exercise(
-    "transformer.encoder_layer", "the post-LN encoder layer forward and backward (against nn.TransformerEncoderLayer)",
+    "transformer.encoder_layer", "the encoder layer, post-LN as in the paper, forward and backward",
     calls=[call("encoder_layer_forward", "x", "params", "n_heads", returns=("out", "cache")),
            call("encoder_layer_backward", "dout", "cache", returns=("dx", "grads"))],
     inputs=encoder_inputs(), examples=ENCODER_EXAMPLES, oracle=encoder_oracle(),
@@ -786,7 +786,7 @@ encoder_layer = exercise(
 )
 
 label_smoothing = exercise(
-    "transformer.label_smoothing", "label-smoothing cross-entropy and its gradient (against F.cross_entropy)",
+    "transformer.label_smoothing", "label-smoothing cross-entropy and its gradient",
     calls=[call("label_smoothing_loss", "logits", "y", "epsilon", returns=("loss", "dlogits"))],
     inputs=smoothing_inputs(), examples=SMOOTHING_EXAMPLES, oracle=smoothing_oracle(),
     checks={"loss": 2, "dlogits": 2},
@@ -826,7 +826,7 @@ noam = exercise(
 )
 
 dropout = exercise(
-    "transformer.dropout", "inverted dropout forward and backward (replayed with your mask; its statistics)",
+    "transformer.dropout", "inverted dropout forward and backward, graded with your own mask and its statistics",
     calls=[call("dropout_forward", "x", "p", "train", returns=("out", "mask")),
            call("dropout_backward", "dout", "mask", returns="dx")],
     inputs=dropout_identity_inputs(), examples=DROPOUT_IDENTITY_EXAMPLES, oracle=dropout_identity_oracle,
@@ -852,7 +852,7 @@ dropout = exercise(
 )
 
 encoder_param_count = exercise(
-    "transformer.encoder_param_count", "parameters of an encoder layer (against nn.TransformerEncoderLayer)",
+    "transformer.encoder_param_count", "parameters of an encoder layer, with and without biases",
     calls=[call("encoder_layer_param_count", "d_model", "n_heads", "d_ff", "bias", returns="params")],
     inputs=param_count_inputs(),
     examples=({"d_model": 512, "n_heads": 8, "d_ff": 2048, "bias": True},
