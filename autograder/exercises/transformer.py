@@ -428,10 +428,10 @@ def causal_mask_judge(got, inputs):
             f"{should}.\nExpected:\n{fmt_array(expected)}\nGot:\n{fmt_array(mask)}")
 
 
-def _dropout_mask_problem(mask, x, p):
-    """Why `mask` cannot be dropout's multiplier mask for x and p (None when it can): its type, shape, values."""
-    if not isinstance(mask, np.ndarray) or mask.shape != x.shape or mask.dtype.kind != "f":
-        return f"mask should be a float array of shape {x.shape}, but it is {describe_type(mask)}."
+def _dropout_mask_problem(mask, x):
+    """Why `mask` cannot be the multiplier mask of x (None when it can): its type, dtype, shape, finiteness."""
+    if not isinstance(mask, np.ndarray) or mask.shape != x.shape or mask.dtype != np.float64:
+        return f"mask should be a float64 array of shape {x.shape}, but it is {describe_type(mask)}."
     if not np.isfinite(mask).all():
         return "mask has entries that are not finite."
     return None
@@ -447,7 +447,7 @@ def dropout_replay_judge(output):
     """`out` (or `dx`) in training mode against the oracle replayed with the mask the student returned."""
     def judge(got, inputs):
         x, p = inputs["x"], inputs["p"]
-        problem = _dropout_mask_problem(got["mask"], x, p)
+        problem = _dropout_mask_problem(got["mask"], x)
         if problem:
             return f"{output} cannot be checked against your mask: {problem}"
         expected = _replay(x, got["mask"], p, inputs["dout"])[output]
@@ -463,7 +463,7 @@ def dropout_replay_judge(output):
 def dropout_mask_judge(got, inputs):
     """Every mask entry is 0 (dropped) or 1 / (1 - p) (kept)."""
     x, p, mask = inputs["x"], inputs["p"], got["mask"]
-    problem = _dropout_mask_problem(mask, x, p)
+    problem = _dropout_mask_problem(mask, x)
     if problem:
         return problem
     scale = 1.0 / (1.0 - p)
@@ -493,7 +493,7 @@ def drop_rate_judge(got, inputs):
     agreeing with probability q = p^2 + (1 - p)^2; a mask shared along that axis agrees everywhere. Same bound.
     """
     x, p, mask = inputs["x"], inputs["p"], got["mask"]
-    problem = _dropout_mask_problem(mask, x, p)
+    problem = _dropout_mask_problem(mask, x)
     if problem:
         return problem
     kept = mask != 0
