@@ -8,7 +8,7 @@ Conventions (the same in every exercise of this topic):
 - attention works on the last two axes: queries Q (..., Lq, d_k), keys K (..., Lk, d_k), values
   V (..., Lk, d_v), where "..." is any number of leading axes (batch, or batch and heads);
 - masks are additive: a mask M of shape (Lq, Lk) is added to the scaled scores, 0 where query i may look
-  at key j and -inf where it may not (every row keeps at least one key visible);
+  at key j, -inf where it may not, and a finite value where it is a bias (every row keeps a key visible);
 - forward functions return (out, cache) and backward functions take (dout, cache), CS231n style; dout is
   dL/dout for some scalar loss L, and each backward returns dL/d(each input) of that input's shape;
 - arrays are float64; a function never modifies its input arrays in place.
