@@ -42,7 +42,7 @@ def _merge_heads(x):
 
 
 def _weight_grad(x, dout):
-    """dL/dW of out = x W at every position: the sum over all positions of x^T dout, x (..., n_in), dout (..., n_out)."""
+    """dL/dW of out = x W at every position, x (..., n_in), dout (..., n_out): x^T dout summed over positions."""
     return x.reshape(-1, x.shape[-1]).T @ dout.reshape(-1, dout.shape[-1])
 
 

@@ -33,7 +33,8 @@ def drop(*names):
 BUGS = [
     # -- attention ------------------------------------------------------------------------------------
     Bug("attention_scaled_by_d_k", "scores divided by d_k, not sqrt(d_k), in forward and backward",
-        [("scores = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])", "scores = Q @ np.swapaxes(K, -1, -2) / Q.shape[-1]"),
+        [("scores = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])",
+          "scores = Q @ np.swapaxes(K, -1, -2) / Q.shape[-1]"),
          ("(weights * dweights).sum(axis=-1, keepdims=True)) / np.sqrt(Q.shape[-1])",
           "(weights * dweights).sum(axis=-1, keepdims=True)) / Q.shape[-1]")],
         ATT_ALL | MHA_ALL | ENC_BUT_DBETA2),
@@ -53,7 +54,8 @@ BUGS = [
     Bug("softmax_backward_elementwise", "softmax backward as weights * (1 - weights) * dweights (its diagonal only)",
         [("dscores = weights * (dweights - (weights * dweights).sum(axis=-1, keepdims=True))",
           "dscores = weights * (1 - weights) * dweights")],
-        {(ATT, "dQ"), (ATT, "dK"), (MHA, "dx_q"), (MHA, "dx_kv"), (MHA, "dW_Q"), (MHA, "dW_K")} | enc("dx", "dW_Q", "dW_K")),
+        {(ATT, "dQ"), (ATT, "dK"), (MHA, "dx_q"), (MHA, "dx_kv"), (MHA, "dW_Q"), (MHA, "dW_K")}
+        | enc("dx", "dW_Q", "dW_K")),
     # -- causal mask ----------------------------------------------------------------------------------
     Bug("causal_mask_as_in_the_notes", "the notes' matrix: 0 if i <= j, -inf if i > j (anti-causal)",
         [("    return np.triu(np.full((T, T), -np.inf), k=1)", "    return np.tril(np.full((T, T), -np.inf), k=-1)")],
@@ -68,7 +70,8 @@ BUGS = [
         MHA_ALL | ENC_BUT_DBETA2),
     Bug("d_k_assumed_d_model_over_h", "the queries split with d_k = d_model // h rather than W_Q's width / h",
         [('    Q = _split_heads(x_q @ params["W_Q"], n_heads)',
-          '    Q = (x_q @ params["W_Q"]).reshape(*x_q.shape[:2], n_heads, x_q.shape[-1] // n_heads).transpose(0, 2, 1, 3)')],
+          '    Q = (x_q @ params["W_Q"]).reshape(*x_q.shape[:2], n_heads, x_q.shape[-1] // n_heads)'
+          '.transpose(0, 2, 1, 3)')],
         MHA_ALL),
     Bug("dx_kv_without_values", "dx_kv only through the keys: the values' path forgotten",
         [('    dx_kv = dK @ params["W_K"].T + dV @ params["W_V"].T', '    dx_kv = dK @ params["W_K"].T')],
@@ -81,7 +84,8 @@ BUGS = [
           "    return np.where(np.arange(d_model) % 2 == 0, np.sin(angle), np.cos(angle))",
           "    pe = np.zeros((T, d_model))\n    position = np.arange(T)[:, None]\n"
           "    div_term = np.exp(np.arange(0, d_model, 2) * (-np.log(10000.0) / d_model))\n"
-          "    pe[:, 0::2] = np.sin(position * div_term)\n    pe[:, 1::2] = np.cos(position * div_term)\n    return pe")],
+          "    pe[:, 0::2] = np.sin(position * div_term)\n    pe[:, 1::2] = np.cos(position * div_term)\n"
+          "    return pe")],
         {(PE, "PE")}),
     Bug("pe_exponent_from_column", "10000^(j / d_model) with j the column, not 2i",
         [("    two_i = np.arange(d_model) // 2 * 2", "    two_i = np.arange(d_model)")],
@@ -101,9 +105,11 @@ BUGS = [
     # -- FFN --------------------------------------------------------------------------------------------
     Bug("ffn_relu_backward_missing", "the ReLU's mask left out of the backward pass",
         [("    dh = (dout @ W2.T) * (h > 0)", "    dh = dout @ W2.T")],
-        {(FFN, "dx"), (FFN, "dW1"), (FFN, "db1")} | enc("dx", "dW_Q", "dW_K", "dW_V", "dW_O", "dgamma1", "dbeta1", "dW1", "db1")),
+        {(FFN, "dx"), (FFN, "dW1"), (FFN, "db1")}
+        | enc("dx", "dW_Q", "dW_K", "dW_V", "dW_O", "dgamma1", "dbeta1", "dW1", "db1")),
     Bug("ffn_db1_over_batch_only", "db1 summed over the batch axis only: shape (T, d_ff)",
-        [("return dh @ W1.T, _weight_grad(x, dh), _sum_positions(dh),", "return dh @ W1.T, _weight_grad(x, dh), dh.sum(axis=0),")],
+        [("return dh @ W1.T, _weight_grad(x, dh), _sum_positions(dh),",
+          "return dh @ W1.T, _weight_grad(x, dh), dh.sum(axis=0),")],
         {(FFN, "db1")} | enc("db1")),
     # -- encoder layer ----------------------------------------------------------------------------------
     Bug("encoder_pre_ln", "pre-LN, forward and backward: y = x + MHA(LN1(x)), out = y + FFN(LN2(y))",

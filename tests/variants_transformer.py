@@ -14,7 +14,8 @@ SOURCE = solution_source("transformer")
 
 def replace(function: str, code: str) -> tuple[str, str]:
     """(the solution region of `function` in solutions/transformer.py, the new body `code`)."""
-    begin = SOURCE.index("    ### BEGIN SOLUTION\n", SOURCE.index(f"\ndef {function}(")) + len("    ### BEGIN SOLUTION\n")
+    marker = "    ### BEGIN SOLUTION\n"
+    begin = SOURCE.index(marker, SOURCE.index(f"\ndef {function}(")) + len(marker)
     return SOURCE[begin:SOURCE.index("    ### END SOLUTION\n", begin)], body(code)
 
 

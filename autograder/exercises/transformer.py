@@ -129,8 +129,9 @@ def mha_inputs(draw, large=False):
     Lk = x_kv.shape[1]
     mask = draw(st.one_of(st.none(), additive_masks(Lq, Lk),
                           st.just(as_numpy(ref.causal_mask(Lq))) if kind == "self" else st.nothing()))
-    params = {"W_Q": draw(values((d_model, n_heads * d_k), -1, 1)), "W_K": draw(values((d_model, n_heads * d_k), -1, 1)),
-              "W_V": draw(values((d_model, n_heads * d_v), -1, 1)), "W_O": draw(values((n_heads * d_v, d_model), -1, 1))}
+    shapes = {"W_Q": (d_model, n_heads * d_k), "W_K": (d_model, n_heads * d_k), "W_V": (d_model, n_heads * d_v),
+              "W_O": (n_heads * d_v, d_model)}
+    params = {k: draw(values(shape, -1, 1)) for k, shape in shapes.items()}
     if large:  # cross-attention: the scores are linear in x_q
         x_q = scaled_to_large_scores(x_q, mha_scores(x_q, x_kv, params, n_heads, mask))
     return {"x_q": x_q, "x_kv": x_kv, "params": params, "n_heads": n_heads, "mask": mask,
@@ -204,10 +205,10 @@ def clear_of_zero(pre, b, margin=1e-3):
     The forbidden values of b[j] are the intervals (-v - margin, -v + margin) around each -v, v in pre[..., j];
     the nearest allowed value is b[j] itself or an end of one of them.
     """
-    values = pre.reshape(-1, pre.shape[-1])
+    columns = pre.reshape(-1, pre.shape[-1])
     b = np.array(b, dtype=np.float64)
     for j in range(b.size):
-        v = values[:, j]
+        v = columns[:, j]
         candidates = np.concatenate([[b[j]], -v - margin, -v + margin])
         allowed = [c for c in candidates if np.abs(v + c).min() >= margin * (1 - 1e-9)]
         b[j] = min(allowed, key=lambda c: abs(c - b[j]))
@@ -331,8 +332,8 @@ def dropout_train_inputs(draw):
     return {"x": x, "p": draw(st.sampled_from([0.1, 0.25, 0.5, 0.8])), "train": True, "dout": dout}
 
 
-DROPOUT_IDENTITY_EXAMPLES = tuple({"x": _fixed((2, 3, 4), 41 + k), "p": p, "train": train, "dout": _fixed((2, 3, 4), 43 + k)}
-                                  for k, (p, train) in enumerate([(0.0, True), (0.5, False)]))
+DROPOUT_IDENTITY_EXAMPLES = ({"x": _fixed((2, 3, 4), 41), "p": 0.0, "train": True, "dout": _fixed((2, 3, 4), 43)},
+                             {"x": _fixed((2, 3, 4), 42), "p": 0.5, "train": False, "dout": _fixed((2, 3, 4), 44)})
 # For the statistics: 20000 entries, (4, 50, 100), so that every axis can be split into disjoint pairs.
 RATE_X = np.ones((4, 50, 100))
 
@@ -374,8 +375,9 @@ def mha_oracle(attend=ref.multi_head_attention):
 
 def layer_norm_oracle(norm=ref.layer_norm):
     def oracle(x, gamma, beta, eps, dout):
-        return forward_backward(lambda x, gamma, beta: norm(x, gamma, beta, eps), {"x": x, "gamma": gamma, "beta": beta},
-                                out="out", grads={"x": "dx", "gamma": "dgamma", "beta": "dbeta"}, dout=dout)
+        return forward_backward(lambda x, gamma, beta: norm(x, gamma, beta, eps),
+                                {"x": x, "gamma": gamma, "beta": beta}, out="out",
+                                grads={"x": "dx", "gamma": "dgamma", "beta": "dbeta"}, dout=dout)
     return oracle
 
 
@@ -772,7 +774,8 @@ encoder_layer = exercise(
         mistake("pre-LN", "The layer looks pre-normalised, x + MHA(LN(x)), where this one normalises after each "
                 "residual sum.", encoder_oracle(_encoder_variant("pre"))),
         mistake("the notes' formula read literally", "The second residual looks like it adds x, as the course "
-                "notes print it, where the FFN sublayer's own input belongs.", encoder_oracle(_encoder_variant("notes"))),
+                "notes print it, where the FFN sublayer's own input belongs.",
+                encoder_oracle(_encoder_variant("notes"))),
         mistake("attention residual missing in backward", "dx looks like it lacks the residual path around the "
                 "attention: the gradient that goes straight from the first sum to x.",
                 encoder_oracle(_encoder_variant(residual_cut="attention")), checks=["dx"]),
@@ -868,8 +871,10 @@ encoder_param_count = exercise(
                 _count_variant(lambda d, h, f, bias: ref.encoder_layer_param_count(d, h, f, bias) - 4 * d * bias)),
         mistake("projections per head", "The count looks like it gives every head its own d_model x d_model "
                 "projections; the heads share the width, d_k = d_model / h.",
-                _count_variant(lambda d, h, f, bias: ref.encoder_layer_param_count(d, h, f, bias) + 3 * (h - 1) * d * d)),
+                _count_variant(lambda d, h, f, bias: ref.encoder_layer_param_count(d, h, f, bias)
+                               + 3 * (h - 1) * d * d)),
         mistake("layer norms left out", "The count looks like it leaves out the two layer norms' parameters.",
-                _count_variant(lambda d, h, f, bias: ref.encoder_layer_param_count(d, h, f, bias) - 2 * d * (1 + bias))),
+                _count_variant(lambda d, h, f, bias: ref.encoder_layer_param_count(d, h, f, bias)
+                               - 2 * d * (1 + bias))),
     ],
 )
