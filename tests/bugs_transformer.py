@@ -1,9 +1,11 @@
 """Realistic buggy Transformer submissions: edits to solutions/transformer.py and the checks each must lose.
 
-The bugs are the mistakes the issue trackers of public Transformer implementations and course forums report
-(heads split without the transpose, positional encodings that crash on odd d_model, layer norms with eps outside
-the square root or the unbiased variance, label smoothing over V - 1 classes, the Noam schedule from step 0, ...)
-and the course notes' own errata read literally (anti-causal mask, mask inside the scaling, the encoder formula).
+The bugs are the mistakes public Transformer implementations were reported for (heads split or merged without the
+transpose: reczoo/FuxiCTR#30, jsbaan/transformer-from-scratch#6; the tutorial positional encoding that breaks on odd
+d_model: codertimo/BERT-pytorch#78; layer norm with eps outside the square root or the unbiased std:
+harvardnlp/annotated-transformer#119, hyunwoongko/transformer#7; label smoothing over V - 1 classes:
+mindspore-ai/mindspore#73; the Noam schedule off by one step: tugstugi/pytorch-saltnet#7) and the course notes' own
+errata read literally (anti-causal mask, mask inside the scaling, the encoder formula).
 Every `fails` set was found by running the grader and read for sense.
 """
 from conftest import Bug

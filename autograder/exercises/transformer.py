@@ -514,6 +514,9 @@ def drop_rate_judge(got, inputs):
 
 
 # -- misconceptions (variants of the oracle) --------------------------------------------------------
+# From the course notes' errata and the bugs reported against public implementations (tests/bugs_transformer.py
+# names the issues): heads reshaped without the transpose, the tutorial PE, eps outside the square root, the
+# unbiased variance, smoothing over V - 1 classes, the schedule one step off.
 
 
 def _attention_variant(scale=lambda d_k: d_k ** -0.5, axis=-1, mask_inside=False):
