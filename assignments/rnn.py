@@ -75,7 +75,7 @@ def rnn_forward(x, h0, Wx, Wh, b):
         Wx: (D, H), Wh: (H, H), b: (H,) as in rnn_step_forward.
     Returns:
         h: (N, T, H), the hidden state after every step (h0 is not included).
-        cache: a dict with exactly the entries "x", "h0", "Wx", "Wh" (the inputs) and "h" (the output).
+        cache: a dict with exactly the entries "x", "h0", "Wx", "Wh", "b" (the inputs) and "h" (the output).
             rnn_backward is graded on its own, on a cache with just these entries that the grader builds from
             the correct forward pass, so it must read only these.
     """
@@ -102,7 +102,7 @@ def rnn_backward(dh, cache):
 
     Args:
         dh: (N, T, H) upstream gradients of every hidden state.
-        cache: a dict with the entries "x", "h0", "Wx", "Wh" and "h" (see rnn_forward).
+        cache: a dict with the entries "x", "h0", "Wx", "Wh", "b" and "h" (see rnn_forward).
     Returns:
         dx: (N, T, D), dh0: (N, H), dWx: (D, H), dWh: (H, H), db: (H,).
     """
@@ -170,7 +170,7 @@ def lstm_forward(x, h0, c0, W, b):
         W: (H + D, 4H), b: (4H,) as in lstm_step_forward (blocks f, i, C~, o).
     Returns:
         h: (N, T, H) the hidden states and c: (N, T, H) the cell states after every step.
-        cache: a dict with exactly the entries "x", "h0", "c0", "W" (the inputs), "h", "c" (the outputs) and
+        cache: a dict with exactly the entries "x", "h0", "c0", "W", "b" (the inputs), "h", "c" (the outputs) and
             "f", "i", "g", "o", the gate values of every step, each (N, T, H) (g is C~). lstm_backward is graded
             on its own, on a cache with just these entries built from the correct forward pass.
     """
@@ -187,7 +187,7 @@ def lstm_backward(dh, cache):
 
     Args:
         dh: (N, T, H) upstream gradients of every hidden state.
-        cache: a dict with the entries "x", "h0", "c0", "W", "h", "c", "f", "i", "g", "o" (see lstm_forward).
+        cache: a dict with the entries "x", "h0", "c0", "W", "b", "h", "c", "f", "i", "g", "o" (see lstm_forward).
     Returns:
         dx: (N, T, D), dh0: (N, H), dc0: (N, H), dW: (H + D, 4H), db: (4H,).
     """
@@ -256,7 +256,7 @@ def gru_forward(x, h0, W, b):
         W: (H + D, 3H), b: (3H,) as in gru_step_forward (blocks r, z, h~).
     Returns:
         h: (N, T, H), the hidden state after every step.
-        cache: a dict with exactly the entries "x", "h0", "W" (the inputs), "h" (the output) and "r", "z",
+        cache: a dict with exactly the entries "x", "h0", "W", "b" (the inputs), "h" (the output) and "r", "z",
             "h_tilde", the gates and candidates of every step, each (N, T, H). gru_backward is graded on its
             own, on a cache with just these entries built from the correct forward pass.
     """
@@ -272,7 +272,7 @@ def gru_backward(dh, cache):
 
     Args:
         dh: (N, T, H) upstream gradients of every hidden state.
-        cache: a dict with the entries "x", "h0", "W", "h", "r", "z", "h_tilde" (see gru_forward).
+        cache: a dict with the entries "x", "h0", "W", "b", "h", "r", "z", "h_tilde" (see gru_forward).
     Returns:
         dx: (N, T, D), dh0: (N, H), dW: (H + D, 3H), db: (3H,).
     """

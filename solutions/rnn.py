@@ -97,7 +97,7 @@ def rnn_forward(x, h0, Wx, Wh, b):
         Wx: (D, H), Wh: (H, H), b: (H,) as in rnn_step_forward.
     Returns:
         h: (N, T, H), the hidden state after every step (h0 is not included).
-        cache: a dict with exactly the entries "x", "h0", "Wx", "Wh" (the inputs) and "h" (the output).
+        cache: a dict with exactly the entries "x", "h0", "Wx", "Wh", "b" (the inputs) and "h" (the output).
             rnn_backward is graded on its own, on a cache with just these entries that the grader builds from
             the correct forward pass, so it must read only these.
     """
@@ -108,7 +108,7 @@ def rnn_forward(x, h0, Wx, Wh, b):
     for t in range(T):
         h_prev, _ = rnn_step_forward(x[:, t], h_prev, Wx, Wh, b)
         h[:, t] = h_prev
-    return h, {"x": x, "h0": h0, "Wx": Wx, "Wh": Wh, "h": h}
+    return h, {"x": x, "h0": h0, "Wx": Wx, "Wh": Wh, "b": b, "h": h}
     ### END SOLUTION
 
 
@@ -131,7 +131,7 @@ def rnn_backward(dh, cache):
 
     Args:
         dh: (N, T, H) upstream gradients of every hidden state.
-        cache: a dict with the entries "x", "h0", "Wx", "Wh" and "h" (see rnn_forward).
+        cache: a dict with the entries "x", "h0", "Wx", "Wh", "b" and "h" (see rnn_forward).
     Returns:
         dx: (N, T, D), dh0: (N, H), dWx: (D, H), dWh: (H, H), db: (H,).
     """
@@ -226,13 +226,13 @@ def lstm_forward(x, h0, c0, W, b):
         W: (H + D, 4H), b: (4H,) as in lstm_step_forward (blocks f, i, C~, o).
     Returns:
         h: (N, T, H) the hidden states and c: (N, T, H) the cell states after every step.
-        cache: a dict with exactly the entries "x", "h0", "c0", "W" (the inputs), "h", "c" (the outputs) and
+        cache: a dict with exactly the entries "x", "h0", "c0", "W", "b" (the inputs), "h", "c" (the outputs) and
             "f", "i", "g", "o", the gate values of every step, each (N, T, H) (g is C~). lstm_backward is graded
             on its own, on a cache with just these entries built from the correct forward pass.
     """
     ### BEGIN SOLUTION
     N, T, _ = x.shape
-    cache = {"x": x, "h0": h0, "c0": c0, "W": W}
+    cache = {"x": x, "h0": h0, "c0": c0, "W": W, "b": b}
     states = {k: np.empty((N, T, h0.shape[1])) for k in ("h", "c", "f", "i", "g", "o")}
     h_prev, c_prev = h0, c0
     for t in range(T):
@@ -253,7 +253,7 @@ def lstm_backward(dh, cache):
 
     Args:
         dh: (N, T, H) upstream gradients of every hidden state.
-        cache: a dict with the entries "x", "h0", "c0", "W", "h", "c", "f", "i", "g", "o" (see lstm_forward).
+        cache: a dict with the entries "x", "h0", "c0", "W", "b", "h", "c", "f", "i", "g", "o" (see lstm_forward).
     Returns:
         dx: (N, T, D), dh0: (N, H), dc0: (N, H), dW: (H + D, 4H), db: (4H,).
     """
@@ -350,7 +350,7 @@ def gru_forward(x, h0, W, b):
         W: (H + D, 3H), b: (3H,) as in gru_step_forward (blocks r, z, h~).
     Returns:
         h: (N, T, H), the hidden state after every step.
-        cache: a dict with exactly the entries "x", "h0", "W" (the inputs), "h" (the output) and "r", "z",
+        cache: a dict with exactly the entries "x", "h0", "W", "b" (the inputs), "h" (the output) and "r", "z",
             "h_tilde", the gates and candidates of every step, each (N, T, H). gru_backward is graded on its
             own, on a cache with just these entries built from the correct forward pass.
     """
@@ -362,7 +362,7 @@ def gru_forward(x, h0, W, b):
         h_prev, (_, _, _, r, z, h_tilde) = gru_step_forward(x[:, t], h_prev, W, b)
         for k, value in zip(("h", "r", "z", "h_tilde"), (h_prev, r, z, h_tilde)):
             states[k][:, t] = value
-    return states["h"], {"x": x, "h0": h0, "W": W, **states}
+    return states["h"], {"x": x, "h0": h0, "W": W, "b": b, **states}
     ### END SOLUTION
 
 
@@ -374,7 +374,7 @@ def gru_backward(dh, cache):
 
     Args:
         dh: (N, T, H) upstream gradients of every hidden state.
-        cache: a dict with the entries "x", "h0", "W", "h", "r", "z", "h_tilde" (see gru_forward).
+        cache: a dict with the entries "x", "h0", "W", "b", "h", "r", "z", "h_tilde" (see gru_forward).
     Returns:
         dx: (N, T, D), dh0: (N, H), dW: (H + D, 3H), db: (3H,).
     """
