@@ -288,7 +288,8 @@ def test_regression_metrics(inputs):
     close(ref.mse(y_true, y_pred), F.mse_loss(y_pred, y_true))
     close(ref.mae(y_true, y_pred), F.l1_loss(y_pred, y_true))
     close(ref.rmse(y_true, y_pred), torch.sqrt(F.mse_loss(y_pred, y_true)))
-    close(ref.mse(y_true, y_pred), sklearn.metrics.mean_squared_error(inputs["y_true"].ravel(), inputs["y_pred"].ravel()))
+    close(ref.mse(y_true, y_pred),
+          sklearn.metrics.mean_squared_error(inputs["y_true"].ravel(), inputs["y_pred"].ravel()))
 
 
 @settings(max_examples=60, deadline=None, derandomize=True, database=None)
@@ -433,3 +434,38 @@ def test_the_epsilon_moves_the_clipped_values_by_less_than_the_tolerance():
     without = [g * inputs["max_norm"] / total for g in grads]
     relative = max(float(((a - b).abs() / b.abs()).max()) for a, b in zip(with_eps, without))
     assert 1e-8 < relative < E.CLIP_TOLERANCE.rtol / 10
+
+
+NAMED = [(bug_id, *named) for bug_id, entries in __import__("bugs_rnn").NAMED.items() for named in entries]
+
+
+@pytest.mark.parametrize("bug_id, exercise_id, mistake_name, check_names", NAMED,
+                         ids=[f"{b}-{e.split('.')[1]}" for b, e, _, _ in NAMED])
+def test_the_misconception_is_what_the_buggy_code_returns(bug_id, exercise_id, mistake_name, check_names,
+                                                          graded_inputs):
+    """Wherever the bug of tests/bugs_rnn.py gets a check wrong, its output is the misconception's variant of the
+    oracle (within the check's tolerance): the hint would name the right mistake, and never a wrong one."""
+    import types
+
+    import bugs_rnn
+    from conftest import mutate, solution_source
+    from test_correct_variants import run_plan
+
+    bug = next(b for b in bugs_rnn.BUGS if b.id == bug_id)
+    module = types.ModuleType(bug_id)
+    exec(compile(mutate(solution_source("rnn"), bug.edits), bug_id, "exec"), module.__dict__)
+    ex = select(catalog(), [exercise_id])[0]
+    mistake = next(m for m in ex.mistakes if m.name == mistake_name)
+    checks = [c for c in ex.checks if c.name in check_names]
+    assert len(checks) == len(check_names)
+    wrong = 0
+    for inputs in graded_inputs[exercise_id]:
+        with np.errstate(all="ignore"):
+            got = run_plan(module, ex, inputs)
+        expected, variant = ex.oracle(**copy.deepcopy(inputs)), mistake.oracle(**copy.deepcopy(inputs))
+        for check in checks:
+            tolerance = check.tolerance or ex.tolerance
+            if compare(check.name, lookup(got, check.path), lookup(expected, check.path), tolerance):
+                wrong += 1
+                assert compare(check.name, lookup(got, check.path), lookup(variant, check.path), tolerance) is None
+    assert wrong, "the bug never gets these checks wrong"
