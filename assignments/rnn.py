@@ -345,7 +345,8 @@ def clip_grad_norm(grads, max_norm):
         clipped g = g * coefficient if coefficient < 1, else g unchanged
 
     One coefficient for all the gradients, so their directions relative to each other are kept (clipping each
-    array on its own would change them). The 1e-6 guards against dividing by 0.
+    array on its own would change them). The 1e-6 guards against dividing by 0 (max_norm / total without it is
+    accepted too: it changes the result by about a millionth).
 
     Args:
         grads: a dict of gradient arrays (any shapes), e.g. {"Wx": ..., "Wh": ..., "b": ...}.

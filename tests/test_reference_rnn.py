@@ -22,20 +22,9 @@ from autograder.compare import compare
 from autograder.exercises import rnn as E
 from autograder.grading.search import search
 from autograder.model import catalog, select
+from test_reference_cnn import close, t
 
 SETTINGS = settings(max_examples=15, deadline=None, derandomize=True, database=None)
-
-
-def t(x, grad=False):
-    return torch.tensor(np.asarray(x, dtype=np.float64), requires_grad=grad)
-
-
-def close(got, expected, rtol=1e-12, atol=1e-14):
-    got, expected = (np.asarray(v.detach() if isinstance(v, torch.Tensor) else v) for v in (got, expected))
-    assert got.shape == expected.shape, (got.shape, expected.shape)
-    scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
-    err = np.abs(got - expected)
-    assert np.all(err <= rtol * np.abs(expected) + atol * scale), f"max abs error {err.max():.3g}"
 
 
 def same_vjp(mine, builtin, inputs, upstream, rtol=1e-12):

@@ -9,9 +9,8 @@ writes its own forward and backward pass. Clipping without torch's + 1e-6 is cor
 oracle by a relative 1e-7, more than test_correct_variants allows any variant: tests/test_reference_rnn.py
 grades it on its own.
 """
-import textwrap
-
 from conftest import solution_source
+from variants_cnn import body
 
 SOURCE = solution_source("rnn")
 
@@ -21,11 +20,6 @@ def region(function: str) -> str:
     start = SOURCE.index(f"\ndef {function}(")
     begin = SOURCE.index("    ### BEGIN SOLUTION\n", start) + len("    ### BEGIN SOLUTION\n")
     return SOURCE[begin:SOURCE.index("    ### END SOLUTION\n", begin)]
-
-
-def body(code: str) -> str:
-    """A function body: dedented code, indented by four spaces, ending in a newline."""
-    return textwrap.indent(textwrap.dedent(code).strip("\n") + "\n", "    ")
 
 
 def replace(function: str, code: str) -> tuple[str, str]:

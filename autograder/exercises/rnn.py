@@ -643,6 +643,12 @@ GRAD_SHAPES = {"Wx": ("D", "H"), "Wh": ("H", "H"), "b": ("H",), "Wy": ("H", "K")
 NORM_RATIOS = (0.25, 0.8, 1.5, 3.0, 10.0)  # the global norm / max_norm: below and above the threshold
 
 
+def _with_global_norm(grads: dict, norm: float) -> dict:
+    """The arrays scaled together so that their global norm is `norm`."""
+    scale = norm / np.sqrt(sum(np.sum(g ** 2) for g in grads.values()))
+    return {k: g * scale for k, g in grads.items()}
+
+
 @st.composite
 def clip_inputs(draw):
     """2 or 3 gradient arrays of different shapes, scaled so that their global norm is ratio * max_norm."""
@@ -651,9 +657,7 @@ def clip_inputs(draw):
     names = GRAD_NAMES[:draw(st.integers(2, 3))]
     grads = {k: draw(S.nonzero_arrays(tuple(sizes[s] for s in GRAD_SHAPES[k]))) for k in names}
     max_norm = draw(st.sampled_from([0.5, 1.0, 5.0]))
-    ratio = draw(st.sampled_from(NORM_RATIOS))
-    scale = ratio * max_norm / np.sqrt(sum(np.sum(g ** 2) for g in grads.values()))
-    return {"grads": {k: g * scale for k, g in grads.items()}, "max_norm": max_norm}
+    return {"grads": _with_global_norm(grads, draw(st.sampled_from(NORM_RATIOS)) * max_norm), "max_norm": max_norm}
 
 
 def _clip_example(seed, ratio, max_norm, magnitudes=(1.0, 1.0, 1.0)):
@@ -661,8 +665,7 @@ def _clip_example(seed, ratio, max_norm, magnitudes=(1.0, 1.0, 1.0)):
     rng = np.random.default_rng(seed)
     grads = {k: m * rng.uniform(-2, 2, shape) for k, shape, m in zip(("Wx", "Wh", "b"), [(3, 2), (2, 2), (2,)],
                                                                       magnitudes)}
-    scale = ratio * max_norm / np.sqrt(sum(np.sum(g ** 2) for g in grads.values()))
-    return {"grads": {k: g * scale for k, g in grads.items()}, "max_norm": max_norm}
+    return {"grads": _with_global_norm(grads, ratio * max_norm), "max_norm": max_norm}
 
 
 # Above the threshold with one array far below it (clipping per array leaves that one alone), and below it.
@@ -717,25 +720,35 @@ def mse_inputs(draw):
 MSE_EXAMPLE = {"pred": _fixed((3, 1, 2), 120, -2, 2), "target": _fixed((3, 1, 2), 121, -2, 2)}
 
 
-def sequence_mse_oracle(scale=1.0, grad_scale=1.0):
-    def oracle(pred, target):
-        t = as_tensor(pred, requires_grad=True)
-        loss = ref.sequence_mse(t, as_tensor(target)) * scale
-        (g,) = torch.autograd.grad(loss, t)
-        return {"loss": as_numpy(loss), "dpred": as_numpy(g) * grad_scale}
+def loss_oracle(loss, names, grad_name, scale=None, grad_scale=None):
+    """{"loss": loss(first, second), grad_name: its gradient with respect to first (N, T, K)}, the inputs named
+    `names`; a misconception scales the loss or the gradient by a function of (N, T, K)."""
+    def oracle(**inputs):
+        first = as_tensor(inputs[names[0]], requires_grad=True)
+        value = loss(first, as_tensor(inputs[names[1]])) * (scale(*first.shape) if scale else 1.0)
+        (g,) = torch.autograd.grad(value, first)
+        return {"loss": as_numpy(value), grad_name: as_numpy(g) * (grad_scale(*first.shape) if grad_scale else 1.0)}
     return oracle
+
+
+def sequence_mse_oracle(**scales):
+    return loss_oracle(ref.sequence_mse, ("pred", "target"), "dpred", **scales)
+
+
+def sequence_ce_oracle(**scales):
+    return loss_oracle(ref.sequence_cross_entropy, ("scores", "y"), "dscores", **scales)
 
 
 SEQUENCE_MSE_MISTAKES = [
     mistake("mean_over_features", "The loss is K times too small: averaged over the K output features too (as "
             "F.mse_loss does), where the notes' squared norm sums over them.",
-            lambda pred, target: sequence_mse_oracle(scale=1 / pred.shape[2])(pred, target)),
+            sequence_mse_oracle(scale=lambda N, T, K: 1 / K)),
     mistake("summed_over_time", "The loss is T times too large: summed over the time steps, where the notes "
-            "average over them.", lambda pred, target: sequence_mse_oracle(scale=pred.shape[1])(pred, target)),
+            "average over them.", sequence_mse_oracle(scale=lambda N, T, K: T)),
     mistake("summed_over_batch", "The loss is N times too large: summed over the batch instead of averaged.",
-            lambda pred, target: sequence_mse_oracle(scale=pred.shape[0])(pred, target)),
+            sequence_mse_oracle(scale=lambda N, T, K: N)),
     mistake("gradient_without_2", "dpred is half the expected value: the 2 from the derivative of the square is "
-            "missing.", sequence_mse_oracle(grad_scale=0.5), checks=("dpred",)),
+            "missing.", sequence_mse_oracle(grad_scale=lambda N, T, K: 0.5), checks=("dpred",)),
 ]
 
 
@@ -752,22 +765,12 @@ def sequence_logits(draw):
 CE_EXAMPLE = {"scores": np.array([[[1000.0, 999.0, 1001.5]], [[-800.0, 800.0, 0.0]]]), "y": np.array([[2], [0]])}
 
 
-def sequence_ce_oracle(scale=1.0, grad_scale=1.0):
-    def oracle(scores, y):
-        t = as_tensor(scores, requires_grad=True)
-        loss = ref.sequence_cross_entropy(t, as_tensor(y)) * scale
-        (g,) = torch.autograd.grad(loss, t)
-        return {"loss": as_numpy(loss), "dscores": as_numpy(g) * grad_scale}
-    return oracle
-
-
 SEQUENCE_CE_MISTAKES = [
     mistake("summed_over_time", "The loss is T times too large: summed over the time steps (as CS231n's temporal "
             "softmax loss does), where the notes average over them.",
-            lambda scores, y: sequence_ce_oracle(scale=scores.shape[1])(scores, y)),
+            sequence_ce_oracle(scale=lambda N, T, C: T)),
     mistake("gradient_not_averaged", "dscores is N T times too large: the 1/(N T) of the average is missing from "
-            "the gradient.", lambda scores, y: sequence_ce_oracle(grad_scale=scores.shape[0] * scores.shape[1])(
-                scores, y), checks=("dscores",)),
+            "the gradient.", sequence_ce_oracle(grad_scale=lambda N, T, C: N * T), checks=("dscores",)),
 ]
 
 
@@ -1054,7 +1057,7 @@ gru_backward = exercise(
 )
 
 param_counts = exercise(
-    "rnn.param_counts", "parameter counts of RNN, LSTM and GRU layers, against torch's modules",
+    "rnn.param_counts", "parameter counts of stacked RNN, LSTM and GRU layers, with one or two bias vectors",
     calls=[call(f"{cell}_param_count", "input_size", "hidden_size", "num_layers", "bias_vectors", returns=cell)
            for cell in CELLS],
     inputs=param_count_inputs, examples=PARAM_COUNT_EXAMPLES, oracle=param_count_oracle(),
