@@ -13,6 +13,8 @@ Conventions (the same in every exercise of this topic):
 - forward functions return their outputs and a cache, backward functions take the upstream gradient and the
   cache, CS231n style; each backward returns dL/d(each input) for some scalar loss L, of that input's shape;
 - arrays are float64; a function never modifies its input arrays in place;
+- some inputs drive pre-activations into the hundreds: np.tanh copes, and so must your sigmoid (e^z / (1 + e^z)
+  gives nan at z = 800);
 - vectorise over the batch with NumPy; a Python loop over the time steps is fine (it is how an RNN runs).
 
 Each function says which exercise grades it.
