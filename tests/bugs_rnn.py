@@ -133,6 +133,11 @@ BUGS = [
         [("lstm_step_backward(dh[:, t] + dh_prev, dc_prev, step)",
           "lstm_step_backward(dh[:, t] + dh_prev, np.zeros_like(dc_prev), step)")],
         LSTM_BPTT_ALL),
+    Bug("sigmoid_overflows", "sigmoid as e^z / (1 + e^z): inf / inf = nan once z >= 710",
+        [("    e = np.exp(-np.abs(z))\n    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n",
+          "    return np.exp(z) / (1.0 + np.exp(z))\n")],
+        LSTM_STEP_ALL - checks(LSTM_STEP, "c_next") | checks(LSTM_FORWARD, "h", "c", "cache") | GRU_STEP_ALL
+        | checks(GRU_FORWARD, "h", "cache")),  # the saturating step example drives only o's gate past 710
     # -- the GRU -----------------------------------------------------------------------------------------------------
     Bug("gru_torch_z_convention", "PyTorch's z: h = z h_prev + (1 - z) h~, forward and backward alike",
         [("    return (1.0 - z) * h_prev + z * h_tilde, (x, h_prev, W, r, z, h_tilde)\n",
