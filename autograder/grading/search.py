@@ -1,25 +1,37 @@
-"""Grading a check as a Hypothesis search over the exercise's inputs.
+"""Grading a check as a Hypothesis search over the exercise's inputs, and the feedback that explains a failure.
 
-For each check, Hypothesis draws inputs (derandomized, no database), the worker
-runs the student's plan of calls on them, the oracle computes the expected
-values here in the grader, and `compare` (or the check's judge) gives the
-verdict. A failure is shrunk to the smallest input that still fails. Failures
-that say nothing about the input (missing function, not implemented, crash,
-timeout, forbidden import) stop the search at once instead of shrinking.
-Results are memoised per input (`TopicSession`), so checks of one exercise share worker calls.
+For each check, Hypothesis draws inputs (derandomized, no database), the worker runs the student's plan of
+calls on them, the oracle computes the expected values here in the grader, and `compare` (or the check's
+judge) gives the verdict. Results are memoised per input (`TopicSession`), so checks share worker calls.
+
+What a failing check says, and why:
+- the smallest input that still fails, found by Hypothesis from the strategy (explicit examples are never
+  shrunk by Hypothesis, so they are the last resort), shrunk toward inputs where the error stays clearly
+  visible and the numbers stay plain, and shown as Python that can be pasted back;
+- the misconception, when the wrong output equals one of the exercise's declared `Mistake`s on that input
+  ("Likely mistake: ..."), and patterns read off every input tried ("Pattern: passes whenever stride = 1,
+  fails whenever stride >= 2"; "the factor 3 is x.shape[0]"); each only when it holds, never a guess;
+- one message per cause: a student function that raised (or hung, or is missing) is reported under the first
+  check that needs it, and the other checks it prevented are "not checked", not failed a second time.
+Failures that say nothing about the input (missing function, the stub's NotImplementedError, a forbidden
+import) stop the search at once; a crash or a timeout is shown with its input, unshrunk.
 """
 from __future__ import annotations
 
-from typing import Callable
+import re
+import weakref
+from dataclasses import dataclass
+from typing import Any, Callable
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
 from hypothesis import seed as hypothesis_seed
 
-from autograder.compare import compare, fmt_array
+from autograder.compare import (compare, discrepancy, exact_factor, fmt_array, format_inputs, is_plain,
+                                largest_axis)
 from autograder.grading.results import CheckResult, ExerciseResult
 from autograder.grading.session import TopicSession
-from autograder.model import Check, Exercise
+from autograder.model import Check, Exercise, Mistake
 
 HYPOTHESIS = settings(database=None, derandomize=True, deadline=None, verbosity=Verbosity.quiet,
                       suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
@@ -48,6 +60,8 @@ NO_INPUT = {"missing", "not_implemented", "forbidden"}  # the input does not mat
 STOPPING = NO_INPUT | {"timeout", "crash", "protocol", "memory", "leaked"}  # not worth shrinking: stop at the first
 SHRINK_BUDGET = 50  # evaluations after the first failure, then the smallest failure so far is reported:
 # a check of a topic with five broken exercises took 8.4 s at 100, 4.0 s at 40 (shrunk nearly as far)
+CLEAR = 0.01  # an error of at least 1 % of the expected scale is "clearly visible"
+PATTERN_MIN = 2  # a pattern needs at least this many passing and this many failing inputs
 
 
 class _Failed(Exception):
@@ -66,6 +80,31 @@ class _Stop(BaseException):
         self.message = message
 
 
+@dataclass
+class Verdict:
+    """What one check says about one input."""
+
+    message: str | None
+    kind: str = "value"  # "value": a wrong result; else the worker's error kind ("exception", "timeout", ...)
+    call: str | None = None  # the student function that failed, for a failed call
+    got: Any = None
+    expected: Any = None
+    mistakes: tuple[str, ...] = ()  # hints of the declared mistakes the wrong value equals
+
+    @property
+    def failed(self) -> bool:
+        return self.message is not None
+
+    def quality(self, inputs: dict) -> tuple[bool, bool, frozenset]:
+        """(clearly visible, plain numbers, named mistakes): shrinking never gives up what the first failure had."""
+        clear = self.kind != "value" or self.got is None or discrepancy(self.got, self.expected) >= CLEAR
+        return clear, is_plain(inputs), frozenset(self.mistakes)
+
+
+def _at_least(q, wanted) -> bool:
+    return (q[0] or not wanted[0]) and (q[1] or not wanted[1]) and wanted[2] <= q[2]
+
+
 def _label(path: tuple[str, ...]) -> str:
     return path[0] + "".join(f"[{k!r}]" for k in path[1:])
 
@@ -82,37 +121,107 @@ def _lookup(outputs: dict, path: tuple[str, ...]):
     return value, None
 
 
-def _format_inputs(inputs: dict) -> str:
-    lines = []
-    for name, value in inputs.items():
-        entries = {f"{name}[{k!r}]": v for k, v in value.items()} if isinstance(value, dict) else {name: value}
-        for label, v in entries.items():
-            lines.append(f"{label} = " + fmt_array(v).replace("\n", "\n" + " " * (len(label) + 3)))
-    return "\n".join(lines)
+def _shown(ex: Exercise, check: Check, inputs: dict) -> dict:
+    """The inputs the check's calls take (softmax is shown its z, not the labels it never reads)."""
+    used = {a for i in ex.plan_for(check.path[0]) for a in ex.calls[i].args}
+    return {k: v for k, v in inputs.items() if k in used} or dict(inputs)
 
 
-def _verdict(ex: Exercise, check: Check, session: TopicSession, inputs: dict) -> tuple[str | None, str]:
-    """(message or None, the kind of failure: "value" for a wrong result, else the worker's error kind)."""
+_MISTAKE_VALUES: "weakref.WeakKeyDictionary[TopicSession, dict]" = weakref.WeakKeyDictionary()
+
+
+def _mistake_value(session: TopicSession, ex: Exercise, mistake: Mistake, inputs: dict, path):
+    """What `mistake` gives at `path` on `inputs` (memoised per session), or None if it says nothing there."""
+    from autograder.grading.session import _digest
+
+    memo = _MISTAKE_VALUES.setdefault(session, {})
+    key = (ex.id, mistake.name, _digest(inputs))
+    if key not in memo:
+        try:
+            memo[key] = mistake.oracle(**inputs)
+        except Exception:  # noqa: BLE001 - a variant that does not apply to this input names nothing
+            memo[key] = None
+    values = memo[key]
+    if not isinstance(values, dict) or path[0] not in values:
+        return None
+    value, problem = _lookup(values, path)
+    return None if problem else value
+
+
+def _diagnose(ex: Exercise, check: Check, session: TopicSession, inputs: dict, got, expected) -> tuple[str, ...]:
+    """The hints of every declared mistake whose value equals what the student returned (and differs from the
+    right answer) on this input: a name only when the match holds."""
+    tol = check.tolerance or ex.tolerance
+    found = []
+    for mistake in ex.mistakes:
+        if mistake.checks and check.name not in mistake.checks:
+            continue
+        variant = _mistake_value(session, ex, mistake, inputs, check.path)
+        if variant is None:
+            continue
+        try:
+            if compare("x", got, variant, tol) is None and compare("x", variant, expected, tol) is not None:
+                found.append(mistake.hint)
+        except TypeError:
+            continue
+    return tuple(found)
+
+
+def _printed(session: TopicSession, stdout: str) -> str:
+    """What the code printed, with warnings pointing at the student's file (`File "mlp.py", line 12`)."""
+    path = re.escape(str(session.source.path))
+    return re.sub(path + r":(\d+): ", lambda m: f'File "{session.source.path}", line {m.group(1)}: ', stdout)
+
+
+def _verdict(ex: Exercise, check: Check, session: TopicSession, inputs: dict, diagnose: bool = False) -> Verdict:
     root = check.path[0]
     outcome = session.outcome(ex, ex.plan_for(root), inputs)
     if root not in outcome.results:
         err = outcome.error or {"kind": "protocol", "message": f"no value for {root} came back from the worker."}
         message = err["message"] + (f"\n{err['detail']}" if err.get("detail") else "")
-        return message, err.get("kind", "exception")
+        kind = err.get("kind", "exception")
+        if kind == "exception" and _about_shapes(err["message"]):
+            message += _shape_context(ex, session, inputs, err.get("call"))
+        return Verdict(message, kind, err.get("call"))
+    got = expected = None
+    mistakes: tuple[str, ...] = ()
     if check.judge is not None:
         message = check.judge(outcome.results, inputs)
     else:
         got, problem = _lookup(outcome.results, check.path)
         if problem:
-            return problem, "value"
+            return Verdict(problem)
         expected, _ = _lookup(session.oracle(ex, inputs), check.path)
         message = compare(_label(check.path), got, expected, check.tolerance or ex.tolerance)
-        if message and isinstance(got, np.ndarray) and isinstance(expected, np.ndarray) \
-                and got.shape == expected.shape and 1 < expected.size <= 60:
-            message += f"\nExpected:\n{fmt_array(expected)}\nGot:\n{fmt_array(got)}"
+        if message and diagnose and ex.mistakes:
+            mistakes = _diagnose(ex, check, session, inputs, got, expected)
     if message and outcome.stdout:
-        message += f"\nYour code printed:\n{outcome.stdout.rstrip()}"
-    return message, "value"
+        message += f"\nYour code printed:\n{_printed(session, outcome.stdout.rstrip())}"
+    return Verdict(message, "value", None, got, expected, mistakes)
+
+
+def _about_shapes(message: str) -> bool:
+    return any(s in message for s in ("shape", "broadcast", "dimension", "gufunc", "size"))
+
+
+def _shape_context(ex: Exercise, session: TopicSession, inputs: dict, function: str | None) -> str:
+    """For an error about shapes: the shapes the call was given and the ones it should return."""
+    calls = [c for c in ex.calls if c.function == function]
+    if not calls:
+        return ""
+    c = calls[0]
+    given_ = [f"{a} {np.shape(inputs[a])}" for a in c.args if isinstance(inputs.get(a), np.ndarray)]
+    try:
+        expected = session.oracle(ex, inputs) if ex.oracle else {}
+    except Exception:  # noqa: BLE001
+        expected = {}
+    wanted = [f"{o} {np.shape(expected[o])}" for o in c.outputs if isinstance(expected.get(o), np.ndarray)]
+    lines = []
+    if given_:
+        lines.append(f"{function} was given {', '.join(given_)}")
+    if wanted:
+        lines.append(f"it should return {', '.join(wanted)}")
+    return ("\n" + "; ".join(lines) + ".") if lines else ""
 
 
 def search(strategy, examples, max_examples: int, test_one: Callable[[dict], None], seed: int | None = None) -> None:
@@ -134,67 +243,196 @@ def search(strategy, examples, max_examples: int, test_one: Callable[[dict], Non
         hypothesis_seed(seed)(settings(HYPOTHESIS, max_examples=max_examples, derandomize=False)(test))()
 
 
-def run_check(ex: Exercise, check: Check, session: TopicSession, known_failures: list[dict],
-              seed: int | None = None) -> CheckResult:
-    """Grade one check. Inputs that failed earlier checks of the exercise are tried first (no shrinking
-    needed when they fail this one too); a new failure is shrunk within SHRINK_BUDGET evaluations."""
-    state = {"after_failure": 0, "best": None}
+@dataclass
+class _Found:
+    verdict: Verdict
+    inputs: dict
+    shrunk: bool
+
+
+def _find(ex: Exercise, check: Check, session: TopicSession, known_failures: list[dict], seed: int | None,
+          stopping: set[str]) -> _Found | None:
+    """The most telling small failing input of `check`: a known (already small) failure of another check, else
+    Hypothesis's shrunk failure from the strategy, else the first failing explicit example."""
+    own = check.inputs is not None
+    strategy = check.inputs if own else ex.inputs
+    for known in ([] if own else known_failures):
+        v = _verdict(ex, check, session, known, diagnose=True)
+        if v.failed and v.kind == "value":
+            return _Found(v, known, True)
+    state: dict = {"best": None, "inputs": None, "wanted": None, "after": 0}
 
     def test_one(inputs):
         if state["best"] is not None:
-            state["after_failure"] += 1
-            if state["after_failure"] > SHRINK_BUDGET:
-                raise _Stop(state["best"])  # formatted below, with the input it belongs to
-        message, kind = _verdict(ex, check, session, inputs)
-        if not message:
+            state["after"] += 1
+            if state["after"] > SHRINK_BUDGET:
+                raise _Stop("budget")
+        v = _verdict(ex, check, session, inputs, diagnose=True)
+        if not v.failed:
             return
-        if kind in STOPPING:
-            raise _Stop(message if kind in NO_INPUT else f"{message}\nOn this input:\n{_format_inputs(inputs)}")
-        state["best"], state["inputs"] = message, inputs
-        raise _Failed(message)
+        if v.kind in stopping:
+            state.update(best=v, inputs=inputs)
+            raise _Stop("stop")
+        q = v.quality(inputs)
+        if state["wanted"] is None:
+            state["wanted"] = q
+        elif not _at_least(q, state["wanted"]):
+            return  # it fails, but says less than the first failure did: shrinking does not go there
+        state.update(best=v, inputs=inputs)
+        raise _Failed(v.message)
 
-    own = check.inputs is not None
-    examples = () if own else (*known_failures, *ex.examples)
     try:
-        search(check.inputs if own else ex.inputs, examples, check.max_examples or ex.max_examples, test_one, seed)
-    except (_Failed, _Stop) as failure:
-        message = failure.message
-        if isinstance(failure, _Failed) or message is state["best"]:
-            # a shrunk failure: Hypothesis raised it for the last (smallest) failing input we saw
-            single = (check.max_examples or ex.max_examples) == 1
-            message += (f"\n{'Input' if single else 'Smallest failing input'}:\n"
-                        f"{_format_inputs(state['inputs'])}")
-            if not own and not any(state["inputs"] is k for k in known_failures):
-                known_failures.append(state["inputs"])
-        return CheckResult(check.name, check.points, 0.0, message)
+        search(strategy, (), check.max_examples or ex.max_examples, test_one, seed)
+    except (_Failed, _Stop):
+        pass
     except Exception as group:  # Flaky and friends wrap our failure; anything else is the grader's fault
-        inner = _first_failure(group)
-        if inner is None:
-            return CheckResult(check.name, check.points, 0.0,
-                               f"Internal grader error ({type(group).__name__}: {group}); please report this.")
-        return CheckResult(check.name, check.points, 0.0,
-                           inner.message + "\n(Your code gave different results for the same input.)")
-    return CheckResult(check.name, check.points, check.points)
+        if _first_failure(group) is None:
+            raise
+        if state["best"] is not None:
+            state["best"].message += "\n(Your code gave different results for the same input.)"
+    if state["best"] is not None:
+        return _Found(state["best"], state["inputs"], state["best"].kind not in stopping)
+    for explicit in ([] if own else ex.examples):
+        v = _verdict(ex, check, session, explicit, diagnose=True)
+        if v.failed:
+            return _Found(v, explicit, False)
+    return None
+
+
+def _patterns(history: list[tuple[dict, bool]]) -> list[str]:
+    """Facts read off every input tried: a scalar input on whose value passing and failing split cleanly."""
+    found = []
+    if not history:
+        return found
+    for name, value in history[0][0].items():
+        if not isinstance(value, (int, float, str, bool, np.integer, np.floating)):
+            continue
+        passing = [i[name] for i, failed in history if not failed and name in i]
+        failing = [i[name] for i, failed in history if failed and name in i]
+        if len(passing) < PATTERN_MIN or len(failing) < PATTERN_MIN:
+            continue
+        if isinstance(value, (str, bool)):
+            if set(passing) & set(failing):
+                continue
+            found.append(f"passes whenever {name} is {_either(sorted(set(passing), key=str))}, "
+                         f"fails whenever {name} is {_either(sorted(set(failing), key=str))}")
+            continue
+        if max(passing) < min(failing):
+            found.append(f"passes whenever {_range(name, passing, below=True)}, "
+                         f"fails whenever {_range(name, failing, below=False)}")
+        elif max(failing) < min(passing):
+            found.append(f"passes whenever {_range(name, passing, below=False)}, "
+                         f"fails whenever {_range(name, failing, below=True)}")
+    return [f"Pattern: {p} (on the {len(history)} inputs tried)." for p in found]
+
+
+def _either(values) -> str:
+    return " or ".join(repr(v) for v in values)
+
+
+def _range(name: str, values, below: bool) -> str:
+    low, high = min(values), max(values)
+    if low == high:
+        return f"{name} = {low:g}"
+    return f"{name} <= {high:g}" if below else f"{name} >= {low:g}"
+
+
+def _factor_source(got, expected, inputs: dict) -> list[str]:
+    """When the value is off by an exact integer factor, which sizes of the input equal it."""
+    k = exact_factor(got, expected)
+    if k is None or k == -1:
+        return []
+    n = round(abs(k)) if abs(k) >= 1 else round(1 / abs(k))
+    sizes = []
+    for name, value in inputs.items():
+        arrays = value.items() if isinstance(value, dict) else [(None, value)]
+        for key, a in arrays:
+            if isinstance(a, np.ndarray):
+                label = name if key is None else f"{name}[{key!r}]"
+                sizes += [f"{label}.shape[{axis}]" for axis, length in enumerate(a.shape) if length == n]
+    if not sizes:
+        return []
+    return [f"Pattern: the factor {n} equals {', '.join(dict.fromkeys(sizes))} on this input."]
+
+
+def _explain(ex: Exercise, check: Check, session: TopicSession, found: _Found,
+             history: list[tuple[dict, bool]]) -> CheckResult:
+    v, inputs = found.verdict, found.inputs
+    if v.kind in NO_INPUT:
+        return CheckResult(check.name, check.points, 0.0, v.message, kind=v.kind)
+    diagnosis = [f"Likely mistake: {hint}" for hint in v.mistakes]
+    if v.kind == "value":
+        diagnosis += _factor_source(v.got, v.expected, _shown(ex, check, inputs)) + _patterns(history)
+    lines = [v.message.split("\nYour code printed:")[0], *diagnosis]
+    small = isinstance(v.got, np.ndarray) and isinstance(v.expected, np.ndarray) and \
+        v.got.shape == v.expected.shape and 1 < v.expected.size <= 60
+    if small:
+        lines += ["Expected:", fmt_array(v.expected), "Got:", fmt_array(v.got)]
+    shown = _shown(ex, check, inputs)
+    if (check.max_examples or ex.max_examples) == 1:
+        title = "Input"
+    else:
+        title = "Smallest failing input" if found.shrunk else "Failing input"
+    if largest_axis(shown) > 8 or any(isinstance(a, np.ndarray) and a.size > 60 for a in _arrays(shown)):
+        title += f" (`python -m autograder check {ex.id}` reproduces it):"
+    else:
+        title += " (paste into Python to reproduce):"
+    lines += [title, format_inputs(shown)]
+    if "\nYour code printed:" in v.message:
+        lines.append("Your code printed:" + v.message.split("\nYour code printed:", 1)[1])
+    return CheckResult(check.name, check.points, 0.0, "\n".join(lines), kind=v.kind, diagnosis=diagnosis,
+                       inputs=shown, expected=v.expected, got=v.got)
+
+
+def _arrays(value):
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _arrays(v)
+
+
+def run_check(ex: Exercise, check: Check, session: TopicSession, known_failures: list[dict],
+              seed: int | None = None, history: list[tuple[dict, bool]] | None = None,
+              partial: bool = False) -> CheckResult:
+    """Grade one check and explain its failure. Inputs that failed earlier checks of the exercise are tried
+    first (no shrinking needed when they fail this one too); a new failure is shrunk within SHRINK_BUDGET
+    evaluations. `partial`: the check passed on some inputs, so even a NotImplementedError depends on the
+    input and is shown with it."""
+    stopping = STOPPING - {"not_implemented"} if partial else STOPPING
+    found = _find(ex, check, session, known_failures, seed, stopping)
+    if found is None:
+        return CheckResult(check.name, check.points, check.points)
+    if found.shrunk and check.inputs is None and not any(found.inputs is k for k in known_failures):
+        known_failures.append(found.inputs)
+    result = _explain(ex, check, session, found, history or [])
+    if found.verdict.kind == "not_implemented" and partial:
+        result.kind = "exception"
+    result.call = found.verdict.call
+    return result
 
 
 def grade_exercise(ex: Exercise, session: TopicSession, seed: int | None = None) -> ExerciseResult:
     """All checks of one exercise.
 
     First one pass over the exercise's inputs evaluates every check that shares them (most submissions
-    pass most checks, and drawing inputs is the costly part); then each check that failed gets its own
-    search, which finds the same failing input (derandomized) and shrinks it.
+    pass most checks, and drawing inputs is the costly part), remembering which inputs each check passed
+    and failed (the patterns of the feedback); then each check that failed gets its own search, which finds
+    a small failing input and explains it. A student function that failed (raised, hung, is missing) is
+    reported once, under the first check that needs it; the other checks it prevented are "not checked".
     """
     shared = [c for c in ex.checks if c.inputs is None and c.max_examples is None]
-    failed: dict[str, tuple[str, str]] = {}
+    failed: dict[str, Verdict] = {}
+    history: dict[str, list[tuple[dict, bool]]] = {c.name: [] for c in shared}
 
     def test_one(inputs):
         for check in shared:
-            if check.name not in failed:
-                message, kind = _verdict(ex, check, session, inputs)
-                if message:
-                    failed[check.name] = (message, kind)
-        if len(failed) == len(shared):
-            raise _Stop("every check failed")
+            v = _verdict(ex, check, session, inputs)
+            history[check.name].append((inputs, v.failed))
+            if v.failed:
+                failed.setdefault(check.name, v)
+        if len(failed) == len(shared) and all(f for h in history.values() for _, f in h):
+            raise _Stop("every check failed on every input: nothing more to learn")
 
     if shared:
         try:
@@ -202,15 +440,50 @@ def grade_exercise(ex: Exercise, session: TopicSession, seed: int | None = None)
         except _Stop:
             pass
     known_failures: list[dict] = []
+    causes: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, function) -> (check that reports it, summary)
     results = []
     for check in ex.checks:
         if check in shared and check.name not in failed:
             results.append(CheckResult(check.name, check.points, check.points))
-        elif check in shared and failed[check.name][1] in NO_INPUT:
-            results.append(CheckResult(check.name, check.points, 0.0, failed[check.name][0]))
+            continue
+        first = failed.get(check.name)
+        blocked = _blocked(check, first, causes)
+        if blocked:
+            results.append(blocked)
+            continue
+        passed_some = any(not f for _, f in history.get(check.name, []))
+        if first is not None and first.kind in NO_INPUT and not (first.kind == "not_implemented" and passed_some):
+            result = CheckResult(check.name, check.points, 0.0, first.message, kind=first.kind, call=first.call)
         else:
-            results.append(run_check(ex, check, session, known_failures, seed))
+            result = run_check(ex, check, session, known_failures, seed, history.get(check.name), passed_some)
+            blocked = _blocked(check, _as_verdict(result), causes)
+            if blocked:
+                result = blocked
+        if not result.passed and result.kind not in ("value", "not_checked") and result.call:
+            causes.setdefault((result.kind, result.call), (check.name, _short(result.message)))
+        results.append(result)
     return ExerciseResult(ex.id, ex.title, results)
+
+
+def _short(message: str) -> str:
+    """The gist of a failure's first line: "affine_backward raised ValueError", "tanh did not finish ..."."""
+    first = message.splitlines()[0]
+    raised = re.match(r"^(.*? raised \w+)", first)
+    return raised.group(1) if raised else first.split(";")[0].rstrip(".")
+
+
+def _as_verdict(result: CheckResult) -> Verdict | None:
+    if result.passed:
+        return None
+    return Verdict(result.message, result.kind, result.call)
+
+
+def _blocked(check: Check, v: Verdict | None, causes: dict) -> CheckResult | None:
+    """"Not checked" when the call this check needs already failed, alike, under an earlier check."""
+    if v is None or v.kind == "value" or not v.call or (v.kind, v.call) not in causes:
+        return None
+    where, summary = causes[(v.kind, v.call)]
+    return CheckResult(check.name, check.points, 0.0, f"Not checked: {summary} (see {where}).", kind="not_checked")
 
 
 def _first_failure(exc: BaseException):
