@@ -85,6 +85,20 @@ BUGS = [
         [("windows.transpose(1, 4, 5, 0, 2, 3).reshape(C * HH * WW, N * Ho * Wo)",
           "windows.transpose(4, 5, 1, 0, 2, 3).reshape(C * HH * WW, N * Ho * Wo)")],
         {(CONV, "out"), (CONV, "dw")} | CIFAR_ALL),
+    # -- blind spots: a second forward pass, aliasing through a cache, precision -----------------------
+    Bug("conv_global_cache", "conv_forward keeps its cache in a global, conv_backward reads the global",
+        [("    return np.ascontiguousarray(out), (x.shape, w, stride, pad, cols)\n",
+          "    global _LAST\n    _LAST = (x.shape, w, stride, pad, cols)\n    return np.ascontiguousarray(out), None\n"),
+         ("    x_shape, w, stride, pad, cols = cache\n", "    x_shape, w, stride, pad, cols = _LAST\n")],
+        {(CONV, "dw")} | cifar("dW1", "dW2")),
+    Bug("conv_float32", "conv_forward multiplies in float32 and casts back",
+        [("    out = (w.reshape(F_, -1) @ cols + b[:, None])",
+          "    out = ((w.reshape(F_, -1).astype(np.float32) @ cols.astype(np.float32)).astype(np.float64) + b[:, None])")],
+        {(CONV, "out")} | CIFAR_ALL),
+    Bug("relu_mask_in_place", "relu_backward turns the cached z into its 0/1 mask in place: the cache is the "
+        "caller's z, so the caller's array changes",
+        [("    return dout * (cache > 0)\n", "    cache[cache > 0] = 1.0\n    cache[cache < 0] = 0.0\n    return dout * cache\n")],
+        {(RELU, "dz")} | cifar("dW1", "db1", "dW2", "db2", "dW3", "db3")),
     # -- pooling -------------------------------------------------------------------------------
     Bug("max_pool_grad_to_every_entry", "max-pool backward sends dout to every entry of the window",
         [("    is_max = _windows(x, ph, pw, stride) == out[..., None, None]",

@@ -15,6 +15,7 @@ class CheckResult:
     # ...), "not_checked" (a call it needs failed under another check: the message names it)
     call: str | None = None  # for a failed call: the student function that failed
     diagnosis: list[str] = field(default_factory=list)  # named mistakes and patterns (also in `message`)
+    mistakes: list[str] = field(default_factory=list)  # names of the declared `Mistake`s the wrong value equals
     inputs: dict | None = None  # the failing input the message shows
     expected: Any = None  # on that input, for pictures (the HTML report)
     got: Any = None

@@ -89,7 +89,7 @@ class Verdict:
     call: str | None = None  # the student function that failed, for a failed call
     got: Any = None
     expected: Any = None
-    mistakes: tuple[str, ...] = ()  # hints of the declared mistakes the wrong value equals
+    mistakes: tuple = ()  # (name, hint) of the declared mistakes the wrong value equals
 
     @property
     def failed(self) -> bool:
@@ -123,7 +123,7 @@ def _lookup(outputs: dict, path: tuple[str, ...]):
 
 def _shown(ex: Exercise, check: Check, inputs: dict) -> dict:
     """The inputs the check's calls take (softmax is shown its z, not the labels it never reads)."""
-    used = {a for i in ex.plan_for(check.path[0]) for a in ex.calls[i].args}
+    used = {a for i in ex.plan_of(check) for a in ex.calls[i].args}
     return {k: v for k, v in inputs.items() if k in used} or dict(inputs)
 
 
@@ -148,8 +148,8 @@ def _mistake_value(session: TopicSession, ex: Exercise, mistake: Mistake, inputs
     return None if problem else value
 
 
-def _diagnose(ex: Exercise, check: Check, session: TopicSession, inputs: dict, got, expected) -> tuple[str, ...]:
-    """The hints of every declared mistake whose value equals what the student returned (and differs from the
+def _diagnose(ex: Exercise, check: Check, session: TopicSession, inputs: dict, got, expected) -> tuple:
+    """(name, hint) of every declared mistake whose value equals what the student returned (and differs from the
     right answer) on this input: a name only when the match holds."""
     tol = check.tolerance or ex.tolerance
     found = []
@@ -161,7 +161,7 @@ def _diagnose(ex: Exercise, check: Check, session: TopicSession, inputs: dict, g
             continue
         try:
             if compare("x", got, variant, tol) is None and compare("x", variant, expected, tol) is not None:
-                found.append(mistake.hint)
+                found.append((mistake.name, mistake.hint))
         except TypeError:
             continue
     return tuple(found)
@@ -175,7 +175,7 @@ def _printed(session: TopicSession, stdout: str) -> str:
 
 def _verdict(ex: Exercise, check: Check, session: TopicSession, inputs: dict, diagnose: bool = False) -> Verdict:
     root = check.path[0]
-    outcome = session.outcome(ex, ex.plan_for(root), inputs)
+    outcome = session.outcome(ex, ex.plan_of(check), inputs)
     if root not in outcome.results:
         err = outcome.error or {"kind": "protocol", "message": f"no value for {root} came back from the worker."}
         message = err["message"] + (f"\n{err['detail']}" if err.get("detail") else "")
@@ -184,9 +184,10 @@ def _verdict(ex: Exercise, check: Check, session: TopicSession, inputs: dict, di
             message += _shape_context(ex, session, inputs, err.get("call"))
         return Verdict(message, kind, err.get("call"))
     got = expected = None
-    mistakes: tuple[str, ...] = ()
+    mistakes: tuple = ()
     if check.judge is not None:
         message = check.judge(outcome.results, inputs)
+        got = outcome.results.get(root)
     else:
         got, problem = _lookup(outcome.results, check.path)
         if problem:
@@ -360,7 +361,7 @@ def _explain(ex: Exercise, check: Check, session: TopicSession, found: _Found,
     v, inputs = found.verdict, found.inputs
     if v.kind in NO_INPUT:
         return CheckResult(check.name, check.points, 0.0, v.message, kind=v.kind)
-    diagnosis = [f"Likely mistake: {hint}" for hint in v.mistakes]
+    diagnosis = [f"Likely mistake: {hint}" for _, hint in v.mistakes]
     if v.kind == "value":
         diagnosis += _factor_source(v.got, v.expected, _shown(ex, check, inputs)) + _patterns(history)
     lines = [v.message.split("\nYour code printed:")[0], *diagnosis]
@@ -381,7 +382,7 @@ def _explain(ex: Exercise, check: Check, session: TopicSession, found: _Found,
     if "\nYour code printed:" in v.message:
         lines.append("Your code printed:" + v.message.split("\nYour code printed:", 1)[1])
     return CheckResult(check.name, check.points, 0.0, "\n".join(lines), kind=v.kind, diagnosis=diagnosis,
-                       inputs=shown, expected=v.expected, got=v.got)
+                       mistakes=[name for name, _ in v.mistakes], inputs=shown, expected=v.expected, got=v.got)
 
 
 def _arrays(value):
@@ -425,10 +426,13 @@ def grade_exercise(ex: Exercise, session: TopicSession, seed: int | None = None)
     failed: dict[str, Verdict] = {}
     history: dict[str, list[tuple[dict, bool]]] = {c.name: [] for c in shared}
 
+    seen: dict[str, tuple[dict, Verdict]] = {}  # the first input of each check, for an exercise's picture
+
     def test_one(inputs):
         for check in shared:
             v = _verdict(ex, check, session, inputs)
             history[check.name].append((inputs, v.failed))
+            seen.setdefault(check.name, (inputs, v))
             if v.failed:
                 failed.setdefault(check.name, v)
         if len(failed) == len(shared) and all(f for h in history.values() for _, f in h):
@@ -444,7 +448,10 @@ def grade_exercise(ex: Exercise, session: TopicSession, seed: int | None = None)
     results = []
     for check in ex.checks:
         if check in shared and check.name not in failed:
-            results.append(CheckResult(check.name, check.points, check.points))
+            inputs, v = seen.get(check.name, (None, Verdict(None)))
+            kept = ex.picture is not None  # the picture may draw what the student returned
+            results.append(CheckResult(check.name, check.points, check.points, inputs=inputs if kept else None,
+                                       got=v.got if kept else None))
             continue
         first = failed.get(check.name)
         blocked = _blocked(check, first, causes)
