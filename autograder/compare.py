@@ -57,6 +57,7 @@ def python_literal(value, width: int = 76, indent: str = "") -> str:
         body = np.array2string(value, separator=", ", floatmode="unique", threshold=SMALL + 1,
                                max_line_width=max(20, width - len(indent) - 10),
                                formatter={"float_kind": _float_literal} if value.dtype.kind == "f" else None)
+        body = "\n".join(line for line in body.split("\n") if line.strip())  # no blank lines between blocks
         body = body.replace("\n", "\n" + indent + " " * 9)
         dtype = "" if value.dtype in (np.float64, np.int64) or value.dtype.kind == "b" else f", dtype=np.{value.dtype}"
         return f"np.array({body}{dtype})"

@@ -25,6 +25,7 @@ from typing import Any, Callable
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
+from hypothesis.errors import Unsatisfiable
 from hypothesis import seed as hypothesis_seed
 
 from autograder.compare import (compare, discrepancy, exact_factor, fmt_array, format_inputs, is_plain,
@@ -60,7 +61,10 @@ NO_INPUT = {"missing", "not_implemented", "forbidden"}  # the input does not mat
 STOPPING = NO_INPUT | {"timeout", "crash", "protocol", "memory", "leaked"}  # not worth shrinking: stop at the first
 SHRINK_BUDGET = 50  # evaluations after the first failure, then the smallest failure so far is reported:
 # a check of a topic with five broken exercises took 8.4 s at 100, 4.0 s at 40 (shrunk nearly as far)
+SMALL_AXIS = 3  # inputs no longer than this along every axis are searched first
 CLEAR = 0.01  # an error of at least 1 % of the expected scale is "clearly visible"
+EVERY_INPUT_FAILED = 5  # inputs on which every check failed before the shared pass stops (a function that
+# raises for some inputs only, say stride > 1, passes on others: that is worth knowing and telling)
 PATTERN_MIN = 2  # a pattern needs at least this many passing and this many failing inputs
 
 
@@ -249,50 +253,30 @@ class _Found:
     verdict: Verdict
     inputs: dict
     shrunk: bool
+    first: dict | None = None  # the first failing input found, before shrinking: generic random values
 
 
 def _find(ex: Exercise, check: Check, session: TopicSession, known_failures: list[dict], seed: int | None,
           stopping: set[str]) -> _Found | None:
     """The most telling small failing input of `check`: a known (already small) failure of another check, else
-    Hypothesis's shrunk failure from the strategy, else the first failing explicit example."""
+    Hypothesis's shrunk failure among inputs no larger than 3 along every axis, else among all the strategy's
+    inputs, else the first failing explicit example (Hypothesis does not shrink those)."""
     own = check.inputs is not None
     strategy = check.inputs if own else ex.inputs
     for known in ([] if own else known_failures):
         v = _verdict(ex, check, session, known, diagnose=True)
         if v.failed and v.kind == "value":
             return _Found(v, known, True)
-    state: dict = {"best": None, "inputs": None, "wanted": None, "after": 0}
-
-    def test_one(inputs):
-        if state["best"] is not None:
-            state["after"] += 1
-            if state["after"] > SHRINK_BUDGET:
-                raise _Stop("budget")
-        v = _verdict(ex, check, session, inputs, diagnose=True)
-        if not v.failed:
-            return
-        if v.kind in stopping:
-            state.update(best=v, inputs=inputs)
-            raise _Stop("stop")
-        q = v.quality(inputs)
-        if state["wanted"] is None:
-            state["wanted"] = q
-        elif not _at_least(q, state["wanted"]):
-            return  # it fails, but says less than the first failure did: shrinking does not go there
-        state.update(best=v, inputs=inputs)
-        raise _Failed(v.message)
-
-    try:
-        search(strategy, (), check.max_examples or ex.max_examples, test_one, seed)
-    except (_Failed, _Stop):
-        pass
-    except Exception as group:  # Flaky and friends wrap our failure; anything else is the grader's fault
-        if _first_failure(group) is None:
-            raise
-        if state["best"] is not None:
-            state["best"].message += "\n(Your code gave different results for the same input.)"
-    if state["best"] is not None:
-        return _Found(state["best"], state["inputs"], state["best"].kind not in stopping)
+    n = check.max_examples or ex.max_examples
+    found = _shrink(ex, check, session, strategy, n, seed, stopping)
+    if found is not None and found.shrunk and n > 1 and largest_axis(_shown(ex, check, found.inputs)) > SMALL_AXIS:
+        # Hypothesis's shrinker spends its budget on the values of large arrays before it tries smaller shapes:
+        # look among the inputs no longer than 3 along every axis too (the point is an input a student can read)
+        small = _shrink(ex, check, session, strategy.filter(lambda i: largest_axis(i) <= SMALL_AXIS), n, seed,
+                        stopping)
+        found = small if small is not None and small.verdict.kind == found.verdict.kind else found
+    if found is not None:
+        return found
     for explicit in ([] if own else ex.examples):
         v = _verdict(ex, check, session, explicit, diagnose=True)
         if v.failed:
@@ -300,8 +284,52 @@ def _find(ex: Exercise, check: Check, session: TopicSession, known_failures: lis
     return None
 
 
+def _shrink(ex: Exercise, check: Check, session: TopicSession, strategy, max_examples: int, seed: int | None,
+            stopping: set[str]) -> _Found | None:
+    """Hypothesis's first failure in `strategy`, shrunk within SHRINK_BUDGET evaluations toward inputs that say at
+    least as much as it did (see Verdict.quality); the declared mistakes are evaluated only where they matter."""
+    state: dict = {"best": None, "inputs": None, "wanted": None, "after": 0, "first": None}
+
+    def test_one(inputs):
+        if state["best"] is not None:
+            state["after"] += 1
+            if state["after"] > SHRINK_BUDGET:
+                raise _Stop("budget")
+        wanted = state["wanted"]
+        v = _verdict(ex, check, session, inputs, diagnose=wanted is None or bool(wanted[2]))
+        if not v.failed:
+            return
+        if v.kind in stopping:
+            state.update(best=v, inputs=inputs)
+            raise _Stop("stop")
+        q = v.quality(inputs)
+        if wanted is None:
+            state["wanted"], state["first"] = q, inputs
+        elif not _at_least(q, wanted):
+            return  # it fails, but says less than the first failure did: shrinking does not go there
+        state.update(best=v, inputs=inputs)
+        raise _Failed(v.message)
+
+    try:
+        search(strategy, (), max_examples, test_one, seed)
+    except (_Failed, _Stop, Unsatisfiable):
+        pass
+    except Exception as group:  # Flaky and friends wrap our failure; anything else is the grader's fault
+        if _first_failure(group) is None:
+            raise
+        if state["best"] is not None:
+            state["best"].message += "\n(Your code gave different results for the same input.)"
+    best = state["best"]
+    if best is None:
+        return None
+    if best.kind == "value" and not best.mistakes and ex.mistakes:
+        best = _verdict(ex, check, session, state["inputs"], diagnose=True)  # memoised: no new worker call
+    return _Found(best, state["inputs"], best.kind not in stopping, state["first"])
+
+
 def _patterns(history: list[tuple[dict, bool]]) -> list[str]:
-    """Facts read off every input tried: a scalar input on whose value passing and failing split cleanly."""
+    """Facts read off every input tried: a scalar input (stride, pad, mode, lr, ...) whose values the failures
+    all share while at least PATTERN_MIN inputs with other values passed ("fails only when stride >= 2")."""
     found = []
     if not history:
         return found
@@ -310,32 +338,31 @@ def _patterns(history: list[tuple[dict, bool]]) -> list[str]:
             continue
         passing = [i[name] for i, failed in history if not failed and name in i]
         failing = [i[name] for i, failed in history if failed and name in i]
-        if len(passing) < PATTERN_MIN or len(failing) < PATTERN_MIN:
+        if len(failing) < PATTERN_MIN:
             continue
         if isinstance(value, (str, bool)):
-            if set(passing) & set(failing):
-                continue
-            found.append(f"passes whenever {name} is {_either(sorted(set(passing), key=str))}, "
-                         f"fails whenever {name} is {_either(sorted(set(failing), key=str))}")
+            others = [v for v in passing if v not in set(failing)]
+            if len(others) >= PATTERN_MIN:
+                found.append(f"it fails only when {name} is {_either(sorted(set(failing), key=str))} (all "
+                             f"{len(others)} inputs tried with {name} {_either(sorted(set(others), key=str))} passed)")
             continue
-        if max(passing) < min(failing):
-            found.append(f"passes whenever {_range(name, passing, below=True)}, "
-                         f"fails whenever {_range(name, failing, below=False)}")
-        elif max(failing) < min(passing):
-            found.append(f"passes whenever {_range(name, passing, below=False)}, "
-                         f"fails whenever {_range(name, failing, below=True)}")
-    return [f"Pattern: {p} (on the {len(history)} inputs tried)." for p in found]
+        below, above = [v for v in passing if v < min(failing)], [v for v in passing if v > max(failing)]
+        if len(below) >= PATTERN_MIN:
+            found.append(f"it fails only when {name} >= {min(failing):g} (all {len(below)} inputs tried with "
+                         f"{_range(name, below)} passed)")
+        elif len(above) >= PATTERN_MIN:
+            found.append(f"it fails only when {name} <= {max(failing):g} (all {len(above)} inputs tried with "
+                         f"{_range(name, above)} passed)")
+    return [f"Pattern: {p}." for p in found]
 
 
 def _either(values) -> str:
     return " or ".join(repr(v) for v in values)
 
 
-def _range(name: str, values, below: bool) -> str:
+def _range(name: str, values) -> str:
     low, high = min(values), max(values)
-    if low == high:
-        return f"{name} = {low:g}"
-    return f"{name} <= {high:g}" if below else f"{name} >= {low:g}"
+    return f"{name} = {low:g}" if low == high else f"{name} from {low:g} to {high:g}"
 
 
 def _factor_source(got, expected, inputs: dict) -> list[str]:
@@ -395,7 +422,7 @@ def _arrays(value):
 
 def run_check(ex: Exercise, check: Check, session: TopicSession, known_failures: list[dict],
               seed: int | None = None, history: list[tuple[dict, bool]] | None = None,
-              partial: bool = False) -> CheckResult:
+              partial: bool = False, first_input: dict | None = None) -> CheckResult:
     """Grade one check and explain its failure. Inputs that failed earlier checks of the exercise are tried
     first (no shrinking needed when they fail this one too); a new failure is shrunk within SHRINK_BUDGET
     evaluations. `partial`: the check passed on some inputs, so even a NotImplementedError depends on the
@@ -406,9 +433,14 @@ def run_check(ex: Exercise, check: Check, session: TopicSession, known_failures:
         return CheckResult(check.name, check.points, check.points)
     if found.shrunk and check.inputs is None and not any(found.inputs is k for k in known_failures):
         known_failures.append(found.inputs)
-    result = _explain(ex, check, session, found, history or [])
+    if found.verdict.mistakes:  # plain shrunk numbers can make a variant coincide: it must hold on a generic input too
+        generic = found.first if found.first is not None else first_input
+        if generic is not None and generic is not found.inputs:
+            confirmed = set(_verdict(ex, check, session, generic, diagnose=True).mistakes)
+            found.verdict.mistakes = tuple(m for m in found.verdict.mistakes if m in confirmed)
     if found.verdict.kind == "not_implemented" and partial:
-        result.kind = "exception"
+        found.verdict.kind = "exception"  # raised for some inputs only: the input is the point
+    result = _explain(ex, check, session, found, history or [])
     result.call = found.verdict.call
     return result
 
@@ -436,7 +468,9 @@ def grade_exercise(ex: Exercise, session: TopicSession, seed: int | None = None)
             if v.failed:
                 failed.setdefault(check.name, v)
         if len(failed) == len(shared) and all(f for h in history.values() for _, f in h):
-            raise _Stop("every check failed on every input: nothing more to learn")
+            costly = any(v.kind in STOPPING - NO_INPUT for v in failed.values())  # a timeout costs seconds
+            if costly or len(history[shared[0].name]) >= EVERY_INPUT_FAILED:
+                raise _Stop("every check failed on every input: nothing more to learn")
 
     if shared:
         try:
@@ -462,7 +496,8 @@ def grade_exercise(ex: Exercise, session: TopicSession, seed: int | None = None)
         if first is not None and first.kind in NO_INPUT and not (first.kind == "not_implemented" and passed_some):
             result = CheckResult(check.name, check.points, 0.0, first.message, kind=first.kind, call=first.call)
         else:
-            result = run_check(ex, check, session, known_failures, seed, history.get(check.name), passed_some)
+            generic = next((i for i, f in history.get(check.name, []) if f), None)  # its first failing input
+            result = run_check(ex, check, session, known_failures, seed, history.get(check.name), passed_some, generic)
             blocked = _blocked(check, _as_verdict(result), causes)
             if blocked:
                 result = blocked

@@ -37,6 +37,9 @@ pre.prose{white-space:pre-wrap;overflow-wrap:anywhere}
 .pattern{background:#e6f3ff;border-left:4px solid #1f77b4;padding:6px 10px;margin:6px 0;border-radius:4px}
 img{max-width:100%;height:auto;display:block;margin:8px 0}
 .meta{color:#666;font-size:.85rem}
+.label{font-size:.85rem;color:#444;margin:8px 0 0 0}
+.wrap{overflow-x:auto}
+@media (max-width:640px){.what{display:none} main{padding:8px} section{padding:10px 8px}}
 """
 
 
@@ -111,8 +114,7 @@ def _message_html(message: str) -> str:
             continue
         if line.endswith(("to reproduce):", "reproduces it):", "Expected:", "Got:", "printed:")) or line == "Input":
             flush()
-            prose.append(line)
-            flush()
+            parts.append(f'<div class="label">{html.escape(line)}</div>')
             in_code = True
             continue
         (code if in_code else prose).append(line)
@@ -163,7 +165,7 @@ def _pictures() -> dict:
 
 def as_html(report: Report) -> str:
     rows = "\n".join(
-        f'<tr><td><a href="#{html.escape(e.id)}">{html.escape(e.id)}</a></td><td>{html.escape(e.title)}</td>'
+        f'<tr><td><a href="#{html.escape(e.id)}">{html.escape(e.id)}</a></td><td class="what">{html.escape(e.title)}</td>'
         f'<td>{e.score:g}/{e.points:g}</td><td>{"PASS" if e.score == e.points else "FAIL"}</td></tr>'
         for e in report.exercises)
     pictures = _pictures()
@@ -179,9 +181,10 @@ def as_html(report: Report) -> str:
 <p class="score"><b>{report.score:g}/{report.points:g}</b> points,
 {sum(e.score == e.points for e in report.exercises)} of {len(report.exercises)} exercises complete.</p>
 <pre class="prose">{html.escape(summary(report))}</pre>
-<table><thead><tr><th>exercise</th><th>what</th><th>points</th><th></th></tr></thead><tbody>
+<div class="wrap"><table><thead><tr><th>exercise</th><th class="what">what</th><th>points</th><th></th></tr></thead>
+<tbody>
 {rows}
-</tbody></table>
+</tbody></table></div>
 {sections}
 <p class="meta">Graded on {seed}; grader {html.escape(report.grader_version)};
 {html.escape(", ".join(f"{k} {v}" for k, v in report.versions.items()))}.</p>

@@ -33,7 +33,7 @@ def _wrap(message: str, prefix: str, width: int) -> list[str]:
     lines, code = [], False
     for line in message.splitlines():
         if line.endswith(("to reproduce):", "reproduces it):", "Expected:", "Got:", "printed:")) or line == "Input":
-            lines.append(prefix + line)
+            lines += textwrap.wrap(line, width=max(40, width), initial_indent=prefix, subsequent_indent=prefix + "  ")
             code = True
             continue
         if code and (_CODE.match(line) or not line.strip()):

@@ -306,10 +306,11 @@ class Worker:
                 break
         changed = [k for k, v in pristine.items() if not _same(v, req["inputs"][k])]
         if changed and error is None:  # through a reference kept in a cache, say, by an earlier call
-            names = ", ".join(c[0] for c in req["calls"])
+            names = ", ".join(dict.fromkeys(c[0] for c in req["calls"]))
             error = {"kind": "mutated", "call": req["calls"][-1][0], "index": len(req["calls"]) - 1, "detail": "",
                      "message": f"the input `{changed[0]}` was modified in place while running {names}: a function "
                      "changed the caller's array through a reference it kept (in its cache, say); work on a copy."}
+            space = {}  # no result of this plan counts
         leaked = sorted({m.split(".")[0] for m in sys.modules} & set(FORBIDDEN))
         leaked = [m for m in leaked if not isinstance(sys.modules.get(m), _ForbiddenModule)]
         if leaked and error is None:
