@@ -1,6 +1,6 @@
 # Generated from solutions/cnn.py by `python -m autograder build`. Fill in every function that raises
 # NotImplementedError, then run `python -m autograder check cnn`.
-"""CNNs from first principles: the seed's convolutional-network layers in NumPy.
+"""CNNs from first principles: the course notes' convolutional-network layers in NumPy.
 
 Conventions (the same in every exercise of this topic):
 - images are NCHW: x has shape (N, C, H, W) = (batch, channels, height, width);
@@ -11,7 +11,11 @@ Conventions (the same in every exercise of this topic):
       H' = floor((H + 2P - HH) / S) + 1,   W' = floor((W + 2P - WW) / S) + 1;
 - forward functions return (out, cache) and backward functions take (dout, cache), CS231n style; dout is
   dL/dout for some scalar loss L, and each backward returns dL/d(each input) of that input's shape;
-- arrays are float64; a function never modifies its input arrays in place;
+- arrays are float64, and so is every intermediate: float32 loses about 1e-3 of a result whose terms
+  cancel, and some graded inputs are built that way, so float32 code fails every time;
+- a function never modifies its input arrays in place, nor later through a reference kept in a cache;
+- a forward function keeps what its backward needs in the cache it returns, not in a global: the grader
+  runs a second forward pass before the backward pass of the first;
 - vectorise with NumPy (np.lib.stride_tricks.sliding_window_view, reshape, @, np.einsum): a loop over the
   HH x WW kernel offsets or over layers is fine, a loop over pixels is slow.
 
@@ -115,7 +119,7 @@ def conv_backward(dout, cache):
         dxpad[n, c, i*S + u, j*S + v] += dout[n, f, i, j] * w[f, c, u, v]   (for every n, f, i, j, u, v)
         dx = dxpad without its P-wide border
 
-    The seed's formulas, dW = sum_ij dY[o, i, j] X[c, i+u, j+v] and dX = sum dY[o, i-u, j-v] W[o, c, u, v], hold
+    The course notes' formulas, dW = sum_ij dY[o, i, j] X[c, i+u, j+v] and dX = sum dY[o, i-u, j-v] W[o, c, u, v], hold
     only for stride 1 and one sample; these are the general ones (the sums run over the batch, the input index
     is i*S + u). Input rows and columns that no window reaches (when S does not divide H + 2P - HH) get 0.
 
@@ -202,10 +206,10 @@ def batchnorm_forward(x, gamma, beta, running_mean, running_var, mode, momentum,
     """Batch normalisation of features, forward, in training or evaluation mode (exercises cnn.batchnorm_train,
     cnn.batchnorm_eval).
 
-    mode == "train": normalise each feature with the statistics of the batch (the seed's formulas),
+    mode == "train": normalise each feature with the statistics of the batch (the course notes' formulas),
         mu = (1/m) sum_i x_i,   var = (1/m) sum_i (x_i - mu)^2        (the biased variance)
         xhat = (x - mu) / sqrt(var + eps),   out = gamma * xhat + beta
-      and update the running statistics as PyTorch does (the seed does not say):
+      and update the running statistics as PyTorch does (the course notes do not say):
         new_running_mean = (1 - momentum) * running_mean + momentum * mu
         new_running_var  = (1 - momentum) * running_var + momentum * var * m / (m - 1)   (the unbiased variance)
     mode == "eval": normalise with the running statistics instead,
@@ -316,8 +320,8 @@ def receptive_field(layers):
 
     RF_L is the width of the input region that one output unit sees (first to last input row), and J_L is the
     distance, in input pixels, between the regions of two neighbouring output units. A layer's kernel is
-    spread by the strides of the layers *before* it, not by its own: the seed's recursion
-    RF_{l+1} = RF_l + (k_l - 1) * prod_{i=1}^{l} s_i includes layer l's own stride, an erratum (for the seed's
+    spread by the strides of the layers *before* it, not by its own: the course notes' recursion
+    RF_{l+1} = RF_l + (k_l - 1) * prod_{i=1}^{l} s_i includes layer l's own stride, an erratum (for the course notes'
     CIFAR CNN it gives 13; the true receptive field, measured with autograd, is 10). The grader measures the
     receptive field with autograd: the support of the gradient of one output unit with respect to the input.
 
@@ -331,7 +335,7 @@ def receptive_field(layers):
     raise NotImplementedError("receptive_field: not implemented yet (exercise cnn.receptive_field)")
 
 
-# -- the seed's CIFAR-10 CNN ----------------------------------------------------------------------
+# -- the course notes' CIFAR-10 CNN ----------------------------------------------------------------------
 #
 #   x (N, 3, 32, 32) -> Conv 3->16 k3 p1 -> ReLU -> MaxPool 2x2 s2 -> Conv 16->32 k3 p1 -> ReLU -> MaxPool 2x2 s2
 #     -> Flatten -> Linear 2048->128 -> ReLU -> Linear 128->10 -> scores (N, 10)
@@ -369,7 +373,7 @@ def softmax_loss(scores, y):
 
 
 def cifar_cnn_param_counts():
-    """Parameters of the seed's CIFAR CNN, layer by layer (exercise cnn.cifar_arithmetic).
+    """Parameters of the course notes' CIFAR CNN, layer by layer (exercise cnn.cifar_arithmetic).
 
     Count the weights and biases of conv1, conv2, fc1 and fc2 (ReLU, pooling and flatten have none); use
     conv_param_count for the conv layers, n_in * n_out + n_out for a linear layer.
@@ -382,7 +386,7 @@ def cifar_cnn_param_counts():
 
 
 def equivalent_mlp_param_count():
-    """Parameters of the seed's "equivalent MLP" on flattened CIFAR images (exercise cnn.cifar_arithmetic):
+    """Parameters of the course notes' "equivalent MLP" on flattened CIFAR images (exercise cnn.cifar_arithmetic):
     Linear 3072->128, ReLU, Linear 128->128, ReLU, Linear 128->10 (each with a bias).
 
     Returns:
@@ -398,7 +402,7 @@ def cifar_parameter_reduction():
 
         reduction = 100 * (MLP total - CNN total) / MLP total
 
-    The seed states 53% here; that is an erratum: 53% is the difference divided by the *CNN's* total.
+    The course notes state 53% here; that is an erratum: 53% is the difference divided by the *CNN's* total.
     Compute it from cifar_cnn_param_counts and equivalent_mlp_param_count.
 
     Returns:
@@ -424,7 +428,7 @@ def cifar_cnn_shapes(N):
 
 
 def cifar_cnn_forward(x, params):
-    """Forward pass of the seed's CIFAR CNN built from your layers (exercise cnn.cifar_cnn).
+    """Forward pass of the course notes' CIFAR CNN built from your layers (exercise cnn.cifar_cnn).
 
     Args:
         x: (N, 3, 32, 32) images.

@@ -1,12 +1,17 @@
 # Generated from solutions/mlp.py by `python -m autograder build`. Fill in every function that raises
 # NotImplementedError, then run `python -m autograder check mlp`.
-"""MLP from first principles: the seed's 3-layer tanh/tanh/softmax network in NumPy.
+"""MLP from first principles: the course notes' 3-layer tanh/tanh/softmax network in NumPy.
 
 Conventions (the same in every exercise of this topic):
 - a batch holds m examples as rows: X has shape (m, n_in);
 - a layer computes Z = X W + b with W of shape (n_in, n_out) and b of shape (n_out,);
 - every loss is a mean over the batch, so every gradient of it carries a factor 1/m;
-- arrays are float64; a function never modifies its input arrays in place.
+- arrays are float64, and so is every intermediate: computing in float32 (astype(np.float32)) loses about
+  1e-3 of a result whose terms cancel, and some graded inputs are built that way, so float32 code fails
+  every time (casting only the final result is harmless but pointless);
+- a function never modifies its input arrays in place, nor later through a reference kept in a cache;
+- a forward function keeps what its backward needs in the cache it returns, not in a global: the grader
+  runs a second forward pass before the backward pass of the first.
 
 Each function says which exercise grades it.
 """
@@ -79,7 +84,7 @@ def binary_cross_entropy_grad(a, y):
 
         dL/da_i = (a_i - y_i) / (a_i (1 - a_i)) / m
 
-    The seed writes this without 1/m, for a single sample; L above is a mean over m samples.
+    The course notes write this without 1/m, for a single sample; L above is a mean over m samples.
 
     Args:
         a: (m,) predicted probabilities, strictly between 0 and 1.
@@ -173,12 +178,13 @@ def affine_backward(dout, cache):
 
 
 def init_params(layer_sizes, seed):
-    """The seed's initialisation (exercise mlp.init_params).
+    """The course notes' initialisation (exercise mlp.init_params).
 
         W_l ~ N(0, 1/n_in) entrywise (std 1/sqrt(n_in), n_in = layer_sizes[l-1]),   b_l = 0
 
-    The seed calls this Xavier; it is LeCun normal (Xavier/Glorot uses 2/(n_in + n_out)).
-    Graded statistically: mean, variance and shape of the distribution, never exact values.
+    The course notes call this Xavier; it is LeCun normal (Xavier/Glorot uses 2/(n_in + n_out)).
+    Graded statistically: mean, variance and shape of the distribution, never exact values; also for 1 to 4
+    layers, and for repeatability (the same seed gives the same parameters, another seed other ones).
 
     Args:
         layer_sizes: [n_0, n_1, ..., n_L], e.g. [n_input, n_1, n_2, n_classes].
@@ -253,8 +259,9 @@ def train_mlp(X, y, layer_sizes, lr, epochs, seed):
     """Train the MLP with full-batch gradient descent (exercise mlp.train_mlp).
 
     Initialise with init_params(layer_sizes, seed), then repeat `epochs` times:
-    mlp_forward, mlp_backward, sgd_step. Graded by the accuracy of the returned
-    parameters on held-out points of the same data set.
+    mlp_forward, mlp_backward, sgd_step. Graded step by step (a few epochs on a small data set, for
+    several lr and epochs: exactly `epochs` full-batch steps of size lr from init_params(layer_sizes, seed)),
+    and by the accuracy of the returned parameters on held-out points of the same data set.
 
     Args:
         X: (m, n_0) training inputs.
