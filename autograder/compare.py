@@ -46,11 +46,13 @@ def _summary(a: np.ndarray) -> str:
     return f"<array of shape {a.shape}, {a.dtype}{span}>"
 
 
-def python_literal(value, width: int = 76, indent: str = "") -> str:
+def python_literal(value, width: int = 76, indent: str = "", base: str = "") -> str:
     """`value` as Python source that rebuilds it exactly (shortest round-trip floats), for pasting back.
 
     Arrays become `np.array([...])` with a comment naming their shape and dtype; an array too large to read
-    is summarised instead (its shape, dtype and range: not pasteable, the check command reproduces it)."""
+    is summarised instead (its shape, dtype and range: not pasteable, the check command reproduces it).
+    `indent` is the column the value starts at (continuation lines align there), `base` the indentation of the
+    line it is on (a dict's entries go 4 further)."""
     if isinstance(value, np.ndarray):
         if value.size > SMALL or any(n > 8 for n in value.shape):
             return _summary(value)
@@ -61,10 +63,11 @@ def python_literal(value, width: int = 76, indent: str = "") -> str:
         body = body.replace("\n", "\n" + indent + " " * 9)
         dtype = "" if value.dtype in (np.float64, np.int64) or value.dtype.kind == "b" else f", dtype=np.{value.dtype}"
         return f"np.array({body}{dtype})"
-    if isinstance(value, dict):
-        inner = indent + "    "
-        items = [f"{inner}{k!r}: {python_literal(v, width, inner)},{_shape_comment(v)}" for k, v in value.items()]
-        return "{\n" + "\n".join(items) + f"\n{indent}}}"
+    if isinstance(value, dict):  # one entry a line, at the indentation of the line that opens it, plus 4
+        inner = base + "    "
+        items = [f"{inner}{k!r}: {python_literal(v, width, inner + ' ' * (len(repr(k)) + 2), inner)},"
+                 f"{_shape_comment(v)}" for k, v in value.items()]
+        return "{\n" + "\n".join(items) + f"\n{base}}}"
     if isinstance(value, np.generic):
         return repr(value.item())
     return repr(value)
@@ -103,18 +106,22 @@ def largest_axis(value) -> int:
     return 0
 
 
-def is_plain(value) -> bool:
-    """No float in `value` is a tiny nonzero number such as 1.4e-45 (hard to read, and rarely the point)."""
+def tiny_numbers(value) -> int:
+    """How many floats in `value` are tiny nonzero numbers such as 1.4e-45 (hard to read, and rarely the point)."""
     if isinstance(value, np.ndarray) and value.dtype.kind == "f":
         magnitude = np.abs(value[np.isfinite(value)])
-        return not np.any((magnitude > 0) & (magnitude < 1e-3))
+        return int(np.count_nonzero((magnitude > 0) & (magnitude < 1e-3)))
     if isinstance(value, float):
-        return value == 0 or not abs(value) < 1e-3
+        return int(value != 0 and abs(value) < 1e-3)
     if isinstance(value, dict):
-        return all(is_plain(v) for v in value.values())
+        return sum(tiny_numbers(v) for v in value.values())
     if isinstance(value, (list, tuple)):
-        return all(is_plain(v) for v in value)
-    return True
+        return sum(tiny_numbers(v) for v in value)
+    return 0
+
+
+def is_plain(value) -> bool:
+    return tiny_numbers(value) == 0
 
 
 def discrepancy(got, expected) -> float:

@@ -28,8 +28,8 @@ from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
 from hypothesis.errors import Unsatisfiable
 from hypothesis import seed as hypothesis_seed
 
-from autograder.compare import (compare, discrepancy, exact_factor, fmt_array, format_inputs, is_plain,
-                                largest_axis)
+from autograder.compare import (compare, discrepancy, exact_factor, fmt_array, format_inputs, largest_axis,
+                                tiny_numbers)
 from autograder.grading.results import CheckResult, ExerciseResult
 from autograder.grading.session import TopicSession
 from autograder.model import Check, Exercise, Mistake
@@ -99,14 +99,16 @@ class Verdict:
     def failed(self) -> bool:
         return self.message is not None
 
-    def quality(self, inputs: dict) -> tuple[bool, bool, frozenset]:
-        """(clearly visible, plain numbers, named mistakes): shrinking never gives up what the first failure had."""
+    def quality(self, inputs: dict) -> tuple[bool, int, frozenset]:
+        """(clearly visible, tiny numbers in the input, named mistakes): while shrinking, a failing input is followed
+        only if it is as clear as the first failure, has no more tiny numbers (1.4e-45) than the best one so far,
+        and still shows the mistakes the first failure showed."""
         clear = self.kind != "value" or self.got is None or discrepancy(self.got, self.expected) >= CLEAR
-        return clear, is_plain(inputs), frozenset(self.mistakes)
+        return clear, tiny_numbers(inputs), frozenset(self.mistakes)
 
 
-def _at_least(q, wanted) -> bool:
-    return (q[0] or not wanted[0]) and (q[1] or not wanted[1]) and wanted[2] <= q[2]
+def _at_least(q, wanted, best) -> bool:
+    return (q[0] or not wanted[0]) and q[1] <= best[1] and wanted[2] <= q[2]
 
 
 def _label(path: tuple[str, ...]) -> str:
@@ -305,9 +307,9 @@ def _shrink(ex: Exercise, check: Check, session: TopicSession, strategy, max_exa
         q = v.quality(inputs)
         if wanted is None:
             state["wanted"], state["first"] = q, inputs
-        elif not _at_least(q, wanted):
+        elif not _at_least(q, wanted, state["best_quality"]):
             return  # it fails, but says less than the first failure did: shrinking does not go there
-        state.update(best=v, inputs=inputs)
+        state.update(best=v, inputs=inputs, best_quality=q)
         raise _Failed(v.message)
 
     try:
@@ -375,16 +377,19 @@ def _factor_source(got, expected, inputs: dict) -> list[str]:
     for name, value in inputs.items():
         arrays = value.items() if isinstance(value, dict) else [(None, value)]
         for key, a in arrays:
-            if isinstance(a, np.ndarray):
+            if isinstance(a, np.ndarray) and n in a.shape:  # one size per input is enough to point at it
                 label = name if key is None else f"{name}[{key!r}]"
-                sizes += [f"{label}.shape[{axis}]" for axis, length in enumerate(a.shape) if length == n]
+                sizes.append(f"{label}.shape[{a.shape.index(n)}]")
+                break
     if not sizes:
         return []
     return [f"Pattern: the factor {n} equals {', '.join(dict.fromkeys(sizes))} on this input."]
 
 
 def _explain(ex: Exercise, check: Check, session: TopicSession, found: _Found,
-             history: list[tuple[dict, bool]]) -> CheckResult:
+             history: list[tuple[dict, bool]], shown_under: dict | None = None) -> CheckResult:
+    """The feedback of a failing check; `shown_under` maps id(inputs) -> (check, names) of inputs already shown
+    under an earlier check of the exercise, which are referred to rather than printed again."""
     v, inputs = found.verdict, found.inputs
     if v.kind in NO_INPUT:
         return CheckResult(check.name, check.points, 0.0, v.message, kind=v.kind)
@@ -405,7 +410,13 @@ def _explain(ex: Exercise, check: Check, session: TopicSession, found: _Found,
         title += f" (`python -m autograder check {ex.id}` reproduces it):"
     else:
         title += " (paste into Python to reproduce):"
-    lines += [title, format_inputs(shown)]
+    earlier = (shown_under or {}).get(id(inputs))
+    if earlier and set(shown) <= earlier[1]:
+        lines.append(f"{title.split(' (')[0]}: the one shown under {earlier[0]} above.")
+    else:
+        lines += [title, format_inputs(shown)]
+        if shown_under is not None:
+            shown_under[id(inputs)] = (check.name, set(shown))
     if "\nYour code printed:" in v.message:
         lines.append("Your code printed:" + v.message.split("\nYour code printed:", 1)[1])
     return CheckResult(check.name, check.points, 0.0, "\n".join(lines), kind=v.kind, diagnosis=diagnosis,
@@ -422,7 +433,7 @@ def _arrays(value):
 
 def run_check(ex: Exercise, check: Check, session: TopicSession, known_failures: list[dict],
               seed: int | None = None, history: list[tuple[dict, bool]] | None = None,
-              partial: bool = False, first_input: dict | None = None) -> CheckResult:
+              partial: bool = False, first_input: dict | None = None, shown_under: dict | None = None) -> CheckResult:
     """Grade one check and explain its failure. Inputs that failed earlier checks of the exercise are tried
     first (no shrinking needed when they fail this one too); a new failure is shrunk within SHRINK_BUDGET
     evaluations. `partial`: the check passed on some inputs, so even a NotImplementedError depends on the
@@ -440,7 +451,7 @@ def run_check(ex: Exercise, check: Check, session: TopicSession, known_failures:
             found.verdict.mistakes = tuple(m for m in found.verdict.mistakes if m in confirmed)
     if found.verdict.kind == "not_implemented" and partial:
         found.verdict.kind = "exception"  # raised for some inputs only: the input is the point
-    result = _explain(ex, check, session, found, history or [])
+    result = _explain(ex, check, session, found, history or [], shown_under)
     result.call = found.verdict.call
     return result
 
@@ -478,6 +489,7 @@ def grade_exercise(ex: Exercise, session: TopicSession, seed: int | None = None)
         except _Stop:
             pass
     known_failures: list[dict] = []
+    shown_under: dict = {}  # inputs shown once, referred to by the checks that fail on them too
     causes: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, function) -> (check that reports it, summary)
     results = []
     for check in ex.checks:
@@ -497,7 +509,8 @@ def grade_exercise(ex: Exercise, session: TopicSession, seed: int | None = None)
             result = CheckResult(check.name, check.points, 0.0, first.message, kind=first.kind, call=first.call)
         else:
             generic = next((i for i, f in history.get(check.name, []) if f), None)  # its first failing input
-            result = run_check(ex, check, session, known_failures, seed, history.get(check.name), passed_some, generic)
+            result = run_check(ex, check, session, known_failures, seed, history.get(check.name), passed_some, generic,
+                               shown_under)
             blocked = _blocked(check, _as_verdict(result), causes)
             if blocked:
                 result = blocked
