@@ -209,5 +209,5 @@ BUGS = [
         {(TRAIN, "steps")}),
     Bug("train_discards_step", "train_mlp calls sgd_step without keeping its result (assumes it works in place)",
         [("params = sgd_step(params,", "sgd_step(params,")],
-        {(TRAIN, "accuracy")}),
+        {(TRAIN, "accuracy")} | STEPS),
 ]

@@ -182,8 +182,9 @@ def _printed(session: TopicSession, stdout: str) -> str:
 def _verdict(ex: Exercise, check: Check, session: TopicSession, inputs: dict, diagnose: bool = False) -> Verdict:
     root = check.path[0]
     outcome = session.outcome(ex, ex.plan_of(check), inputs)
-    if root not in outcome.results:
-        err = outcome.error or {"kind": "protocol", "message": f"no value for {root} came back from the worker."}
+    missing = next((o for o in (root, *check.needs) if o not in outcome.results), None)
+    if missing is not None:
+        err = outcome.error or {"kind": "protocol", "message": f"no value for {missing} came back from the worker."}
         message = err["message"] + (f"\n{err['detail']}" if err.get("detail") else "")
         kind = err.get("kind", "exception")
         if kind == "exception" and _about_shapes(err["message"]):
@@ -398,7 +399,7 @@ def _explain(ex: Exercise, check: Check, session: TopicSession, found: _Found,
         diagnosis += _factor_source(v.got, v.expected, _shown(ex, check, inputs)) + _patterns(history)
     lines = [v.message.split("\nYour code printed:")[0], *diagnosis]
     small = isinstance(v.got, np.ndarray) and isinstance(v.expected, np.ndarray) and \
-        v.got.shape == v.expected.shape and 1 < v.expected.size <= 60
+        v.got.shape == v.expected.shape and 1 < v.expected.size <= (24 if v.expected.ndim <= 2 else 8)
     if small:
         lines += ["Expected:", fmt_array(v.expected), "Got:", fmt_array(v.got)]
     shown = _shown(ex, check, inputs)
