@@ -14,6 +14,13 @@ Every bug of the corpus is graded as a one-topic submission, and its feedback is
 - lines:         the median number of 80-column lines of feedback per failing exercise.
 
 The figures are read from text only, so the script measures any version of the grader the same way.
+
+Measured on this machine (2 shared cores, heavily loaded), the corpus of the time:
+                                    before issue 11 (84 bugs)   after (95 bugs: + 11 blind-spot bugs)
+    right check(s)                  100.0 %                     98.9 % (the 1 was the corpus's expectation, since fixed)
+    an input at most 3 along axes    33.3 %                     47.4 % (network, CIFAR and training inputs cannot be)
+    misconception named              16.7 %                     58.9 %
+    median / max lines per exercise  26.5 / 1047                26 / 221
 """
 from __future__ import annotations
 
