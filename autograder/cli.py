@@ -2,17 +2,22 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+import re
+import shutil
 import sys
+import time
 from pathlib import Path
 
-from autograder import outputs
-from autograder.course.build import ROOT, build
-from autograder.outputs.text import exercise_text, summary
-from autograder.model import catalog, select
+# Heavy modules (torch, hypothesis, the catalog) are imported inside the commands: `check` says what it is
+# doing before it pays for them.
+EXERCISES = Path(__file__).resolve().parent / "exercises"
 
 
 def cmd_list(args) -> int:
+    from autograder.model import catalog
+
     exercises = catalog()
     if args.format == "json":
         print(json.dumps([{"id": e.id, "topic": e.topic, "title": e.title, "points": e.points,
@@ -25,30 +30,123 @@ def cmd_list(args) -> int:
     return 0
 
 
-def _grade(submission: Path, selectors: list[str], live: bool):
+def declared_ids() -> dict[str, list[str]]:
+    """topic -> exercise ids, read from the declarations' text in course order (no imports: instant)."""
+    from autograder.model import course_order
+
+    found: dict[str, list[str]] = {}
+    for path in sorted(EXERCISES.glob("*.py"), key=lambda p: course_order(p.stem)):
+        ids = re.findall(r'exercise\(\s*"([a-z0-9_]+\.[a-z0-9_]+)"', path.read_text())
+        if ids:
+            found[path.stem] = ids
+    return found
+
+
+def unknown_selectors(selectors: list[str], known: dict[str, list[str]]) -> list[str]:
+    """A message per selector that names neither a topic nor an exercise, with a "did you mean"."""
+    names = list(known) + [i for ids in known.values() for i in ids]
+    problems = []
+    for s in selectors:
+        if s in names:
+            continue
+        close = difflib.get_close_matches(s, names, n=2, cutoff=0.8)
+        if not close and "." not in s:
+            close = [i for i in names if i.endswith("." + s)]
+        hint = f" Did you mean {' or '.join(close)}?" if close else f" Topics: {', '.join(known)}."
+        problems.append(f"unknown topic or exercise {s!r}.{hint}")
+    return problems
+
+
+def _select(selectors: list[str]):
+    from autograder.model import catalog, select
+
+    wanted = {s.split(".", 1)[0] for s in selectors} or None
+    exercises = catalog(wanted)
+    try:
+        return select(exercises, selectors)
+    except ValueError:
+        known: dict[str, list[str]] = {}
+        for ex in catalog():
+            known.setdefault(ex.topic, []).append(ex.id)
+        raise SystemExit("error: " + " ".join(unknown_selectors(selectors, known))) from None
+
+
+def _grade(submission: Path, selectors: list[str], on_exercise=None, seed: int | None = None):
     from autograder.grading import grade  # imports torch: only when grading
 
     if not submission.is_dir():
         raise SystemExit(f"error: {submission} is not a folder")
-    try:
-        exercises = select(catalog(), selectors)
-    except ValueError as e:
-        raise SystemExit(f"error: {e}")
+    return grade(submission, _select(selectors), on_exercise=on_exercise, seed=seed)
 
-    def show(result):
-        print(exercise_text(result), end="\n\n", flush=True)
 
-    return grade(submission, exercises, on_exercise=show if live else None)
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _check_once(args, console, width: int, selectors: list[str]):
+    from autograder.outputs.text import LiveText, styled, summary
+
+    live = LiveText(width)
+    report = _grade(Path(args.submission), selectors,
+                    on_exercise=lambda result: console.print(styled(live(result)), end="\n\n"))
+    console.print(styled(summary(report)))
+    if args.html:
+        from autograder.outputs.html import as_html
+
+        Path(args.html).write_text(as_html(report), encoding="utf-8")
+        console.print(f"HTML report: {args.html}")
+    return report
+
+
+def _watched(submission: Path, topics: list[str]) -> dict[Path, float]:
+    files = [submission / f"{t}{suffix}" for t in topics for suffix in (".py", ".ipynb")]
+    return {f: f.stat().st_mtime_ns for f in files if f.exists()}
 
 
 def cmd_check(args) -> int:
-    report = _grade(Path(args.submission), args.selectors, live=True)
-    print(summary(report))
-    return 0 if report.score == report.points else 1
+    known = declared_ids()
+    problems = unknown_selectors(args.selectors, known)
+    if problems and known:
+        raise SystemExit("error: " + " ".join(problems))
+    topics = [t for t in known if not args.selectors or t in args.selectors
+              or any(s.startswith(t + ".") for s in args.selectors)]
+    counts = []
+    for t in topics:
+        n = sum(1 for i in known[t] if not args.selectors or t in args.selectors or i in args.selectors)
+        counts.append(f"{t}: {n} exercise{'s' if n != 1 else ''}")
+    console = _console()
+    width = min(shutil.get_terminal_size((80, 24)).columns, 100) if console.is_terminal else 80
+    console.print(f"grading {', '.join(counts)} in {args.submission}/ ...", style="bold")
+    report = _check_once(args, console, width, args.selectors)
+    if not args.watch:
+        return 0 if report.score == report.points else 1
+    submission = Path(args.submission)
+    seen = _watched(submission, topics)
+    console.print(f"watching {', '.join(str(f) for f in seen)}: every save is checked again (Ctrl-C stops).",
+                  style="bold")
+    try:
+        while True:
+            time.sleep(0.2)
+            now = _watched(submission, topics)
+            changed = sorted({f.stem for f in now if now[f] != seen.get(f)})
+            seen = now
+            if changed:
+                start = time.perf_counter()
+                console.rule(f"{', '.join(changed)} changed: checking again")
+                selectors = [s for s in args.selectors if s.split(".", 1)[0] in changed] or changed
+                _check_once(args, console, width, selectors)
+                console.print(f"(checked in {time.perf_counter() - start:.1f} s; watching)", style="dim")
+    except KeyboardInterrupt:
+        return 0
 
 
 def cmd_grade(args) -> int:
-    report = _grade(Path(args.submission), args.only, live=False)
+    from autograder import outputs
+    from autograder.outputs.text import summary
+
+    report = _grade(Path(args.submission), args.only)
     text = outputs.render(report, args.format)
     if args.out:
         Path(args.out).write_text(text)
@@ -59,6 +157,8 @@ def cmd_grade(args) -> int:
 
 
 def cmd_build(args) -> int:
+    from autograder.course.build import ROOT, build
+
     changed = build(ROOT, check=args.check)
     if args.check:
         if changed:
@@ -92,11 +192,13 @@ def parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check your own work; exit status 1 unless full marks")
     check.add_argument("selectors", nargs="*", metavar="TOPIC|EXERCISE", help="e.g. mlp or mlp.affine (default: all)")
     check.add_argument("--submission", default="assignments", help="folder with your topic modules")
+    check.add_argument("--watch", action="store_true", help="check again on every save of your files")
+    check.add_argument("--html", metavar="FILE", help="also write an HTML report (pictures of wrong arrays)")
     check.set_defaults(run=cmd_check)
 
     grade = sub.add_parser("grade", help="grade one submission folder")
     grade.add_argument("submission", metavar="DIR")
-    grade.add_argument("--format", choices=["text", "json", "gradescope"], default="text")
+    grade.add_argument("--format", choices=["text", "json", "gradescope", "html"], default="text")
     grade.add_argument("--out", help="write the result here instead of standard output")
     grade.add_argument("--only", nargs="*", default=[], metavar="TOPIC|EXERCISE")
     grade.set_defaults(run=cmd_grade)

@@ -35,7 +35,8 @@ HOSTILE = {
     "mlp_backward": ("grads = _mlp_backward(y, params, cache)\ncache['X'] *= 2.0\nreturn grads",
                      {("mlp.mlp_backward", f"d{k}") for k in ("W1", "b1", "W2", "b2", "W3", "b3")},
                      "modified its input `cache` in place"),
-    "init_params": ("return np.ones(2**32)", {("mlp.init_params", "shapes"), ("mlp.init_params", "distribution")},
+    "init_params": ("return np.ones(2**32)", {("mlp.init_params", "shapes"), ("mlp.init_params", "seed"),
+                                              ("mlp.init_params", "distribution"), ("mlp.train_mlp", "steps")},
                     "ran out of memory"),
     "train_mlp": ("print('x' * 10_000_000)\nreturn _train_mlp(X, y, layer_sizes, lr, epochs, seed)", set(), ""),
 }

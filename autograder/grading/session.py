@@ -70,7 +70,7 @@ class TopicSession:
     def _run(self, ex: Exercise, plan: tuple[int, ...], inputs: dict) -> Outcome:
         calls = [ex.calls[i] for i in plan]
         request = {"op": "run", "calls": [(c.function, c.args, c.returns) for c in calls], "inputs": inputs,
-                   "send_back": sorted({c.path[0] for c in ex.checks}), "mutable": ex.mutable,
+                   "send_back": sorted({o for c in ex.checks for o in (c.path[0], *c.needs)}), "mutable": ex.mutable,
                    "seed": zlib.crc32(ex.id.encode())}
         for attempt in range(2):
             if self.sandbox.proc is None:

@@ -15,6 +15,7 @@ FORMATS = {
     "text": as_text,
     "json": lambda report: json.dumps(as_dict(report), indent=2) + "\n",
     "gradescope": lambda report: json.dumps(as_gradescope(report), indent=2) + "\n",
+    "html": lambda report: __import__("autograder.outputs.html", fromlist=["as_html"]).as_html(report),  # matplotlib
 }
 
 

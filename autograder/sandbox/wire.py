@@ -38,12 +38,12 @@ def encode(obj) -> bytes:
             return {"$unsupported": "deeply nested structure"}
         if x is None or isinstance(x, (bool, str)):
             return x
+        if isinstance(x, np.generic):  # before float: np.float64 is a float, and its repr is "np.float64(inf)"
+            return walk(np.asarray(x), depth) | {"$scalar": True}
         if isinstance(x, (int, float)):
             if isinstance(x, float) and not np.isfinite(x):
-                return {"$float": repr(x)}
+                return {"$float": repr(float(x))}
             return x
-        if isinstance(x, np.generic):
-            return walk(np.asarray(x), depth) | {"$scalar": True}
         if isinstance(x, np.ndarray):
             if x.dtype.kind not in _ALLOWED_KINDS:
                 return {"$unsupported": f"numpy array of dtype {x.dtype}"}

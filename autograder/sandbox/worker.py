@@ -198,7 +198,10 @@ def _classify(exc: BaseException, fn_name: str, filename: str) -> CallFailed:
         return CallFailed("forbidden", f"{fn_name} uses {exc.args[0]}, which submissions may not use: "
                           "write it with NumPy (the grader itself compares against torch).", where)
     if isinstance(exc, NotImplementedError):
-        return CallFailed("not_implemented", f"{fn_name} is not implemented yet (it raises NotImplementedError).")
+        said = _describe(exc).partition(": ")[2]
+        said = "" if "not implemented yet" in said else said  # the stub's own words add nothing
+        return CallFailed("not_implemented", f"{fn_name} is not implemented yet (it raises NotImplementedError"
+                          f"{': ' + said if said else ''}).", where if said else "")
     if isinstance(exc, MemoryError):
         return CallFailed("memory", f"{fn_name} ran out of memory (the worker's limit was reached).", where)
     if isinstance(exc, RecursionError):
@@ -290,6 +293,7 @@ class Worker:
         _seed_everything(req["seed"])
         space = dict(req["inputs"])
         mutable = set(req.get("mutable", ()))
+        pristine = {k: _snapshot(v) for k, v in space.items() if k not in mutable}
         error = None
         self.elapsed = 0.0
         for index, (fn_name, arg_names, returns) in enumerate(req["calls"]):
@@ -301,6 +305,13 @@ class Worker:
             except CallFailed as failed:
                 error = dict(vars_of(failed), call=fn_name, index=index)
                 break
+        changed = [k for k, v in pristine.items() if not _same(v, req["inputs"][k])]
+        if changed and error is None:  # through a reference kept in a cache, say, by an earlier call
+            names = ", ".join(dict.fromkeys(c[0] for c in req["calls"]))
+            error = {"kind": "mutated", "call": req["calls"][-1][0], "index": len(req["calls"]) - 1, "detail": "",
+                     "message": f"the input `{changed[0]}` was modified in place while running {names}: a function "
+                     "changed the caller's array through a reference it kept (in its cache, say); work on a copy."}
+            space = {}  # no result of this plan counts
         leaked = sorted({m.split(".")[0] for m in sys.modules} & set(FORBIDDEN))
         leaked = [m for m in leaked if not isinstance(sys.modules.get(m), _ForbiddenModule)]
         if leaked and error is None:
