@@ -9,7 +9,7 @@ import pytest
 from autograder.compare import (Tolerance, compare, discrepancy, exact_factor, fmt_array, format_inputs, is_plain,
                                 python_literal)
 from autograder.grading.results import CheckResult, ExerciseResult, Report
-from autograder.model import catalog
+from autograder.model import topics, catalog
 from autograder.outputs.text import as_text, exercise_text
 from conftest import corpus, mutate, solution_source
 
@@ -225,8 +225,9 @@ def test_each_declared_mistake_is_a_real_variant_of_the_oracle(ex):
 def test_no_student_text_says_seed_or_names_grader_internals():
     for ex in catalog():
         assert "seed" not in ex.title.lower(), ex.title
-        assert not re.search(r"against|torch|oracle|hypothesis|nn\.", ex.title, re.I), ex.title
-    for topic in ("mlp", "cnn"):
+        # naming the convention followed ("as PyTorch stores it") is fine; naming how the grader checks is not
+        assert not re.search(r"against|(?<!py)torch|oracle|hypothesis|nn\.", ex.title, re.I), ex.title
+    for topic in topics():
         docstrings = re.findall(r'"""(.*?)"""', solution_source(topic), re.S)
         assert not any(re.search(r"\bthe seed\b|\bseed's\b", d, re.I) for d in docstrings)
 
