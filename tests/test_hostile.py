@@ -4,7 +4,7 @@ import re
 import pytest
 
 from autograder.grading import session
-from autograder.sandbox.host import _namespace_prefix
+from autograder.sandbox.isolation import isolation
 from conftest import failing, messages, mutate, solution_source
 
 pytestmark = pytest.mark.slow
@@ -39,7 +39,7 @@ HOSTILE = {
                     "ran out of memory"),
     "train_mlp": ("print('x' * 10_000_000)\nreturn _train_mlp(X, y, layer_sizes, lr, epochs, seed)", set(), ""),
 }
-if _namespace_prefix():  # only where the worker cannot see the grader's process
+if isolation().level == "bwrap":  # only where the worker cannot see the grader's process
     # getppid() is 0 in the worker's namespace: kill(0) hits the worker's own process group, kill(-1)
     # everything the worker can see; neither reaches the grader. The next exercise must not pay for it.
     HOSTILE["sgd_step"] = ("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nos.kill(-1, signal.SIGKILL)",

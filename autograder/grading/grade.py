@@ -1,6 +1,7 @@
 """Grading a submission folder: each topic's module in its own sandboxed worker, every exercise's checks."""
 from __future__ import annotations
 
+import os
 import platform
 import time
 from importlib import metadata
@@ -25,6 +26,15 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             found[package] = "absent"
     return found
+
+
+def seed_from_environment() -> int | None:
+    """The instructor's secret grading seed, from AUTOGRADER_SEED if it is set; None: the public inputs."""
+    value = os.environ.get("AUTOGRADER_SEED", "").strip()
+    try:
+        return int(value) if value else None
+    except ValueError:
+        raise SystemExit(f"error: AUTOGRADER_SEED={value!r} is not an integer") from None
 
 
 def grade(submission: Path, exercises: list[Exercise], *, seed: int | None = None,

@@ -67,6 +67,27 @@ def tree_cpu_seconds(root: int) -> float | None:
     return total / CLOCK_TICKS
 
 
+def host_pid(root: int, pid: int) -> int | None:
+    """The host's id of the process below `root` that its own PID namespace calls `pid`."""
+    todo, seen = [root], set()
+    while todo:
+        candidate = todo.pop()
+        if candidate in seen:
+            continue
+        seen.add(candidate)
+        try:
+            with open(f"/proc/{candidate}/status") as f:
+                for line in f:
+                    if line.startswith("NSpid:") and line.split()[-1] == str(pid):
+                        return candidate
+            for tid in os.listdir(f"/proc/{candidate}/task"):
+                with open(f"/proc/{candidate}/task/{tid}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except (OSError, ValueError):
+            continue
+    return None
+
+
 class Budget:
     """One request's time: `seconds` of CPU time (where it can be measured) and a wall-clock backstop."""
 
@@ -215,10 +236,10 @@ class Channel:
             self.sock.close()
 
 
-def _death(code: int | None, oom: bool = False) -> str:
+def _death(code: int | None, oom: int = 0) -> str:
     if oom:
         how = (f"was stopped because the submission's processes together used more than "
-               f"{MEMORY_BYTES >> 30} GiB of memory")
+               f"{oom / 2**30:g} GiB of memory")
     elif code is not None and code < 0:
         try:
             how = f"was killed by {signal.Signals(-code).name}"
@@ -245,7 +266,7 @@ class Worker:
         died = reply.kind == "eof"
         code, oom = self.sandbox.reap(self, died)
         if died or oom:  # the sandbox tells how it ended
-            return Crash("memory" if oom else "crash", _death(code, oom), reply.index)
+            return Crash("memory" if oom else "crash", _death(code, oom and self.sandbox.memory_bytes), reply.index)
         return reply
 
     def close(self):
@@ -312,7 +333,11 @@ class Sandbox:
             mine.close()
             self.kill()
             return Crash("crash", "the sandbox stopped answering; the grader started a fresh one.")
-        return Worker(Channel(sock=mine, cpu=self.control.cpu), self)
+        # Its budget counts its own CPU time and its descendants', not the fork server's (where a thread the
+        # module's import started may still be running).
+        pid = reply.get("forked")
+        pid = host_pid(self.proc.pid, pid) if type(pid) is int and pid > 0 else None
+        return Worker(Channel(sock=mine, cpu=(lambda: tree_cpu_seconds(pid)) if pid else self.control.cpu), self)
 
     def reap(self, worker: Worker, died: bool) -> tuple[int | None, bool]:
         """End `worker` and everything it started; (its exit status if it `died` by itself, whether the
@@ -399,7 +424,7 @@ class Sandbox:
                 self.cgroups = None
             self.oom_kills = 0
         mine, theirs = socket.socketpair()
-        argv, env = launch(self.folder_path, ["--serve", str(theirs.fileno())], self.cgroups)
+        argv, env = launch(self.folder_path, ["--serve", str(theirs.fileno())], self.cgroups, self.memory_bytes)
         try:
             self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), cwd=self.folder,
@@ -417,7 +442,7 @@ class Sandbox:
 
     def _spawn(self, seconds: float) -> tuple[Worker | None, dict | Crash]:
         """Portable: a new worker process that imports the module; (the worker, its reply to the import)."""
-        argv, env = launch(self.folder_path, ["--single"], None)
+        argv, env = launch(self.folder_path, ["--single"], None, self.memory_bytes)
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                 cwd=self.folder, env=env, **_new_group())
         self.starts += 1

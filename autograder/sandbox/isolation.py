@@ -153,7 +153,7 @@ def _dirs(path: str, made: set[str]) -> list[str]:
     return args
 
 
-def bwrap_command(root: bool) -> list[str]:
+def bwrap_command(root: bool, memory: int = MEMORY_BYTES) -> list[str]:
     """The bubblewrap command line, up to the program to run in the sandbox (appended by the caller)."""
     args = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--clearenv"]
@@ -181,7 +181,7 @@ def bwrap_command(root: bool) -> list[str]:
         args += ["--ro-bind", str(folder_), f"{VIEW}/site/{folder_.name}"]
     args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(SCRATCH_BYTES), "--tmpfs", "/tmp",
              "--chdir", "/tmp"]
-    for key, value in worker_env("/tmp").items():
+    for key, value in worker_env("/tmp", memory).items():
         args += ["--setenv", key, value]
     if root:  # drop to nobody inside, with setpriv; bwrap keeps only what setpriv needs to do that
         args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP", "--",
@@ -192,10 +192,10 @@ def bwrap_command(root: bool) -> list[str]:
     return args
 
 
-def worker_env(home: str) -> dict[str, str]:
+def worker_env(home: str, memory: int) -> dict[str, str]:
     return {"PATH": "/usr/bin:/bin", "HOME": home, "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
             "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-            "AUTOGRADER_WORKER_MEMORY": str(MEMORY_BYTES)}
+            "AUTOGRADER_WORKER_MEMORY": str(memory)}
 
 
 def local_view(folder: Path) -> tuple[str, str]:
@@ -214,12 +214,13 @@ def local_view(folder: Path) -> tuple[str, str]:
     return str(worker), str(site_dir)
 
 
-def launch(folder: Path, mode: list[str], cgroups: "Cgroups | None") -> tuple[list[str], dict]:
+def launch(folder: Path, mode: list[str], cgroups: "Cgroups | None", memory: int = MEMORY_BYTES
+           ) -> tuple[list[str], dict]:
     """(argv, env) that start a worker in `mode` (["--serve", fd] or ["--single"]) at this machine's level."""
     iso = isolation()
     if iso.level == "bwrap":
         boot = BOOT.format(worker=f"{VIEW}/worker", site=f"{VIEW}/site")
-        argv = bwrap_command(iso.root) + [os.path.realpath(sys.executable), "-I", "-S", "-c",
+        argv = bwrap_command(iso.root, memory) + [os.path.realpath(sys.executable), "-I", "-S", "-c",
                                                              boot, *mode]
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
         if cgroups is not None:  # join the cgroups first, so that every process of the sandbox is in them
@@ -228,7 +229,7 @@ def launch(folder: Path, mode: list[str], cgroups: "Cgroups | None") -> tuple[li
             env["AUTOGRADER_CGROUPS"] = " ".join(cgroups.procs)
         return argv, env
     worker, site_dir = local_view(folder)
-    env = dict(worker_env(str(folder)), PATH=os.environ.get("PATH", ""))
+    env = dict(worker_env(str(folder), memory), PATH=os.environ.get("PATH", ""))
     if sys.platform == "win32":
         env["SYSTEMROOT"] = os.environ.get("SYSTEMROOT", "")
     return [sys.executable, "-I", "-S", "-c", BOOT.format(worker=worker, site=site_dir), *mode], env

@@ -457,7 +457,7 @@ class ForkServer:
                 os._exit(0)
         os.close(fd)
         self.child = pid
-        return {"forked": True}
+        return {"forked": pid}
 
     def op_reap(self, req):
         """Kill the exercise's worker and all it started; its exit status if it had ended by itself."""
