@@ -1,8 +1,10 @@
 """The real nbgrader flow, offline, on the course's committed mlp notebook (see README, "Running the course
-with nbgrader"): students added, the assignment generated and released, fetched and submitted by three
-students (correct code; partly wrong code; code that hangs in one exercise), collected, autograded,
-feedback generated, grades exported. The gradebook must hold, per exercise, exactly the points
-`python -m autograder grade` gives the same code as a module, and each test cell the CLI's feedback text.
+with nbgrader"): students added, the assignment generated and released, fetched and submitted by four
+students (correct code; partly wrong code; code that hangs in one exercise; no work at all, but cells that
+attack the grading), collected, autograded by `python -m autograder nbgrader-autograde` (the notebook files
+graded in the sandbox, never run in a kernel), feedback generated, grades exported. The gradebook must hold,
+per exercise, exactly the points `python -m autograder grade` gives the same code as a module, and each test
+cell the CLI's feedback text; the attacker gets nothing.
 """
 import csv
 import os
@@ -30,7 +32,16 @@ WRONG = [  # bob: two realistic slips, one check each
 HANG = [  # carol: sigmoid never returns; it costs mlp.sigmoid alone
     ("e = np.exp(-np.abs(z))  # in (0, 1]: cannot overflow", "while True:\n        pass"),
 ]
-STUDENTS = {"alice": [], "bob": WRONG, "carol": HANG}
+STUDENTS = {"alice": [], "bob": WRONG, "carol": HANG, "mallory": None}
+# mallory implements nothing; her extra cells try the ways an in-kernel grade was beaten (issue 7)
+ATTACKS = [
+    'get_ipython().ast_node_interactivity = "none"  # a test cell whose value is not displayed got full marks',
+    "import autograder.notebook_cell as cell\ncell.grade_in_notebook = lambda *a, **k: 1e9",
+    "import importlib, autograder.notebook_cell\nimportlib.reload = lambda module: module",
+    "import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', 'import glob, time, sqlite3\\ntime.sleep(2)\\n"
+    "for db in glob.glob(\"/**/gradebook.db\", recursive=True):\\n"
+    "    sqlite3.connect(db).execute(\"update grade set auto_score = 99\").connection.commit()'])",
+]
 BIN = Path(sys.executable).parent
 
 
@@ -42,12 +53,18 @@ def _env(tmp: Path, data: Path) -> dict:
     return env
 
 
-def nbgrader(*args, cwd: Path, env: dict) -> float:
+def nbgrader(*args, cwd: Path, env: dict, command=(str(BIN / "nbgrader"),)) -> float:
     start = time.perf_counter()
-    run = subprocess.run([str(BIN / "nbgrader"), *args], cwd=cwd, env=env, capture_output=True, text=True,
-                         timeout=600)
-    assert run.returncode == 0, f"nbgrader {' '.join(args)} failed:\n{run.stdout}\n{run.stderr}"
+    run = subprocess.run([*command, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, f"{' '.join(command)} {' '.join(args)} failed:\n{run.stdout}\n{run.stderr}"
     return time.perf_counter() - start
+
+
+def attack(notebook: Path) -> None:
+    """mallory's notebook: the released stubs untouched, and a code cell per attack."""
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells[3:3] = [nbformat.v4.new_code_cell(code) for code in ATTACKS]
+    nbformat.write(nb, notebook)
 
 
 def solution_cells(source_notebook: Path) -> dict[str, str]:
@@ -103,6 +120,8 @@ def test_nbgrader_flow_grades_like_the_cli(tmp_path):
 
     cli_runs = {}  # the same code as modules, graded by the CLI
     for student, edits in STUDENTS.items():
+        if edits is None:
+            continue
         folder = tmp_path / "modules" / student
         folder.mkdir(parents=True)
         (folder / f"{TOPIC}.py").write_text(mutate((ROOT / "solutions" / f"{TOPIC}.py").read_text(), edits))
@@ -126,11 +145,15 @@ def test_nbgrader_flow_grades_like_the_cli(tmp_path):
             f"c.Exchange.root = {str(exchange)!r}\n")
         senv = _env(tmp_path, home / ".jupyter-data")  # each student's own submit cache
         nbgrader("fetch_assignment", TOPIC, cwd=home, env=senv)
-        fill(home / TOPIC / f"{TOPIC}.ipynb", answers, edits)
+        if edits is None:
+            attack(home / TOPIC / f"{TOPIC}.ipynb")
+        else:
+            fill(home / TOPIC / f"{TOPIC}.ipynb", answers, edits)
         nbgrader("submit", TOPIC, f"--student={student}", cwd=home, env=senv)
 
     times["collect"] = nbgrader("collect", TOPIC, cwd=course, env=env)
-    times["autograde (3 students)"] = nbgrader("autograde", TOPIC, cwd=course, env=env)
+    times["nbgrader-autograde (4 students)"] = nbgrader("nbgrader-autograde", TOPIC, cwd=course, env=env,
+                                                       command=(sys.executable, "-m", "autograder"))
     times["generate_feedback"] = nbgrader("generate_feedback", TOPIC, cwd=course, env=env)
     times["export"] = nbgrader("export", "--to=grades.csv", cwd=course, env=env)
     print("\n".join(f"{step}: {seconds:.1f} s" for step, seconds in times.items()))
@@ -147,7 +170,13 @@ def test_nbgrader_flow_grades_like_the_cli(tmp_path):
             scores[student] = (gb.find_submission(TOPIC, student).score, cells)
     print({s: total_and_cells[0] for s, total_and_cells in scores.items()})
 
+    assert scores["mallory"][0] == 0 and not any(scores["mallory"][1].values()), scores["mallory"]
+    time.sleep(3)  # mallory's daemon, had it run anywhere, would have edited the gradebook by now
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id=course_id(course)) as gb:
+        assert gb.find_submission(TOPIC, "mallory").score == 0
     for student in STUDENTS:
+        if STUDENTS[student] is None:
+            continue
         score, cells = scores[student]
         for ex in exercises:
             header = expected[student][ex.id].splitlines()[0]
@@ -159,8 +188,8 @@ def test_nbgrader_flow_grades_like_the_cli(tmp_path):
     assert scores["bob"][1]["test_tanh"] == 1 and scores["bob"][1]["test_affine"] == 3
     assert scores["carol"][0] == total - 1 and scores["carol"][1]["test_sigmoid"] == 0
 
-    # Each test cell printed the CLI's feedback, and nothing on stderr.
-    for student in STUDENTS:
+    # Each test cell shows the CLI's feedback, and nothing on stderr.
+    for student in [s for s, edits in STUDENTS.items() if edits is not None]:
         nb = nbformat.read(course / "autograded" / student / TOPIC / f"{TOPIC}.ipynb", as_version=4)
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})

@@ -145,6 +145,7 @@ def test_scratch_space_is_private_and_capped():
 
 @full_only
 def test_memory_is_capped_across_processes():
+    """Four forked children of 100 MiB each, under a 300 MiB cap: the kernel kills some (each alone is fine)."""
     source = """
     import os, time
     import numpy as np
@@ -154,18 +155,16 @@ def test_memory_is_capped_across_processes():
         for _ in range(4):
             pid = os.fork()
             if pid == 0:
-                block = np.ones(100 * 2**20 // 8)  # touched: 100 MiB each
-                time.sleep(30)
+                block = np.ones(100 * 2**20 // 8)  # written: 100 MiB resident
+                time.sleep(2)
                 os._exit(0)
             children.append(pid)
-        for pid in children:
-            os.waitpid(pid, 0)
-        return 0
+        return [os.waitpid(pid, 0)[1] for pid in children]
     """
     with Sandbox(memory_bytes=300 * 2**20) as sandbox:
-        outcome = run(source, sandbox=sandbox, seconds=20.0)
-    assert isinstance(outcome, Crash) and outcome.kind in ("memory", "crash"), outcome
-    assert "memory" in outcome.message, outcome.message
+        statuses = run(source, sandbox=sandbox, seconds=20.0)
+        assert sandbox.cgroups.oom_kills() >= 1
+    assert 9 in statuses and statuses.count(0) <= 2, statuses  # 9: killed by SIGKILL
 
 
 @full_only
@@ -240,16 +239,16 @@ def test_a_busy_loop_is_stopped_after_its_cpu_budget_and_a_sleeper_by_the_backst
 
 def test_a_forged_begin_does_not_extend_the_deadline():
     forged = run("""
-    import gc, struct, sys, time
-    sys.path.insert(0, "/sandbox/worker")
-    import wire
+    import gc, time
 
     def probe():
         channel = next(o for o in gc.get_objects() if type(o).__name__ == "Channel")
         request = next(o for o in gc.get_objects() if isinstance(o, dict) and o.get("op") == "run")
         while True:
             channel.send({"id": request["id"], "begin": 0})
-            time.sleep(0.01)
+            start = time.process_time()
+            while time.process_time() - start < 0.01:
+                pass
     """, seconds=0.5)
     assert isinstance(forged, Crash) and forged.kind == "timeout", forged
 
@@ -297,6 +296,7 @@ def test_stale_and_future_replies(tmp_path):
     assert isinstance(future, Crash) and future.kind == "protocol"
 
 
+@pytest.mark.slow
 def test_fresh_state_per_exercise(submission):
     """np.seterr inside tanh, a global set by sigmoid: neither reaches another exercise."""
     source = mutate(solution_source("mlp"), [
@@ -311,6 +311,7 @@ def test_fresh_state_per_exercise(submission):
     assert alone.score == alone.points == sum(e.points for e in full.exercises if e.id == "mlp.softmax")
 
 
+@pytest.mark.slow
 def test_a_hang_in_del_is_charged_to_the_call_that_caused_it(submission):
     source = mutate(solution_source("mlp"), [("def sigmoid(z):\n", (
         "class _Hang:\n    def __del__(self):\n        while True:\n            pass\n\n\n"
@@ -320,6 +321,7 @@ def test_a_hang_in_del_is_charged_to_the_call_that_caused_it(submission):
     assert "did not finish within" in messages(report)[("mlp.sigmoid", "s")]
 
 
+@pytest.mark.slow
 def test_a_thread_the_import_left_running_costs_nothing(submission):
     source = solution_source("mlp").replace("import numpy as np\n", (
         "import numpy as np\nimport threading\n"

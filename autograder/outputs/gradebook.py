@@ -12,8 +12,8 @@ own `SaveAutoGrades` then records those points through `nbgrader.api.Gradebook`,
 
     python -m autograder nbgrader-autograde ASSIGNMENT [--student ID] [--seed N]    (in the course folder)
 
-runs `nbgrader autograde` with this step; or set `c.Autograde.autograde_preprocessors = PREPROCESSORS` (from
-this module) in nbgrader_config.py.
+runs `nbgrader autograde` with this step; or put `from autograder.outputs.gradebook import preprocessors` and
+`c.Autograde.autograde_preprocessors = preprocessors()` in nbgrader_config.py.
 """
 from __future__ import annotations
 
@@ -25,16 +25,16 @@ import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer
 
-PREPROCESSORS = [
-    "autograder.outputs.gradebook.SandboxGrade",  # instead of nbgrader.preprocessors.Execute
-    "nbgrader.preprocessors.IgnorePattern",
-    "nbgrader.preprocessors.ClearMetadataPreprocessor",
-    "nbgrader.preprocessors.LimitOutput",
-    "nbgrader.preprocessors.SaveAutoGrades",
-    "nbgrader.preprocessors.AssignLatePenalties",
-    "nbgrader.preprocessors.CheckCellMetadata",
-]
 EXERCISE_CALL = re.compile(r"""grade_in_notebook\(\s*["']([\w.]+)["']""")
+
+
+def preprocessors() -> list:
+    """nbgrader's autograde steps, with `SandboxGrade` in place of `Execute` (running the notebook)."""
+    from nbgrader.converters.autograde import Autograde
+    from nbgrader.preprocessors import Execute
+
+    steps = Autograde.class_traits()["autograde_preprocessors"].default()
+    return [SandboxGrade if step is Execute else step for step in steps]
 
 
 class SandboxGrade(NbGraderPreprocessor):
@@ -90,7 +90,7 @@ def autograde(argv: list[str], seed: int | None = None) -> int:
 
     app = AutogradeApp.instance()
     app.initialize(argv)
-    app.config.Autograde.autograde_preprocessors = PREPROCESSORS
+    app.config.Autograde.autograde_preprocessors = preprocessors()
     if seed is not None:
         app.config.SandboxGrade.seed = seed
     try:
