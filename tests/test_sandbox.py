@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import struct
 import subprocess
 import sys
 import textwrap
@@ -16,8 +17,9 @@ import time
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
-from autograder.sandbox import host
+from autograder.sandbox import host, wire
 from autograder.sandbox.host import Crash, Sandbox
 from autograder.sandbox.isolation import SCRATCH_BYTES, Cgroups, isolation
 from conftest import ROOT, failing, messages, mutate, solution_source
@@ -328,3 +330,41 @@ def test_a_thread_the_import_left_running_costs_nothing(submission):
         "threading.Thread(target=lambda: [0 for _ in iter(int, 1)], daemon=True).start()\n"), 1)
     report = submission("mlp", source, only=["mlp.tanh", "mlp.sigmoid"])
     assert report.score == report.points, messages(report)
+
+
+# -- the wire: whatever bytes arrive, decoding ends in a value or a ValueError ---------------------------------
+
+VALID = wire.encode({"done": True, "results": {"x": np.arange(6.0).reshape(2, 3), "n": [1, (2.5, None)]},
+                     "error": None, "stdout": "hi"})
+
+
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)), min_size=1, max_size=8),
+       st.integers(0, len(VALID)))
+def test_decoding_mangled_frames_never_raises_anything_but_value_error(flips, cut):
+    frame = bytearray(VALID)
+    for position, value in flips:
+        frame[position] = value
+    for data in (bytes(frame), bytes(frame[:cut])):
+        try:
+            wire.decode(data)
+        except ValueError:
+            pass
+
+
+@pytest.mark.parametrize("header", [
+    b"[" * 100_000 + b"]" * 100_000,  # deeper than the JSON parser's recursion limit
+    b'{"$list": [' * 60 + b"1" + b"]}" * 60,  # deeper than MAX_DEPTH
+    b'{"$array": 0, "dtype": "<f8", "shape": [1000000]}',  # more than its buffer holds
+    b'{"$array": 0, "dtype": "|O", "shape": [1]}',  # objects
+    b'{"$float": [1]}',
+    b"1" * 5000,  # an integer of 5000 digits
+])
+def test_malformed_headers_are_value_errors(header):
+    with pytest.raises(ValueError):
+        wire.decode(struct.pack("<II", len(header), 1) + header + struct.pack("<Q", 8) + b"\0" * 8)
+
+
+def test_integers_beyond_float64_arrive_as_unsupported():
+    back = wire.decode(wire.encode({"big": 10**400, "fine": 2**62}))
+    assert back["big"] == wire.Unsupported("integer too large for float64") and back["fine"] == 2**62
