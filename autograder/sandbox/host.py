@@ -159,10 +159,16 @@ class Channel:
 
     def request(self, message: dict, budget: Budget, calls: int = 1, fds: tuple[int, ...] = ()) -> dict | Crash:
         """Send `message` with a fresh id; the final reply, or a Crash (kind "eof" when the worker is gone)."""
+        rid = self.post(message, fds)
+        return self.answer(rid, budget, calls) if rid else Crash("eof", "", None)
+
+    def post(self, message: dict, fds: tuple[int, ...] = ()) -> int:
+        """Send `message` with a fresh id, which is returned (0 if the worker is gone)."""
         self.next_id += 1
-        rid = self.next_id
-        if not self.send(dict(message, id=rid), fds):
-            return Crash("eof", "", None)
+        return self.next_id if self.send(dict(message, id=self.next_id), fds) else 0
+
+    def answer(self, rid: int, budget: Budget, calls: int = 1) -> dict | Crash:
+        """The final reply to request `rid`, or a Crash."""
         index = None
         while True:
             reply = self.read(budget, index)
@@ -286,7 +292,9 @@ class Sandbox:
         self.proc: subprocess.Popen | None = None
         self.control: Channel | None = None
         self.cgroups: Cgroups | None = None
-        self.spare: Worker | None = None  # portable: the worker that imported the module, for the first exercise
+        # portable: the next exercise's worker, started early (its import overlaps the grading of this exercise);
+        # with the id of its import request, or 0 once that was answered
+        self.spare: tuple[Worker, int] | None = None
         self.starts = 0
         self.oom_kills = 0
 
@@ -296,10 +304,10 @@ class Sandbox:
         """Import the module (request: name, path, source or cells, seed); the reply or a Crash."""
         self.load_request = request
         if self.iso.level == "portable":
-            self.spare = None
-            worker, reply = self._spawn(seconds)
+            self._drop_spare()
+            worker, reply = self._spawned(self._spawn(), seconds)
             if isinstance(reply, dict) and not reply.get("error"):
-                self.spare = worker
+                self.spare = (worker, 0)
             elif worker is not None:
                 worker.close()
             return reply
@@ -311,13 +319,13 @@ class Sandbox:
         if self.load_request is None:
             raise RuntimeError("load the module first")
         if self.iso.level == "portable":
-            worker, self.spare = self.spare, None
-            if worker is None:
-                worker, reply = self._spawn(20.0)
-                if not isinstance(reply, dict) or reply.get("error"):
-                    if worker is not None:
-                        worker.close()
-                    return reply if isinstance(reply, Crash) else Crash("crash", _error_text(reply))
+            spare, self.spare = self.spare or self._spawn(), None
+            worker, reply = self._spawned(spare, 20.0)
+            self.spare = self._spawn()
+            if not isinstance(reply, dict) or reply.get("error"):
+                if worker is not None:
+                    worker.close()
+                return reply if isinstance(reply, Crash) else Crash("crash", _error_text(reply))
             return worker
         if self.control is None:
             reply = self._start_and_load(20.0)
@@ -384,9 +392,7 @@ class Sandbox:
             self.cgroups = None
 
     def close(self):
-        if self.spare is not None:
-            self.spare.close()
-            self.spare = None
+        self._drop_spare()
         self.kill()
         shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -440,19 +446,34 @@ class Sandbox:
             raise RuntimeError(f"the grading worker did not start: {getattr(ready, 'message', ready)}")
         return None
 
-    def _spawn(self, seconds: float) -> tuple[Worker | None, dict | Crash]:
-        """Portable: a new worker process that imports the module; (the worker, its reply to the import)."""
+    def _spawn(self) -> tuple[Worker, int]:
+        """Portable: start a new worker process and send it the import; (the worker, the import's request id)."""
         argv, env = launch(self.folder_path, ["--single"], None, self.memory_bytes)
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                 cwd=self.folder, env=env, **_new_group())
         self.starts += 1
         worker = Worker(Channel(proc=proc), self)
+        return worker, worker.channel.post(dict(self.load_request, op="load"))
+
+    def _spawned(self, spare: tuple[Worker, int], seconds: float) -> tuple[Worker | None, dict | Crash]:
+        """The worker `_spawn` started, ready, and its answer to the import (a dict, or a Crash)."""
+        worker, rid = spare
+        if not rid:
+            return worker, {"ok": True}
         ready = worker.channel.read(Budget(STARTUP_SECONDS, None))
         if not (isinstance(ready, dict) and ready.get("ready")):
             worker.close()
             raise RuntimeError(f"the grading worker did not start: {getattr(ready, 'message', ready)}")
-        reply = worker.request(dict(self.load_request, op="load"), seconds)
-        return (worker if worker.alive else None), reply
+        reply = worker.channel.answer(rid, Budget(seconds, None))
+        if isinstance(reply, Crash):
+            code, _ = self.reap(worker, reply.kind == "eof")
+            return None, Crash("crash", _death(code)) if reply.kind == "eof" else reply
+        return worker, reply
+
+    def _drop_spare(self):
+        if self.spare is not None:
+            self.spare[0].close()
+            self.spare = None
 
     @property
     def folder_path(self):

@@ -255,6 +255,7 @@ class Cgroups:
             parent.mkdir(exist_ok=True)
             (self.V2 / "cgroup.subtree_control").write_text("+memory +pids")
             (parent / "cgroup.subtree_control").write_text("+memory +pids")
+            _sweep(parent)
             group = self.V2 / name
             group.mkdir()
             self.dirs = [group]
@@ -267,6 +268,7 @@ class Cgroups:
             for controller in ("memory", "pids"):
                 group = self.V1 / controller / name
                 group.mkdir(parents=True)
+                _sweep(group.parent)
                 self.dirs.append(group)
             memory_dir, pids_dir = self.dirs
             (memory_dir / "memory.limit_in_bytes").write_text(str(memory))
@@ -321,3 +323,14 @@ class Cgroups:
                 return
             except OSError:
                 time.sleep(0.01)
+
+
+def _sweep(parent: Path) -> None:
+    """Remove the empty cgroups of graders that are gone (killed before they could clean up)."""
+    for group in parent.glob("*-*"):
+        owner = group.name.split("-", 1)[0]
+        if owner.isdigit() and not Path(f"/proc/{owner}").exists():
+            try:
+                group.rmdir()
+            except OSError:
+                pass
