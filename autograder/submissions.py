@@ -38,11 +38,15 @@ def topic_source(folder: Path, topic: str) -> TopicSource | str:
         if path.suffix == ".py":
             return TopicSource(topic, path, raw)
         try:
-            cells = notebook_cells(raw)
-            return TopicSource(topic, path, "\n\n\n".join(c for _, c in cells) + "\n", tuple(cells))
+            return TopicSource(topic, path, notebook_code(raw), tuple(notebook_cells(raw)))
         except ValueError as e:
             return f"{path.name} is not a readable notebook: {e}"
     return f"no file {topic}.py or {topic}.ipynb in {folder}."
+
+
+def notebook_code(raw: str) -> str:
+    """The module a notebook's code cells define, top to bottom, as one text (what is hashed and shown)."""
+    return "\n\n\n".join(code for _, code in notebook_cells(raw)) + "\n"
 
 
 def notebook_cells(raw: str) -> list[tuple[int, str]]:

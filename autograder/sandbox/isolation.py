@@ -81,8 +81,8 @@ def isolation() -> Isolation:
     elif level == "bwrap":
         note = "isolation: bubblewrap as root, but no cgroups: memory and process limits are per process"
     elif linux:
-        note = (f"isolation: {level} (a worker process with limits; bubblewrap is not available, so student "
-                "code can read what this user can read) - fine for checking your own work, not for grading others'")
+        note = (f"isolation: {level} (a worker process with limits; without bubblewrap, student code runs as this "
+                "user and can read and write what it can) - fine for checking your own work, not for grading others'")
     else:
         note = (f"isolation: {level} (a worker process with a time limit; this platform has no namespaces) - "
                 "fine for checking your own work, not for grading others'")
