@@ -175,20 +175,23 @@ def test_processes_and_open_files_are_capped():
     import threading, time
 
     def probe():
-        stop, threads, files = threading.Event(), 0, []
+        stop, threads, files = threading.Event(), [], []
         for _ in range(500):
             try:
-                threading.Thread(target=stop.wait, daemon=True).start()
-                threads += 1
+                threads.append(threading.Thread(target=stop.wait, daemon=True))
+                threads[-1].start()
             except RuntimeError:
+                threads.pop()
                 break
         stop.set()
+        for thread in threads:
+            thread.join()
         for _ in range(5000):
             try:
                 files.append(open("/dev/null"))
             except OSError:
                 break
-        return [threads, len(files)]
+        return [len(threads), len(files)]
     """)
     threads, files = counts
     assert 0 < threads < 64 and 0 < files < 256, counts

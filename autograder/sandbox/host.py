@@ -46,25 +46,44 @@ class Crash:
     index: int | None = None  # which call of a plan was running, when known
 
 
-def tree_cpu_seconds(root: int) -> float | None:
-    """CPU time used so far by process `root` and every process below it, reaped ones included (Linux /proc)."""
-    total, todo, seen = 0, [root], set()
-    while todo:
-        pid = todo.pop()
-        if pid in seen:
-            continue
-        seen.add(pid)
+class ProcessTree:
+    """CPU time of a process and every process below it, reaped ones included (Linux /proc)."""
+
+    def __init__(self, root: int, alone_at_start: bool = False):
+        self.root = root
+        self.alone_at_start = alone_at_start  # an exercise's worker starts each request without children
+
+    @staticmethod
+    def _stat(pid: int) -> int:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        return sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime (in clock ticks)
+
+    def start(self) -> float | None:
+        """The time so far, at the start of a request: one file read for a worker, which has no children then."""
+        if not self.alone_at_start:
+            return self.seconds()
         try:
-            with open(f"/proc/{pid}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-            total += sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime
-            for tid in os.listdir(f"/proc/{pid}/task"):
-                with open(f"/proc/{pid}/task/{tid}/children") as f:
-                    todo += [int(c) for c in f.read().split()]
+            return self._stat(self.root) / CLOCK_TICKS
         except (OSError, ValueError, IndexError):
-            if pid == root:
-                return None
-    return total / CLOCK_TICKS
+            return None
+
+    def seconds(self) -> float | None:
+        total, todo, seen = 0, [self.root], set()
+        while todo:
+            pid = todo.pop()
+            if pid in seen:
+                continue
+            seen.add(pid)
+            try:
+                total += self._stat(pid)
+                for tid in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{tid}/children") as f:
+                        todo += [int(c) for c in f.read().split()]
+            except (OSError, ValueError, IndexError):
+                if pid == self.root:
+                    return None
+        return total / CLOCK_TICKS
 
 
 def host_pid(root: int, pid: int) -> int | None:
@@ -91,10 +110,10 @@ def host_pid(root: int, pid: int) -> int | None:
 class Budget:
     """One request's time: `seconds` of CPU time (where it can be measured) and a wall-clock backstop."""
 
-    def __init__(self, seconds: float, cpu):
+    def __init__(self, seconds: float, cpu: ProcessTree | None):
         self.seconds, self.cpu = seconds, cpu
         self.start = time.monotonic()
-        self.cpu_start = cpu() if cpu else None
+        self.cpu_start = cpu.start() if cpu else None
         if self.cpu_start is None:
             self.cpu = None
         self.wall = seconds * WALL_FACTOR + WALL_EXTRA if self.cpu else seconds
@@ -109,7 +128,7 @@ class Budget:
                     f"did not finish within {self.wall:g} s of wall-clock time (waiting, not computing: "
                     "sleep, a lock, input?)")
         if self.cpu is not None and now >= self.next_check:
-            used = (self.cpu() or 0.0) - self.cpu_start
+            used = (self.cpu.seconds() or 0.0) - self.cpu_start
             if used >= self.seconds:
                 return f"did not finish within {self.seconds:g} s of CPU time"
             self.next_check = now + max((self.seconds - used) / CORES, 0.01)
@@ -120,7 +139,8 @@ class Budget:
 class Channel:
     """Frames to and from one untrusted worker over a socket (select) or a pipe (a reader thread)."""
 
-    def __init__(self, sock: socket.socket | None = None, proc: subprocess.Popen | None = None, cpu=None):
+    def __init__(self, sock: socket.socket | None = None, proc: subprocess.Popen | None = None,
+                 cpu: ProcessTree | None = None):
         self.sock, self.proc, self.cpu = sock, proc, cpu
         self.buffer = bytearray()
         self.next_id = 0
@@ -345,7 +365,7 @@ class Sandbox:
         # module's import started may still be running).
         pid = reply.get("forked")
         pid = host_pid(self.proc.pid, pid) if type(pid) is int and pid > 0 else None
-        return Worker(Channel(sock=mine, cpu=(lambda: tree_cpu_seconds(pid)) if pid else self.control.cpu), self)
+        return Worker(Channel(sock=mine, cpu=ProcessTree(pid, alone_at_start=True) if pid else self.control.cpu), self)
 
     def reap(self, worker: Worker, died: bool) -> tuple[int | None, bool]:
         """End `worker` and everything it started; (its exit status if it `died` by itself, whether the
@@ -439,7 +459,7 @@ class Sandbox:
             theirs.close()
         self.starts += 1
         pid = self.proc.pid
-        self.control = Channel(sock=mine, cpu=lambda: tree_cpu_seconds(pid))
+        self.control = Channel(sock=mine, cpu=ProcessTree(pid))
         ready = self.control.read(Budget(STARTUP_SECONDS, None))
         if not (isinstance(ready, dict) and ready.get("ready")):
             self.kill()
