@@ -49,7 +49,7 @@ def _bwrap_works(root: bool) -> bool:
     if not shutil.which("bwrap") or not sys.platform.startswith("linux"):
         return False
     try:
-        probe = subprocess.run(bwrap_command(root) + ["/bin/true"],
+        probe = subprocess.run([*bwrap_command(root), "/bin/true"],
                                capture_output=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return False
@@ -153,7 +153,8 @@ def _dirs(path: str, made: set[str]) -> list[str]:
     return args
 
 
-def bwrap_command(root: bool, memory: int = MEMORY_BYTES) -> list[str]:
+@lru_cache(maxsize=4)
+def bwrap_command(root: bool, memory: int = MEMORY_BYTES) -> tuple[str, ...]:
     """The bubblewrap command line, up to the program to run in the sandbox (appended by the caller)."""
     args = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--clearenv"]
@@ -189,7 +190,7 @@ def bwrap_command(root: bool, memory: int = MEMORY_BYTES) -> list[str]:
                  "--bounding-set=-all", "--no-new-privs", "--"]
     else:
         args += ["--unshare-user", "--disable-userns", "--"]
-    return args
+    return tuple(args)
 
 
 def worker_env(home: str, memory: int) -> dict[str, str]:
@@ -220,8 +221,7 @@ def launch(folder: Path, mode: list[str], cgroups: "Cgroups | None", memory: int
     iso = isolation()
     if iso.level == "bwrap":
         boot = BOOT.format(worker=f"{VIEW}/worker", site=f"{VIEW}/site")
-        argv = bwrap_command(iso.root, memory) + [os.path.realpath(sys.executable), "-I", "-S", "-c",
-                                                             boot, *mode]
+        argv = [*bwrap_command(iso.root, memory), os.path.realpath(sys.executable), "-I", "-S", "-c", boot, *mode]
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
         if cgroups is not None:  # join the cgroups first, so that every process of the sandbox is in them
             argv = ["/bin/sh", "-c", 'for f in $AUTOGRADER_CGROUPS; do echo $$ > "$f" || exit 111; done; exec "$@"',
