@@ -48,10 +48,11 @@ HOSTILE = {
     "train_mlp": ("print('x' * 10_000_000)\nreturn _train_mlp(X, y, layer_sizes, lr, epochs, seed)", set(), ""),
 }
 if isolation().level == "bwrap":  # only where the worker cannot see the grader's process
-    # getppid() is 0 in the worker's namespace: kill(0) hits the worker's own process group, kill(-1)
-    # everything the worker can see; neither reaches the grader. The next exercise must not pay for it.
+    # The worker's parent is the sandbox's fork server, and kill(-1) reaches only what the sandbox holds: neither
+    # reaches the grader. Whether the worker dies with its sandbox before it answers (None) is a race; its check
+    # fails either way, and the next exercise must not pay for it.
     HOSTILE["sgd_step"] = ("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nos.kill(-1, signal.SIGKILL)",
-                           {("mlp.sgd_step", "new_params")}, "sgd_step")
+                           {("mlp.sgd_step", "new_params")}, "")
 # affine_backward: a bare wrong shape in one output costs that output's check alone
 AFFINE_EDIT = ("dout.sum(axis=0)\n", "dout.sum(axis=0, keepdims=True)\n")
 

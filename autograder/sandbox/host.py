@@ -347,19 +347,22 @@ class Sandbox:
                     worker.close()
                 return reply if isinstance(reply, Crash) else Crash("crash", _error_text(reply))
             return worker
-        if self.control is None:
-            reply = self._start_and_load(20.0)
-            if not isinstance(reply, dict) or reply.get("error"):
-                self.kill()
-                return reply if isinstance(reply, Crash) else Crash("crash", _error_text(reply))
-        mine, theirs = socket.socketpair()
-        try:
-            reply = self.control.request({"op": "fork"}, Budget(CONTROL_SECONDS, None), fds=(theirs.fileno(),))
-        finally:
-            theirs.close()
-        if not (isinstance(reply, dict) and reply.get("forked")):
+        for attempt in range(2):  # a sandbox that died since (killed by the last worker, say) is started again
+            if self.control is None:
+                reply = self._start_and_load(20.0)
+                if not isinstance(reply, dict) or reply.get("error"):
+                    self.kill()
+                    return reply if isinstance(reply, Crash) else Crash("crash", _error_text(reply))
+            mine, theirs = socket.socketpair()
+            try:
+                reply = self.control.request({"op": "fork"}, Budget(CONTROL_SECONDS, None), fds=(theirs.fileno(),))
+            finally:
+                theirs.close()
+            if isinstance(reply, dict) and reply.get("forked"):
+                break
             mine.close()
             self.kill()
+        else:
             return Crash("crash", "the sandbox stopped answering; the grader started a fresh one.")
         # Its budget counts its own CPU time and its descendants', not the fork server's (where a thread the
         # module's import started may still be running).
