@@ -312,17 +312,25 @@ class Cgroups:
                     pass
 
     def close(self) -> None:
+        """Kill what is left and remove the cgroup, in the background if its processes take time to die."""
+        if not self._remove():
+            import threading
+
+            threading.Thread(target=self._remove, args=(100,), daemon=True).start()
+
+    def _remove(self, tries: int = 1) -> bool:
         import time
 
-        for _ in range(50):
+        for attempt in range(tries):
             self.kill_all()
             try:
                 for d in self.dirs:
                     if d.exists():
                         d.rmdir()
-                return
+                return True
             except OSError:
-                time.sleep(0.01)
+                time.sleep(0.02)
+        return False
 
 
 def _sweep(parent: Path) -> None:
