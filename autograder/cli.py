@@ -1,12 +1,14 @@
-"""python -m autograder {list, check, grade, build, release}."""
+"""python -m autograder {list, check, grade, grade-all, build, release, nbgrader-autograde, ...}."""
 from __future__ import annotations
 
 import argparse
 import difflib
 import json
+import os
 import re
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -144,16 +146,50 @@ def cmd_check(args) -> int:
 
 def cmd_grade(args) -> int:
     from autograder import outputs
+    from autograder.grading.grade import seed_from_environment
     from autograder.outputs.text import summary
 
-    report = _grade(Path(args.submission), args.only)
+    seed = args.seed if args.seed is not None else seed_from_environment()
+    try:
+        report = _grade(Path(args.submission), args.only, seed=seed)
+    except Exception as e:  # noqa: BLE001 - a results file is written whatever happens
+        if not args.out:
+            raise
+        from autograder.grading import Report
+
+        report = Report(args.submission, [], not_gradable={"*": f"the grader failed: {type(e).__name__}: {e}"},
+                        seed=seed)
     text = outputs.render(report, args.format)
     if args.out:
-        Path(args.out).write_text(text)
+        write_atomically(Path(args.out), text)
         print(summary(report), file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to `path` all at once: a new file (O_EXCL, never through a link) in the same folder, renamed
+    over `path`, so a reader sees the old file or the whole new one, and a link or FIFO planted at `path` is
+    replaced, never followed or opened."""
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)  # O_CREAT | O_EXCL, mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def cmd_nbgrader_autograde(args) -> int:
+    from autograder.outputs.gradebook import autograde
+
+    return autograde([args.assignment, *args.nbgrader_args], seed=args.seed)
 
 
 def cmd_build(args) -> int:
@@ -201,7 +237,17 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--format", choices=["text", "json", "gradescope", "html"], default="text")
     grade.add_argument("--out", help="write the result here instead of standard output")
     grade.add_argument("--only", nargs="*", default=[], metavar="TOPIC|EXERCISE")
+    grade.add_argument("--seed", type=int, default=None,
+                       help="secret grading seed (default: $AUTOGRADER_SEED, else the public inputs of `check`)")
     grade.set_defaults(run=cmd_grade)
+
+    nb = sub.add_parser("nbgrader-autograde", help="nbgrader autograde, grading each notebook file in the sandbox "
+                        "(run in the course folder; no student code runs in a kernel)")
+    nb.add_argument("assignment")
+    nb.add_argument("--seed", type=int, default=None, help="secret grading seed (default: $AUTOGRADER_SEED)")
+    nb.add_argument("nbgrader_args", nargs=argparse.REMAINDER, metavar="...",
+                    help="passed to nbgrader autograde, e.g. --student alice")
+    nb.set_defaults(run=cmd_nbgrader_autograde)
 
     b = sub.add_parser("build", help="regenerate assignments/ and the nbgrader course/ from solutions/")
     b.add_argument("--check", action="store_true", help="fail if the committed files differ")
