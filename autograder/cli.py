@@ -1,4 +1,4 @@
-"""python -m autograder {list, check, grade, build}."""
+"""python -m autograder {list, check, grade, grade-all, gradescope-bundle, build}."""
 from __future__ import annotations
 
 import argparse
@@ -49,13 +49,43 @@ def cmd_check(args) -> int:
 
 def cmd_grade(args) -> int:
     report = _grade(Path(args.submission), args.only, live=False)
-    text = outputs.render(report, args.format)
+    options = {}
+    if args.format == "gradescope":
+        options = {"per_check": args.per_check, "visibility": args.visibility,
+                   "stdout_visibility": args.stdout_visibility}
+    text = outputs.render(report, args.format, **options)
     if args.out:
         Path(args.out).write_text(text)
         print(summary(report), file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
+
+
+def cmd_grade_all(args) -> int:
+    from autograder.batch.report import write_reports
+    from autograder.batch.run import DEFAULT_TIMEOUT, grade_class
+
+    root, out = Path(args.root), Path(args.out)
+    if not root.exists():
+        raise SystemExit(f"error: {root} does not exist")
+    try:
+        exercises = select(catalog(), args.only)
+    except ValueError as e:
+        raise SystemExit(f"error: {e}")
+    try:
+        run = grade_class(root, out, exercises, jobs=args.jobs, seed=args.seed, scheduler=args.scheduler,
+                          timeout=args.timeout or DEFAULT_TIMEOUT, force=args.force, progress=not args.quiet)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: the results written so far are kept in {out / 'results'}; "
+              "run the same command again to grade the rest.", file=sys.stderr)
+        return 130
+    except (RuntimeError, OSError) as e:
+        raise SystemExit(f"error: {e}")
+    print(write_reports(run, out, exercises, args.assignment or root.stem), end="")
+    print(f"Results: {out / 'results'}/<student>.json; gradebook: {out / 'gradebook.csv'}; "
+          f"summary: {out / 'summary.txt'}")
+    return 1 if run.errors else 0
 
 
 def cmd_build(args) -> int:
@@ -68,6 +98,16 @@ def cmd_build(args) -> int:
         return 0
     print("\n".join(f"wrote {c}" for c in changed) or "nothing to do: assignments/ and course/ are up to date.")
     return 0
+
+
+def _gradescope_options(p: argparse.ArgumentParser) -> None:
+    from autograder.outputs.gradescope import VISIBILITY
+
+    g = p.add_argument_group("Gradescope results.json")
+    g.add_argument("--per-check", action="store_true", help="one test per check (default: one per exercise)")
+    g.add_argument("--visibility", choices=VISIBILITY, default="visible", help="when students see the tests")
+    g.add_argument("--stdout-visibility", choices=VISIBILITY, default="hidden",
+                   help="when students see the grader's own output")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -85,10 +125,26 @@ def parser() -> argparse.ArgumentParser:
 
     grade = sub.add_parser("grade", help="grade one submission folder")
     grade.add_argument("submission", metavar="DIR")
-    grade.add_argument("--format", choices=["text", "json", "gradescope"], default="text")
+    grade.add_argument("--format", choices=list(outputs.FORMATS), default="text")
     grade.add_argument("--out", help="write the result here instead of standard output")
     grade.add_argument("--only", nargs="*", default=[], metavar="TOPIC|EXERCISE")
+    _gradescope_options(grade)
     grade.set_defaults(run=cmd_grade)
+
+    batch = sub.add_parser("grade-all", help="grade a class: a folder of submissions, in parallel, resumable")
+    batch.add_argument("root", metavar="ROOT", help="folder (or zip) of submissions: a folder, zip or files per "
+                       "student, nbgrader's submitted/, a Gradescope export or an LMS bulk download")
+    batch.add_argument("--out", default="graded", help="results, gradebook.csv and summary go here (default: graded)")
+    batch.add_argument("--jobs", type=int, default=None, help="grading processes (default: one per core)")
+    batch.add_argument("--only", nargs="*", default=[], metavar="TOPIC|EXERCISE")
+    batch.add_argument("--seed", type=int, default=None, help="the grading seed (default: the public inputs)")
+    batch.add_argument("--scheduler", metavar="ADDRESS", help="grade on this Dask cluster (tcp://host:8786)")
+    batch.add_argument("--timeout", type=float, default=None, help="seconds per submission before the batch gives up "
+                       "on it (default 1800; the grader's per-call limits come first; local processes only)")
+    batch.add_argument("--assignment", help="the gradebook's assignment column (default: ROOT's name)")
+    batch.add_argument("--force", action="store_true", help="regrade every student, even unchanged ones")
+    batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    batch.set_defaults(run=cmd_grade_all)
 
     b = sub.add_parser("build", help="regenerate assignments/ and the nbgrader course/ from solutions/")
     b.add_argument("--check", action="store_true", help="fail if the committed files differ")
