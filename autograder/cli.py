@@ -88,6 +88,22 @@ def cmd_grade_all(args) -> int:
     return 1 if run.errors else 0
 
 
+def cmd_gradescope_bundle(args) -> int:
+    from autograder.batch.bundle import build_bundle
+
+    try:
+        exercises = select(catalog(), args.only)
+        config = {"only": args.only, "seed": args.seed, "per_check": args.per_check,
+                  "visibility": args.visibility, "stdout_visibility": args.stdout_visibility}
+        names = build_bundle(Path(args.out), config, args.torch_index)
+    except (ValueError, RuntimeError) as e:
+        raise SystemExit(f"error: {e}")
+    print(f"wrote {args.out}: {len(exercises)} exercises, {sum(e.points for e in exercises):g} points, "
+          f"{len(names)} files (setup.sh, run_autograder, config.json, the grader without solutions/). "
+          "Upload it as the assignment's autograder (Configure Autograder > Zip file upload).")
+    return 0
+
+
 def cmd_build(args) -> int:
     changed = build(ROOT, check=args.check)
     if args.check:
@@ -145,6 +161,16 @@ def parser() -> argparse.ArgumentParser:
     batch.add_argument("--force", action="store_true", help="regrade every student, even unchanged ones")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
     batch.set_defaults(run=cmd_grade_all)
+
+    bundle = sub.add_parser("gradescope-bundle", help="write a Gradescope autograder zip (no solutions/ in it)")
+    bundle.add_argument("out", metavar="OUT.zip")
+    bundle.add_argument("--only", nargs="*", default=[], metavar="TOPIC|EXERCISE")
+    bundle.add_argument("--seed", type=int, default=None, help="grading seed (default: the public inputs of `check`); "
+                        "it is stored in the zip's config.json")
+    bundle.add_argument("--torch-index", default="https://download.pytorch.org/whl/cpu",
+                        help="where setup.sh gets the CPU-only torch")
+    _gradescope_options(bundle)
+    bundle.set_defaults(run=cmd_gradescope_bundle)
 
     b = sub.add_parser("build", help="regenerate assignments/ and the nbgrader course/ from solutions/")
     b.add_argument("--check", action="store_true", help="fail if the committed files differ")

@@ -71,7 +71,7 @@ def _zip_entries(data: bytes | Path, prefix: PurePosixPath, depth: int) -> list[
         archive = zipfile.ZipFile(data if isinstance(data, Path) else io.BytesIO(data))
         infos = [i for i in archive.infolist() if not i.is_dir()][:MAX_ZIP_MEMBERS]
     except (zipfile.BadZipFile, OSError, ValueError):
-        return [Entry(prefix / ".unreadable-zip", 0, lambda: b"")]
+        return []
 
     def reader(info: zipfile.ZipInfo) -> Callable[[], bytes]:
         def read() -> bytes:
@@ -84,7 +84,8 @@ def _zip_entries(data: bytes | Path, prefix: PurePosixPath, depth: int) -> list[
 
     entries = []
     for info in infos:
-        path = prefix / PurePosixPath(info.filename.replace("\\", "/").lstrip("/"))
+        parts = [p for p in info.filename.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+        path = prefix.joinpath(*parts)
         entries += _expand(Entry(path, info.file_size, reader(info)), depth)
     return entries
 
@@ -92,7 +93,7 @@ def _zip_entries(data: bytes | Path, prefix: PurePosixPath, depth: int) -> list[
 def _expand(entry: Entry, depth: int) -> list[Entry]:
     """A zip inside the class (a student's, or a zip of zips) becomes its members, two levels deep at most."""
     if entry.path.suffix.lower() == ".zip" and depth < 2 and entry.size <= MAX_FILE_BYTES * 5:
-        return _zip_entries(entry.read(), entry.path, depth + 1)
+        return _zip_entries(entry.read(), entry.path, depth + 1) or [entry]  # unreadable: kept as a file
     return [entry]
 
 
@@ -247,6 +248,7 @@ class Group:
     origins: set[str] = field(default_factory=set)
     email: str = ""
     partners: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def _strip(entry: Entry, n: int) -> Entry:
@@ -330,6 +332,10 @@ def _generic(entries: list[Entry], root_name: str, topics: list[str]) -> dict[st
         top = entry.path.parts[0]
         if len(entry.path.parts) > 1:  # inside a student's folder or zip
             add(parse_name(top[:-4] if top.lower().endswith(".zip") else top), _strip(entry, 1), top)
+        elif entry.path.suffix.lower() == ".zip":  # one that could not be opened
+            group = groups.setdefault(parse_name(entry.path.stem).student, Group(parse_name(entry.path.stem)))
+            group.origins.add(top)
+            group.notes.append(f"{top} could not be read as a zip file")
         elif entry.path.suffix.lower() not in SOURCE_SUFFIXES:
             continue
         elif entry.path.stem.lower() in topics:  # ROOT itself is one student's submission
@@ -375,7 +381,8 @@ def discover(root: Path, exercises: list[Exercise]) -> list[Submission]:
         first, last = _split_name(group.name.full_name)
         sub = Submission(_file_safe(group.name.student, taken), ", ".join(sorted(group.origins)), chosen,
                          first_name=first, last_name=last, email=group.email, timestamp=group.name.timestamp,
-                         partners=group.partners, notes=([group.name.note] if group.name.note else []) + notes)
+                         partners=group.partners,
+                         notes=([group.name.note] if group.name.note else []) + group.notes + notes)
         if not chosen:
             sub.notes.append(f"no file for any topic ({', '.join(functions)}) was found")
         submissions.append(sub)

@@ -7,7 +7,6 @@ same task runs on a Dask worker on another machine.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import signal
 import tempfile
@@ -64,26 +63,33 @@ def warm_up() -> None:
     grader_fingerprint()
 
 
-def grade_task(task: dict) -> dict:
-    """Grade one submission: task = {files: {name: bytes}, only: [...], seed, display}; the results as data."""
+def grade_files(files: dict[str, bytes], exercises: list, seed: int | None, display: str):
+    """Grade one submission given as {canonical file name: contents}; messages name it `display`, not the
+    temporary folder it was graded in. Returns the `Report`."""
     from autograder.grading import grade
-    from autograder.model import catalog, select
-    from autograder.outputs.structured import as_dict
 
-    exercises = select(catalog(), task["only"])
     with tempfile.TemporaryDirectory(prefix="autograder-batch-") as tmp:
         folder = Path(tmp) / "submission"
         folder.mkdir()
-        for name, data in task["files"].items():
+        for name, data in files.items():
             (folder / Path(name).name).write_bytes(data)
-        report = grade(folder, exercises, seed=task["seed"])
-        report.submission = task["display"]
-        text = json.dumps(as_dict(report))
-    # Messages name the file graded; name it as the instructor knows it, not by a temporary folder.
-    result = json.loads(text.replace(json.dumps(str(folder))[1:-1], json.dumps(task["display"])[1:-1]))
-    result["seconds"] = round(report.timing.total, 3)
-    result["grader_fingerprint"] = grader_fingerprint()
-    return result
+        report = grade(folder, exercises, seed=seed)
+    report.submission = display
+    for result in report.exercises:
+        for check in result.checks:
+            if check.message:
+                check.message = check.message.replace(str(folder), display)
+    report.not_gradable = {t: why.replace(str(folder), display) for t, why in report.not_gradable.items()}
+    return report
+
+
+def grade_task(task: dict) -> dict:
+    """One submission: task = {student, files: {name: bytes}, only: [ids], seed, display}; its results as data."""
+    from autograder.model import catalog, select
+    from autograder.outputs.structured import as_dict
+
+    report = grade_files(task["files"], select(catalog(), task["only"]), task["seed"], task["display"])
+    return {**as_dict(report), "seconds": round(report.timing.total, 3), "grader_fingerprint": grader_fingerprint()}
 
 
 _ONE_AT_A_TIME = threading.Lock()
