@@ -7,6 +7,7 @@ One small class (three exercises each, so the tests stay quick) is graded once a
 import csv
 import io
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -53,10 +54,12 @@ def make_class(root: Path) -> Path:
     return root
 
 
-def grade_all(root: Path, out: Path, *args: str, **popen) -> subprocess.CompletedProcess:
+def grade_all(root: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
+    """The command, its temporary files (the sandbox workers' folders among them) in `out`/tmp."""
+    (out / "tmp").mkdir(parents=True, exist_ok=True)
     return subprocess.run([sys.executable, "-m", "autograder", "grade-all", str(root), "--out", str(out),
                            "--only", *ONLY, "--quiet", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600, **popen)
+                          timeout=600, env={**os.environ, "TMPDIR": str(out / "tmp")})
 
 
 def gradebook(out: Path) -> list[dict]:
@@ -74,13 +77,15 @@ def check_scores(result) -> dict:
     return {(e.id, c.name): c.score for e in result.exercises for c in e.checks}
 
 
-def sandbox_workers() -> list[psutil.Process]:
-    """This checkout's sandbox worker processes still alive."""
+def sandbox_workers(out: Path) -> list[psutil.Process]:
+    """Processes still running in a folder of `out`/tmp: the sandbox workers of the batch that wrote `out`."""
     alive = []
-    for proc in psutil.process_iter(["cmdline"]):
-        cmd = " ".join(proc.info["cmdline"] or [])
-        if "autograder.sandbox.worker" in cmd and str(ROOT) in cmd:
-            alive.append(proc)
+    for proc in psutil.process_iter():
+        try:
+            if proc.cwd().startswith(str(out / "tmp")):
+                alive.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            pass
     return alive
 
 
@@ -110,7 +115,7 @@ def test_every_student_graded_once_as_grade_grades_them(graded):
     assert "mlp" in stored["erin"]["not_gradable"] and scores["erin"] == 0
     assert stored["carol"]["student"]["files"] == {"mlp.ipynb": "hw1/mlp.ipynb"}
     assert "/tmp" not in json.dumps(stored["gina"]["not_gradable"])  # named as the instructor knows it
-    assert not sandbox_workers()
+    assert not sandbox_workers(out)
 
 
 def test_gradebook_and_summary(graded):
@@ -192,7 +197,7 @@ def test_a_submission_over_the_batch_limit_costs_only_itself(tmp_path):
     assert "NOT GRADED" in run.stdout and "hugo" in run.stdout
     assert "not graded: grading this submission took over 10 s" in gradebook(tmp_path / "out")[1]["notes"]
     time.sleep(1)
-    assert not sandbox_workers()  # hugo's endless loop was stopped with the process grading it
+    assert not sandbox_workers(tmp_path / "out")  # hugo's endless loop was stopped with the process grading it
 
 
 def test_a_dask_cluster_grades_the_same(graded, tmp_path):
