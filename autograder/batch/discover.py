@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import io
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -90,11 +91,21 @@ def _zip_entries(data: bytes | Path, prefix: PurePosixPath, depth: int) -> list[
     return entries
 
 
-def _expand(entry: Entry, depth: int) -> list[Entry]:
+MAX_ZIP_BYTES = 5 * MAX_FILE_BYTES
+
+
+def _expand(entry: Entry, depth: int, read_zip: Callable[[], bytes] | None = None) -> list[Entry]:
     """A zip inside the class (a student's, or a zip of zips) becomes its members, two levels deep at most."""
-    if entry.path.suffix.lower() == ".zip" and depth < 2 and entry.size <= MAX_FILE_BYTES * 5:
-        return _zip_entries(entry.read(), entry.path, depth + 1) or [entry]  # unreadable: kept as a file
+    if entry.path.suffix.lower() == ".zip" and depth < 2 and entry.size <= MAX_ZIP_BYTES:
+        return _zip_entries((read_zip or entry.read)(), entry.path, depth + 1) or [entry]  # unreadable: a file
     return [entry]
+
+
+def _reader(path: Path, limit: int) -> Callable[[], bytes]:
+    def read() -> bytes:
+        with open(path, "rb") as f:
+            return f.read(limit + 1)  # never more: a 5 GB "notebook" costs nothing
+    return read
 
 
 def tree(root: Path) -> list[Entry]:
@@ -104,11 +115,14 @@ def tree(root: Path) -> list[Entry]:
         entries = _zip_entries(root, PurePosixPath(), 1)
     else:
         entries = []
-        for path in sorted(root.rglob("*")):
-            if path.is_symlink() or not path.is_file():
-                continue
-            rel = PurePosixPath(path.relative_to(root).as_posix())
-            entries += _expand(Entry(rel, path.stat().st_size, lambda p=path: p.read_bytes()[:MAX_FILE_BYTES + 1]), 0)
+        for folder, dirs, files in os.walk(root, followlinks=False):
+            for name in files:
+                path = Path(folder) / name
+                if path.is_symlink() or not path.is_file():
+                    continue
+                entry = Entry(PurePosixPath(path.relative_to(root).as_posix()), path.stat().st_size,
+                              _reader(path, MAX_FILE_BYTES))
+                entries += _expand(entry, 0, _reader(path, MAX_ZIP_BYTES))
     return sorted((e for e in entries if not _junk(e.path)), key=lambda e: e.path.as_posix())
 
 
