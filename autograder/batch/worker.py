@@ -56,8 +56,12 @@ def warm_up() -> None:
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
+    import torch
+
     from autograder.grading import grade  # noqa: F401  (torch, Hypothesis, the oracle)
     from autograder.model import catalog
+
+    torch.set_num_threads(1)  # one core per grading process: N processes on N cores, not N x N threads
 
     catalog()
     grader_fingerprint()
