@@ -1,4 +1,4 @@
-"""python -m autograder {list, check, grade, grade-all, build, release, nbgrader-autograde, ...}."""
+"""python -m autograder {list, check, grade, grade-all, gradescope-bundle, build, release, nbgrader-autograde}."""
 from __future__ import annotations
 
 import argparse
@@ -15,6 +15,7 @@ from pathlib import Path
 # Heavy modules (torch, hypothesis, the catalog) are imported inside the commands: `check` says what it is
 # doing before it pays for them.
 EXERCISES = Path(__file__).resolve().parent / "exercises"
+FORMATS = ("text", "json", "gradescope", "html", "junit", "csv")  # autograder.outputs.FORMATS, without importing it
 
 
 def cmd_list(args) -> int:
@@ -159,7 +160,11 @@ def cmd_grade(args) -> int:
 
         report = Report(args.submission, [], not_gradable={"*": f"the grader failed: {type(e).__name__}: {e}"},
                         seed=seed)
-    text = outputs.render(report, args.format)
+    options = {}
+    if args.format == "gradescope":
+        options = {"per_check": args.per_check, "visibility": args.visibility,
+                   "stdout_visibility": args.stdout_visibility}
+    text = outputs.render(report, args.format, **options)
     if args.out:
         write_atomically(Path(args.out), text)
         print(summary(report), file=sys.stderr)
@@ -192,6 +197,45 @@ def cmd_nbgrader_autograde(args) -> int:
     return autograde([args.assignment, *args.nbgrader_args], seed=args.seed)
 
 
+def cmd_grade_all(args) -> int:
+    from autograder.batch.report import write_reports
+    from autograder.batch.run import DEFAULT_TIMEOUT, grade_class
+
+    root, out = Path(args.root), Path(args.out)
+    if not root.exists():
+        raise SystemExit(f"error: {root} does not exist")
+    exercises = _select(args.only)
+    try:
+        run = grade_class(root, out, exercises, jobs=args.jobs, seed=args.seed, scheduler=args.scheduler,
+                          timeout=args.timeout or DEFAULT_TIMEOUT, force=args.force, progress=not args.quiet)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: the results written so far are kept in {out / 'results'}; "
+              "run the same command again to grade the rest.", file=sys.stderr)
+        return 130
+    except (RuntimeError, OSError) as e:
+        raise SystemExit(f"error: {e}")
+    print(write_reports(run, out, exercises, args.assignment or root.stem), end="")
+    print(f"Results: {out / 'results'}/<student>.json; gradebook: {out / 'gradebook.csv'}; "
+          f"summary: {out / 'summary.txt'}")
+    return 1 if run.errors else 0
+
+
+def cmd_gradescope_bundle(args) -> int:
+    from autograder.batch.bundle import build_bundle
+
+    exercises = _select(args.only)
+    try:
+        config = {"only": args.only, "seed": args.seed, "per_check": args.per_check,
+                  "visibility": args.visibility, "stdout_visibility": args.stdout_visibility}
+        names = build_bundle(Path(args.out), config, args.torch_index)
+    except (ValueError, RuntimeError) as e:
+        raise SystemExit(f"error: {e}")
+    print(f"wrote {args.out}: {len(exercises)} exercises, {sum(e.points for e in exercises):g} points, "
+          f"{len(names)} files (setup.sh, run_autograder, config.json, the grader without solutions/). "
+          "Upload it as the assignment's autograder (Configure Autograder > Zip file upload).")
+    return 0
+
+
 def cmd_build(args) -> int:
     from autograder.course.build import ROOT, build
 
@@ -217,6 +261,16 @@ def cmd_release(args) -> int:
     return 0
 
 
+def _gradescope_options(p: argparse.ArgumentParser) -> None:
+    from autograder.outputs.gradescope import VISIBILITY
+
+    g = p.add_argument_group("Gradescope results.json")
+    g.add_argument("--per-check", action="store_true", help="one test per check (default: one per exercise)")
+    g.add_argument("--visibility", choices=VISIBILITY, default="visible", help="when students see the tests")
+    g.add_argument("--stdout-visibility", choices=VISIBILITY, default="hidden",
+                   help="when students see the grader's own output")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -234,11 +288,12 @@ def parser() -> argparse.ArgumentParser:
 
     grade = sub.add_parser("grade", help="grade one submission folder")
     grade.add_argument("submission", metavar="DIR")
-    grade.add_argument("--format", choices=["text", "json", "gradescope", "html"], default="text")
+    grade.add_argument("--format", choices=FORMATS, default="text")
     grade.add_argument("--out", help="write the result here instead of standard output")
     grade.add_argument("--only", nargs="*", default=[], metavar="TOPIC|EXERCISE")
     grade.add_argument("--seed", type=int, default=None,
                        help="secret grading seed (default: $AUTOGRADER_SEED, else the public inputs of `check`)")
+    _gradescope_options(grade)
     grade.set_defaults(run=cmd_grade)
 
     nb = sub.add_parser("nbgrader-autograde", help="nbgrader autograde, grading each notebook file in the sandbox "
@@ -248,6 +303,30 @@ def parser() -> argparse.ArgumentParser:
     nb.add_argument("nbgrader_args", nargs=argparse.REMAINDER, metavar="...",
                     help="passed to nbgrader autograde, e.g. --student alice")
     nb.set_defaults(run=cmd_nbgrader_autograde)
+    batch = sub.add_parser("grade-all", help="grade a class: a folder of submissions, in parallel, resumable")
+    batch.add_argument("root", metavar="ROOT", help="folder (or zip) of submissions: a folder, zip or files per "
+                       "student, nbgrader's submitted/, a Gradescope export or an LMS bulk download")
+    batch.add_argument("--out", default="graded", help="results, gradebook.csv and summary go here (default: graded)")
+    batch.add_argument("--jobs", type=int, default=None, help="grading processes (default: one per core)")
+    batch.add_argument("--only", nargs="*", default=[], metavar="TOPIC|EXERCISE")
+    batch.add_argument("--seed", type=int, default=None, help="the grading seed (default: the public inputs)")
+    batch.add_argument("--scheduler", metavar="ADDRESS", help="grade on this Dask cluster (tcp://host:8786)")
+    batch.add_argument("--timeout", type=float, default=None, help="seconds per submission before the batch gives up "
+                       "on it (default 1800; the grader's per-call limits come first; local processes only)")
+    batch.add_argument("--assignment", help="the gradebook's assignment column (default: ROOT's name)")
+    batch.add_argument("--force", action="store_true", help="regrade every student, even unchanged ones")
+    batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    batch.set_defaults(run=cmd_grade_all)
+
+    bundle = sub.add_parser("gradescope-bundle", help="write a Gradescope autograder zip (no solutions/ in it)")
+    bundle.add_argument("out", metavar="OUT.zip")
+    bundle.add_argument("--only", nargs="*", default=[], metavar="TOPIC|EXERCISE")
+    bundle.add_argument("--seed", type=int, default=None, help="grading seed (default: the public inputs of `check`); "
+                        "it is stored in the zip's config.json")
+    bundle.add_argument("--torch-index", default="https://download.pytorch.org/whl/cpu",
+                        help="where setup.sh gets the CPU-only torch")
+    _gradescope_options(bundle)
+    bundle.set_defaults(run=cmd_gradescope_bundle)
 
     b = sub.add_parser("build", help="regenerate assignments/ and the nbgrader course/ from solutions/")
     b.add_argument("--check", action="store_true", help="fail if the committed files differ")
