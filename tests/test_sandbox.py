@@ -371,3 +371,29 @@ def test_malformed_headers_are_value_errors(header):
 def test_integers_beyond_float64_arrive_as_unsupported():
     back = wire.decode(wire.encode({"big": 10**400, "fine": 2**62}))
     assert back["big"] == wire.Unsupported("integer too large for float64") and back["fine"] == 2**62
+
+
+def test_only_what_a_call_returned_goes_back_never_an_input_of_the_same_name():
+    """An exercise may name an output like an input (`params` in, `params` out): when the call fails, the
+    check must see the failure, not the caller's input (which an in-place update may even have made right)."""
+    source = "def step(params):\n    params['w'] += 1.0\n    raise ValueError('not done')\n"
+    with Sandbox() as sandbox:
+        loaded = sandbox.load({"name": "probe", "path": "probe.py", "source": source, "cells": None, "seed": 0}, 20.0)
+        assert loaded.get("ok"), loaded
+        worker = sandbox.worker()
+        reply = worker.request({"op": "run", "calls": [("step", ("params",), "params")],
+                                "inputs": {"params": {"w": np.zeros(2)}}, "send_back": ["params"],
+                                "mutable": ("params",), "seed": 0}, 10.0)
+        worker.close()
+    assert "params" not in reply["results"], reply["results"]
+    assert reply["error"]["kind"] == "exception" and "not done" in reply["error"]["message"]
+
+
+def test_unseeded_generators_draw_new_numbers_at_each_call_and_the_same_on_every_run():
+    """Two `default_rng()` in one call (two dropout masks) must differ, as they would unseeded; the whole
+    draw must repeat exactly on the next run, so the grade does too."""
+    source = ("import numpy as np\n\ndef probe():\n"
+              "    return np.stack([np.random.default_rng().random(4), np.random.default_rng().random(4)])\n")
+    first, second = run(source), run(source)
+    assert not np.array_equal(first[0], first[1])
+    assert np.array_equal(first, second)

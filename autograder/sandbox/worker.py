@@ -197,11 +197,17 @@ _unseeded_default_rng = np.random.default_rng
 
 
 def _seed_everything(seed: int):
+    """Seed every generator a submission may use, so a grade never depends on the clock or the OS's entropy.
+
+    Each unseeded `np.random.default_rng()` gets its own stream (seed, 0), (seed, 1), ...: repeatable, and two
+    calls in one plan (two dropout masks, say) still draw different numbers, as they would unseeded.
+    """
     np.random.seed(seed)
     random.seed(seed)
+    streams = iter(range(1 << 62))
 
     def default_rng(seed_arg=None):
-        return _unseeded_default_rng(seed if seed_arg is None else seed_arg)
+        return _unseeded_default_rng([seed, next(streams)] if seed_arg is None else seed_arg)
 
     np.random.default_rng = default_rng
 
@@ -356,13 +362,15 @@ class Worker:
         mutable = set(req.get("mutable", ()))
         pristine = {k: _snapshot(v) for k, v in space.items() if k not in mutable}
         error = None
+        produced: set[str] = set()  # only what a call returned goes back: never an input of the same name
         self.elapsed = 0.0
         for index, (fn_name, arg_names, returns) in enumerate(req["calls"]):
             self.channel.send({"id": req["id"], "begin": index})
             try:
-                space.update(self._call(fn_name, [space[a] for a in arg_names], returns,
-                                        {a: space[a] for a in arg_names
-                                         if a in req["inputs"] and a not in mutable}))
+                outputs = self._call(fn_name, [space[a] for a in arg_names], returns,
+                                     {a: space[a] for a in arg_names if a in req["inputs"] and a not in mutable})
+                space.update(outputs)
+                produced.update(outputs)
             except CallFailed as failed:
                 error = dict(vars_of(failed), call=fn_name, index=index)
                 break
@@ -378,7 +386,7 @@ class Worker:
         if leaked and error is None:
             error = {"kind": "forbidden", "call": req["calls"][-1][0], "index": len(req["calls"]) - 1,
                      "message": f"the submission loaded {', '.join(leaked)}, which is not allowed.", "detail": ""}
-        results = {name: space[name] for name in req["send_back"] if name in space}
+        results = {name: space[name] for name in req["send_back"] if name in space and name in produced}
         return {"done": True, "results": results, "error": error, "stdout": self.captured.take(),
                 "elapsed": self.elapsed, "restart": self.tainted}
 
