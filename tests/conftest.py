@@ -1,6 +1,7 @@
 """Shared helpers: grade a module's source text as a one-topic submission."""
 from __future__ import annotations
 
+import ast
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,48 @@ def grade_source(folder: Path, topic: str, source: str, only: list[str] | None =
     return grade(folder, select(catalog(), only or [topic]))
 
 
+def _top_level(source: str) -> dict[str, str]:
+    """Each top-level statement of a module: the names it binds (or its position) -> its AST, as text."""
+    found = {}
+    for i, node in enumerate(ast.parse(source).body):
+        names = [node.name] if isinstance(node, (ast.FunctionDef, ast.ClassDef)) else [f"#{i}"]
+        for name in names:
+            found[name] = ast.dump(node)
+    return found
+
+
+def _uses(source: str) -> dict[str, set[str]]:
+    """Top-level function or class -> the top-level names its body refers to."""
+    tree = ast.parse(source)
+    top = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    return {n.name: {m.id for m in ast.walk(n) if isinstance(m, ast.Name)} & top
+            for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+
+
+def affected_exercises(topic: str, source: str) -> list[str]:
+    """The exercises of `topic` whose grade an edit of its solution module can change: those whose functions reach
+    (through the module's own functions) a definition that differs. Grading is deterministic and each exercise
+    runs only its own functions in a fresh worker, so every other exercise grades exactly as the solutions do
+    (full marks, tested on its own); an edit outside the functions (an import, a constant) affects them all."""
+    before, after = _top_level(solution_source(topic)), _top_level(source)
+    changed = {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
+    exercises = [ex for ex in catalog() if ex.topic == topic]
+    if any(name.startswith("#") for name in changed):
+        return [ex.id for ex in exercises]
+    uses = {**_uses(solution_source(topic)), **_uses(source)}
+    found = []
+    for ex in exercises:
+        reach, todo = set(), list(ex.functions)
+        while todo:
+            name = todo.pop()
+            if name not in reach:
+                reach.add(name)
+                todo += uses.get(name, ())
+        if reach & changed:
+            found.append(ex.id)
+    return found
+
+
 def failing(report: Report) -> set[tuple[str, str]]:
     """(exercise id, check name) of every check that did not earn its points."""
     return {(e.id, c.name) for e in report.exercises for c in e.checks if not c.passed}
@@ -59,6 +102,16 @@ def failing(report: Report) -> set[tuple[str, str]]:
 
 def messages(report: Report) -> dict[tuple[str, str], str]:
     return {(e.id, c.name): c.message for e in report.exercises for c in e.checks if c.message}
+
+
+@pytest.fixture
+def edited(tmp_path):
+    """Grade a topic's solution module with `edits` applied, on the exercises the edits can affect:
+    edited(topic, edits) -> Report. The corpora of bugs and variants share grading work this way."""
+    def run(topic: str, edits: list[tuple[str, str]]) -> Report:
+        source = mutate(solution_source(topic), edits)
+        return grade_source(tmp_path / "submission", topic, source, affected_exercises(topic, source) or None)
+    return run
 
 
 @pytest.fixture

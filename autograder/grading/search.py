@@ -62,6 +62,9 @@ STOPPING = NO_INPUT | {"timeout", "crash", "protocol", "memory", "leaked"}  # no
 SHRINK_BUDGET = 50  # evaluations after the first failure, then the smallest failure so far is reported:
 # a check of a topic with five broken exercises took 8.4 s at 100, 4.0 s at 40 (shrunk nearly as far)
 SMALL_AXIS = 3  # inputs no longer than this along every axis are searched first
+SMALL_REJECTS = 25  # drawn inputs too large for that search before it gives up: some strategies never draw small
+# inputs (five distinct layer widths), and each rejected draw costs a whole draw (0.04 s for an MLP network)
+_NO_SMALL_INPUTS: set[int] = set()  # id() of the strategies that gave up: not tried again in this process
 CLEAR = 0.01  # an error of at least 1 % of the expected scale is "clearly visible"
 EVERY_INPUT_FAILED = 5  # inputs on which every check failed before the shared pass stops (a function that
 # raises for some inputs only, say stride > 1, passes on others: that is worth knowing and telling)
@@ -272,11 +275,11 @@ def _find(ex: Exercise, check: Check, session: TopicSession, known_failures: lis
             return _Found(v, known, True)
     n = check.max_examples or ex.max_examples
     found = _shrink(ex, check, session, strategy, n, seed, stopping)
-    if found is not None and found.shrunk and n > 1 and largest_axis(_shown(ex, check, found.inputs)) > SMALL_AXIS:
+    if found is not None and found.shrunk and n > 1 and largest_axis(_shown(ex, check, found.inputs)) > SMALL_AXIS \
+            and id(strategy) not in _NO_SMALL_INPUTS:
         # Hypothesis's shrinker spends its budget on the values of large arrays before it tries smaller shapes:
         # look among the inputs no longer than 3 along every axis too (the point is an input a student can read)
-        small = _shrink(ex, check, session, strategy.filter(lambda i: largest_axis(i) <= SMALL_AXIS), n, seed,
-                        stopping)
+        small = _shrink(ex, check, session, _small(strategy), n, seed, stopping)
         found = small if small is not None and small.verdict.kind == found.verdict.kind else found
     if found is not None:
         return found
@@ -285,6 +288,25 @@ def _find(ex: Exercise, check: Check, session: TopicSession, known_failures: lis
         if v.failed:
             return _Found(v, explicit, False)
     return None
+
+
+def _small(strategy):
+    """`strategy` restricted to inputs no longer than SMALL_AXIS along every axis, giving up (a _Stop, which
+    Hypothesis lets through) after SMALL_REJECTS larger draws in a row, for good if it never found one."""
+    state = {"rejected": 0, "found": False}
+
+    def small(inputs) -> bool:
+        if largest_axis(inputs) <= SMALL_AXIS:
+            state.update(rejected=0, found=True)
+            return True
+        state["rejected"] += 1
+        if state["rejected"] > SMALL_REJECTS:
+            if not state["found"]:
+                _NO_SMALL_INPUTS.add(id(strategy))
+            raise _Stop("no small inputs")
+        return False
+
+    return strategy.filter(small)
 
 
 def _shrink(ex: Exercise, check: Check, session: TopicSession, strategy, max_examples: int, seed: int | None,
