@@ -12,7 +12,11 @@ Conventions (the same in every exercise of this topic):
 - forward functions return (out, cache) and backward functions take (dout, cache), CS231n style: dout is
   $\partial L / \partial \mathrm{out}$ for some scalar loss $L$, and each backward returns $\partial L / \partial$
   each input, of that input's shape;
-- arrays are float64; a function never modifies its input arrays in place;
+- arrays are float64, and so is every intermediate: float32 loses about $10^{-3}$ of a result whose terms
+  cancel, and some graded inputs are built that way, so float32 code fails every time;
+- a function never modifies its input arrays in place, nor later through a reference kept in a cache;
+- a forward function keeps what its backward needs in the cache it returns, not in a global: the grader
+  runs a second forward pass before the backward pass of the first;
 - vectorise with NumPy (`np.lib.stride_tricks.sliding_window_view`, `reshape`, `@`, `np.einsum`): a loop over
   the HH x WW kernel offsets or over layers is fine, a loop over pixels is slow.
 

@@ -1,18 +1,26 @@
-"""python -m autograder {list, check, grade, build, release}."""
+"""python -m autograder {list, check, grade, grade-all, gradescope-bundle, build, release, nbgrader-autograde}."""
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+import os
+import re
+import shutil
 import sys
+import tempfile
+import time
 from pathlib import Path
 
-from autograder import outputs
-from autograder.course.build import ROOT, build
-from autograder.outputs.text import exercise_text, summary
-from autograder.model import catalog, select
+# Heavy modules (torch, hypothesis, the catalog) are imported inside the commands: `check` says what it is
+# doing before it pays for them.
+EXERCISES = Path(__file__).resolve().parent / "exercises"
+FORMATS = ("text", "json", "gradescope", "html", "junit", "csv")  # autograder.outputs.FORMATS, without importing it
 
 
 def cmd_list(args) -> int:
+    from autograder.model import catalog
+
     exercises = catalog()
     if args.format == "json":
         print(json.dumps([{"id": e.id, "topic": e.topic, "title": e.title, "points": e.points,
@@ -25,40 +33,212 @@ def cmd_list(args) -> int:
     return 0
 
 
-def _grade(submission: Path, selectors: list[str], live: bool):
+def declared_ids() -> dict[str, list[str]]:
+    """topic -> exercise ids, read from the declarations' text in course order (no imports: instant)."""
+    from autograder.model import course_order
+
+    found: dict[str, list[str]] = {}
+    for path in sorted(EXERCISES.glob("*.py"), key=lambda p: course_order(p.stem)):
+        ids = re.findall(r'exercise\(\s*"([a-z0-9_]+\.[a-z0-9_]+)"', path.read_text())
+        if ids:
+            found[path.stem] = ids
+    return found
+
+
+def unknown_selectors(selectors: list[str], known: dict[str, list[str]]) -> list[str]:
+    """A message per selector that names neither a topic nor an exercise, with a "did you mean"."""
+    names = list(known) + [i for ids in known.values() for i in ids]
+    problems = []
+    for s in selectors:
+        if s in names:
+            continue
+        close = difflib.get_close_matches(s, names, n=2, cutoff=0.8)
+        if not close and "." not in s:
+            close = [i for i in names if i.endswith("." + s)]
+        hint = f" Did you mean {' or '.join(close)}?" if close else f" Topics: {', '.join(known)}."
+        problems.append(f"unknown topic or exercise {s!r}.{hint}")
+    return problems
+
+
+def _select(selectors: list[str]):
+    from autograder.model import catalog, select
+
+    wanted = {s.split(".", 1)[0] for s in selectors} or None
+    exercises = catalog(wanted)
+    try:
+        return select(exercises, selectors)
+    except ValueError:
+        known: dict[str, list[str]] = {}
+        for ex in catalog():
+            known.setdefault(ex.topic, []).append(ex.id)
+        raise SystemExit("error: " + " ".join(unknown_selectors(selectors, known))) from None
+
+
+def _grade(submission: Path, selectors: list[str], on_exercise=None, seed: int | None = None):
     from autograder.grading import grade  # imports torch: only when grading
 
     if not submission.is_dir():
         raise SystemExit(f"error: {submission} is not a folder")
-    try:
-        exercises = select(catalog(), selectors)
-    except ValueError as e:
-        raise SystemExit(f"error: {e}")
+    return grade(submission, _select(selectors), on_exercise=on_exercise, seed=seed)
 
-    def show(result):
-        print(exercise_text(result), end="\n\n", flush=True)
 
-    return grade(submission, exercises, on_exercise=show if live else None)
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _check_once(args, console, width: int, selectors: list[str]):
+    from autograder.outputs.text import LiveText, styled, summary
+
+    live = LiveText(width)
+    report = _grade(Path(args.submission), selectors,
+                    on_exercise=lambda result: console.print(styled(live(result)), end="\n\n"))
+    console.print(styled(summary(report)))
+    if args.html:
+        from autograder.outputs.html import as_html
+
+        Path(args.html).write_text(as_html(report), encoding="utf-8")
+        console.print(f"HTML report: {args.html}")
+    return report
+
+
+def _watched(submission: Path, topics: list[str]) -> dict[Path, float]:
+    files = [submission / f"{t}{suffix}" for t in topics for suffix in (".py", ".ipynb")]
+    return {f: f.stat().st_mtime_ns for f in files if f.exists()}
 
 
 def cmd_check(args) -> int:
-    report = _grade(Path(args.submission), args.selectors, live=True)
-    print(summary(report))
-    return 0 if report.score == report.points else 1
+    known = declared_ids()
+    problems = unknown_selectors(args.selectors, known)
+    if problems and known:
+        raise SystemExit("error: " + " ".join(problems))
+    topics = [t for t in known if not args.selectors or t in args.selectors
+              or any(s.startswith(t + ".") for s in args.selectors)]
+    counts = []
+    for t in topics:
+        n = sum(1 for i in known[t] if not args.selectors or t in args.selectors or i in args.selectors)
+        counts.append(f"{t}: {n} exercise{'s' if n != 1 else ''}")
+    console = _console()
+    width = min(shutil.get_terminal_size((80, 24)).columns, 100) if console.is_terminal else 80
+    console.print(f"grading {', '.join(counts)} in {args.submission}/ ...", style="bold")
+    report = _check_once(args, console, width, args.selectors)
+    if not args.watch:
+        return 0 if report.score == report.points else 1
+    submission = Path(args.submission)
+    seen = _watched(submission, topics)
+    console.print(f"watching {', '.join(str(f) for f in seen)}: every save is checked again (Ctrl-C stops).",
+                  style="bold")
+    try:
+        while True:
+            time.sleep(0.2)
+            now = _watched(submission, topics)
+            changed = sorted({f.stem for f in now if now[f] != seen.get(f)})
+            seen = now
+            if changed:
+                start = time.perf_counter()
+                console.rule(f"{', '.join(changed)} changed: checking again")
+                selectors = [s for s in args.selectors if s.split(".", 1)[0] in changed] or changed
+                _check_once(args, console, width, selectors)
+                console.print(f"(checked in {time.perf_counter() - start:.1f} s; watching)", style="dim")
+    except KeyboardInterrupt:
+        return 0
 
 
 def cmd_grade(args) -> int:
-    report = _grade(Path(args.submission), args.only, live=False)
-    text = outputs.render(report, args.format)
+    from autograder import outputs
+    from autograder.grading.grade import seed_from_environment
+    from autograder.outputs.text import summary
+
+    seed = args.seed if args.seed is not None else seed_from_environment()
+    try:
+        report = _grade(Path(args.submission), args.only, seed=seed)
+    except Exception as e:  # noqa: BLE001 - a results file is written whatever happens
+        if not args.out:
+            raise
+        from autograder.grading import Report
+
+        report = Report(args.submission, [], not_gradable={"*": f"the grader failed: {type(e).__name__}: {e}"},
+                        seed=seed)
+    options = {}
+    if args.format == "gradescope":
+        options = {"per_check": args.per_check, "visibility": args.visibility,
+                   "stdout_visibility": args.stdout_visibility}
+    text = outputs.render(report, args.format, **options)
     if args.out:
-        Path(args.out).write_text(text)
+        write_atomically(Path(args.out), text)
         print(summary(report), file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
 
 
+def write_atomically(path: Path, text: str) -> None:
+    """Write `text` to `path` all at once: a new file (O_EXCL, never through a link) in the same folder, renamed
+    over `path`, so a reader sees the old file or the whole new one, and a link or FIFO planted at `path` is
+    replaced, never followed or opened."""
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)  # O_CREAT | O_EXCL, mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def cmd_nbgrader_autograde(args) -> int:
+    from autograder.outputs.gradebook import autograde
+
+    return autograde([args.assignment, *args.nbgrader_args], seed=args.seed)
+
+
+def cmd_grade_all(args) -> int:
+    from autograder.batch.report import write_reports
+    from autograder.batch.run import DEFAULT_TIMEOUT, grade_class
+
+    root, out = Path(args.root), Path(args.out)
+    if not root.exists():
+        raise SystemExit(f"error: {root} does not exist")
+    exercises = _select(args.only)
+    try:
+        run = grade_class(root, out, exercises, jobs=args.jobs, seed=args.seed, scheduler=args.scheduler,
+                          timeout=args.timeout or DEFAULT_TIMEOUT, force=args.force, progress=not args.quiet)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: the results written so far are kept in {out / 'results'}; "
+              "run the same command again to grade the rest.", file=sys.stderr)
+        return 130
+    except (RuntimeError, OSError) as e:
+        raise SystemExit(f"error: {e}")
+    print(write_reports(run, out, exercises, args.assignment or root.stem), end="")
+    print(f"Results: {out / 'results'}/<student>.json; gradebook: {out / 'gradebook.csv'}; "
+          f"summary: {out / 'summary.txt'}")
+    return 1 if run.errors else 0
+
+
+def cmd_gradescope_bundle(args) -> int:
+    from autograder.batch.bundle import build_bundle
+
+    exercises = _select(args.only)
+    try:
+        config = {"only": args.only, "seed": args.seed, "per_check": args.per_check,
+                  "visibility": args.visibility, "stdout_visibility": args.stdout_visibility}
+        names = build_bundle(Path(args.out), config, args.torch_index)
+    except (ValueError, RuntimeError) as e:
+        raise SystemExit(f"error: {e}")
+    print(f"wrote {args.out}: {len(exercises)} exercises, {sum(e.points for e in exercises):g} points, "
+          f"{len(names)} files (setup.sh, run_autograder, config.json, the grader without solutions/). "
+          "Upload it as the assignment's autograder (Configure Autograder > Zip file upload).")
+    return 0
+
+
 def cmd_build(args) -> int:
+    from autograder.course.build import ROOT, build
+
     changed = build(ROOT, check=args.check)
     if args.check:
         if changed:
@@ -81,6 +261,16 @@ def cmd_release(args) -> int:
     return 0
 
 
+def _gradescope_options(p: argparse.ArgumentParser) -> None:
+    from autograder.outputs.gradescope import VISIBILITY
+
+    g = p.add_argument_group("Gradescope results.json")
+    g.add_argument("--per-check", action="store_true", help="one test per check (default: one per exercise)")
+    g.add_argument("--visibility", choices=VISIBILITY, default="visible", help="when students see the tests")
+    g.add_argument("--stdout-visibility", choices=VISIBILITY, default="hidden",
+                   help="when students see the grader's own output")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -92,14 +282,51 @@ def parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check your own work; exit status 1 unless full marks")
     check.add_argument("selectors", nargs="*", metavar="TOPIC|EXERCISE", help="e.g. mlp or mlp.affine (default: all)")
     check.add_argument("--submission", default="assignments", help="folder with your topic modules")
+    check.add_argument("--watch", action="store_true", help="check again on every save of your files")
+    check.add_argument("--html", metavar="FILE", help="also write an HTML report (pictures of wrong arrays)")
     check.set_defaults(run=cmd_check)
 
     grade = sub.add_parser("grade", help="grade one submission folder")
     grade.add_argument("submission", metavar="DIR")
-    grade.add_argument("--format", choices=["text", "json", "gradescope"], default="text")
+    grade.add_argument("--format", choices=FORMATS, default="text")
     grade.add_argument("--out", help="write the result here instead of standard output")
     grade.add_argument("--only", nargs="*", default=[], metavar="TOPIC|EXERCISE")
+    grade.add_argument("--seed", type=int, default=None,
+                       help="secret grading seed (default: $AUTOGRADER_SEED, else the public inputs of `check`)")
+    _gradescope_options(grade)
     grade.set_defaults(run=cmd_grade)
+
+    nb = sub.add_parser("nbgrader-autograde", help="nbgrader autograde, grading each notebook file in the sandbox "
+                        "(run in the course folder; no student code runs in a kernel)")
+    nb.add_argument("assignment")
+    nb.add_argument("--seed", type=int, default=None, help="secret grading seed (default: $AUTOGRADER_SEED)")
+    nb.add_argument("nbgrader_args", nargs=argparse.REMAINDER, metavar="...",
+                    help="passed to nbgrader autograde, e.g. --student alice")
+    nb.set_defaults(run=cmd_nbgrader_autograde)
+    batch = sub.add_parser("grade-all", help="grade a class: a folder of submissions, in parallel, resumable")
+    batch.add_argument("root", metavar="ROOT", help="folder (or zip) of submissions: a folder, zip or files per "
+                       "student, nbgrader's submitted/, a Gradescope export or an LMS bulk download")
+    batch.add_argument("--out", default="graded", help="results, gradebook.csv and summary go here (default: graded)")
+    batch.add_argument("--jobs", type=int, default=None, help="grading processes (default: one per core)")
+    batch.add_argument("--only", nargs="*", default=[], metavar="TOPIC|EXERCISE")
+    batch.add_argument("--seed", type=int, default=None, help="the grading seed (default: the public inputs)")
+    batch.add_argument("--scheduler", metavar="ADDRESS", help="grade on this Dask cluster (tcp://host:8786)")
+    batch.add_argument("--timeout", type=float, default=None, help="seconds per submission before the batch gives up "
+                       "on it (default 1800; the grader's per-call limits come first; local processes only)")
+    batch.add_argument("--assignment", help="the gradebook's assignment column (default: ROOT's name)")
+    batch.add_argument("--force", action="store_true", help="regrade every student, even unchanged ones")
+    batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    batch.set_defaults(run=cmd_grade_all)
+
+    bundle = sub.add_parser("gradescope-bundle", help="write a Gradescope autograder zip (no solutions/ in it)")
+    bundle.add_argument("out", metavar="OUT.zip")
+    bundle.add_argument("--only", nargs="*", default=[], metavar="TOPIC|EXERCISE")
+    bundle.add_argument("--seed", type=int, default=None, help="grading seed (default: the public inputs of `check`); "
+                        "it is stored in the zip's config.json")
+    bundle.add_argument("--torch-index", default="https://download.pytorch.org/whl/cpu",
+                        help="where setup.sh gets the CPU-only torch")
+    _gradescope_options(bundle)
+    bundle.set_defaults(run=cmd_gradescope_bundle)
 
     b = sub.add_parser("build", help="regenerate assignments/ and the nbgrader course/ from solutions/")
     b.add_argument("--check", action="store_true", help="fail if the committed files differ")

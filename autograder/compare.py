@@ -28,12 +28,115 @@ class Tolerance:
     atol: float = 1e-9
 
 
-def fmt_array(a, max_chars: int = 600) -> str:
+SMALL = 60  # arrays with at most this many entries (and no axis longer than 8) are shown whole
+
+
+def fmt_array(a, width: int = 76) -> str:
+    """A value as a person reads it: small arrays whole (never cut mid-number), large ones summarised."""
     if isinstance(a, np.ndarray):
-        text = np.array2string(a, precision=6, threshold=60, edgeitems=3, max_line_width=100)
-    else:
-        text = repr(a)
-    return text if len(text) <= max_chars else text[:max_chars] + " ..."
+        if a.size > SMALL or any(n > 8 for n in a.shape):
+            return _summary(a)
+        return np.array2string(a, precision=6, suppress_small=False, max_line_width=width, threshold=SMALL + 1)
+    return repr(a)
+
+
+def _summary(a: np.ndarray) -> str:
+    finite = a[np.isfinite(a)] if a.dtype.kind in "fc" else a.ravel()
+    span = f", values in [{finite.min():.4g}, {finite.max():.4g}]" if finite.size else ""
+    return f"<array of shape {a.shape}, {a.dtype}{span}>"
+
+
+def python_literal(value, width: int = 76, indent: str = "", base: str = "") -> str:
+    """`value` as Python source that rebuilds it exactly (shortest round-trip floats), for pasting back.
+
+    Arrays become `np.array([...])` with a comment naming their shape and dtype; an array too large to read
+    is summarised instead (its shape, dtype and range: not pasteable, the check command reproduces it).
+    `indent` is the column the value starts at (continuation lines align there), `base` the indentation of the
+    line it is on (a dict's entries go 4 further)."""
+    if isinstance(value, np.ndarray):
+        if value.size > SMALL or any(n > 8 for n in value.shape):
+            return _summary(value)
+        body = np.array2string(value, separator=", ", floatmode="unique", threshold=SMALL + 1,
+                               max_line_width=max(20, width - len(indent) - 10),
+                               formatter={"float_kind": _float_literal} if value.dtype.kind == "f" else None)
+        body = "\n".join(line for line in body.split("\n") if line.strip())  # no blank lines between blocks
+        body = body.replace("\n", "\n" + indent + " " * 9)
+        dtype = "" if value.dtype in (np.float64, np.int64) or value.dtype.kind == "b" else f", dtype=np.{value.dtype}"
+        return f"np.array({body}{dtype})"
+    if isinstance(value, dict):  # one entry a line, at the indentation of the line that opens it, plus 4
+        inner = base + "    "
+        items = [f"{inner}{k!r}: {python_literal(v, width, inner + ' ' * (len(repr(k)) + 2), inner)},"
+                 f"{_shape_comment(v)}" for k, v in value.items()]
+        return "{\n" + "\n".join(items) + f"\n{base}}}"
+    if isinstance(value, np.generic):
+        return repr(value.item())
+    return repr(value)
+
+
+def _float_literal(x) -> str:
+    if np.isnan(x):
+        return "np.nan"
+    if np.isinf(x):
+        return "np.inf" if x > 0 else "-np.inf"
+    return repr(float(x))
+
+
+def _shape_comment(value) -> str:
+    if isinstance(value, np.ndarray) and value.size <= SMALL and all(n <= 8 for n in value.shape):
+        return f"  # shape {value.shape}, {value.dtype}"
+    return ""
+
+
+def format_inputs(inputs: dict, width: int = 76) -> str:
+    """Every input as a line of Python (`name = np.array(...)  # shape (2, 3), float64`)."""
+    lines = []
+    for name, value in inputs.items():
+        lines.append(f"{name} = {python_literal(value, width, ' ' * (len(name) + 3))}{_shape_comment(value)}")
+    return "\n".join(lines)
+
+
+def largest_axis(value) -> int:
+    """The longest axis of any array in `value` (0 for scalars), e.g. to prefer inputs no larger than 3."""
+    if isinstance(value, np.ndarray):
+        return max(value.shape, default=0)
+    if isinstance(value, dict):
+        return max((largest_axis(v) for v in value.values()), default=0)
+    if isinstance(value, (list, tuple)):
+        return max([len(value)] + [largest_axis(v) for v in value])
+    return 0
+
+
+def tiny_numbers(value) -> int:
+    """How many floats in `value` are tiny nonzero numbers such as 1.4e-45 (hard to read, and rarely the point)."""
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        magnitude = np.abs(value[np.isfinite(value)])
+        return int(np.count_nonzero((magnitude > 0) & (magnitude < 1e-3)))
+    if isinstance(value, float):
+        return int(value != 0 and abs(value) < 1e-3)
+    if isinstance(value, dict):
+        return sum(tiny_numbers(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(tiny_numbers(v) for v in value)
+    return 0
+
+
+def is_plain(value) -> bool:
+    return tiny_numbers(value) == 0
+
+
+def discrepancy(got, expected) -> float:
+    """How visible a wrong value is: the largest error relative to the largest expected magnitude
+    (inf when the value has the wrong type, shape, or is not finite). 0.3 means an error of 30 %."""
+    try:
+        g, e = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    except (TypeError, ValueError):
+        return float("inf")
+    if g.shape != e.shape or not np.all(np.isfinite(g)):
+        return float("inf")
+    if g.size == 0:
+        return 0.0
+    scale = max(float(np.max(np.abs(e))), 1e-12)
+    return float(np.max(np.abs(g - e))) / scale
 
 
 def describe_type(x) -> str:
@@ -100,11 +203,10 @@ def _compare_scalar(name, got, expected: float, tol: Tolerance) -> str | None:
         return f"{name} should be a number (a float), but it is {describe_type(got)}."
     value = float(value)
     if not np.isfinite(value):
-        return f"{name} is {value}, expected {expected:.10g}{_hint_nonfinite()}"
+        return f"{name} is {value}, expected {expected:.10g}.{_hint_nonfinite()}"
     if abs(value - expected) <= tol.rtol * abs(expected) + tol.atol * max(1.0, abs(expected)):
         return None
-    ratio = _ratio_hint(np.array([value]), np.array([expected]))
-    return f"{name} is wrong: expected {expected:.10g}, got {value:.10g}.{ratio}"
+    return f"{name} is wrong: expected {expected:.10g}, got {value:.10g}.{_ratio_hint(value, expected)}"
 
 
 def _compare_array(name, got, expected: np.ndarray, tol: Tolerance) -> str | None:
@@ -156,36 +258,63 @@ def _hint_size_one(got: np.ndarray) -> str:
 
 
 def _hint_nonfinite() -> str:
-    return (" A NaN or inf where the true value is finite usually means an overflow (e.g. np.exp of a large "
+    return ("\nA NaN or inf where the true value is finite usually means an overflow (e.g. np.exp of a large "
             "number) or 0/0; look for a numerically stable form.")
 
 
 def _shape_hint(got, expected) -> str:
     if got.size == expected.size and np.squeeze(np.zeros(got.shape)).shape == np.squeeze(np.zeros(expected.shape)).shape:
-        return " The sizes agree but an axis of length 1 differs (keepdims=True, or a reshape?)."
+        return "\nThe sizes agree but an axis of length 1 differs (keepdims=True, or a reshape?)."
     if got.ndim == 2 and got.shape == expected.shape[::-1]:
-        return " That is the transposed shape."
+        return "\nThat is the transposed shape."
     if got.ndim == expected.ndim - 1 or got.ndim == expected.ndim + 1:
-        return " An axis is missing or extra: did you sum over the wrong axis, or forget one?"
+        return "\nAn axis is missing or extra: did you sum over the wrong axis, or forget one?"
     return ""
+
+
+def exact_factor(got, expected) -> float | None:
+    """k when every value of `got` is exactly (to 1e-9) k times the expected one, for k = -1 or k (or 1/k) an
+    integer from 2 to 10,000; else None. Exact on purpose: a ratio of 0.999975 is a rounding issue, not 1/m."""
+    try:
+        g = np.atleast_1d(np.asarray(got, dtype=np.float64)).ravel()
+        e = np.atleast_1d(np.asarray(expected, dtype=np.float64)).ravel()
+    except (TypeError, ValueError):
+        return None
+    if g.shape != e.shape or not (np.all(np.isfinite(g)) and np.all(np.isfinite(e))):
+        return None
+    scale = float(np.max(np.abs(e), initial=0.0))
+    nonzero = np.abs(e) > 1e-12 * scale
+    if scale == 0 or np.any(np.abs(g[~nonzero]) > 1e-9 * scale):
+        return None
+    ratios = g[nonzero] / e[nonzero]
+    k = float(np.median(ratios))
+    if k == 0 or not np.allclose(ratios, k, rtol=1e-9, atol=0):
+        return None
+    if abs(k + 1) <= 1e-9:
+        return -1.0
+    for n in (abs(k), 1 / abs(k)):
+        if 2 - 1e-9 <= n <= 10_000 and abs(n - round(n)) <= 1e-9 * n:
+            return float(np.sign(k) * (round(n) if n == abs(k) else 1 / round(n)))
+    return None
+
+
+def describe_factor(k: float) -> str:
+    if k == -1:
+        return "Every value has the opposite sign of the expected one."
+    n = round(abs(k)) if abs(k) >= 1 else round(1 / abs(k))
+    sign = "" if k > 0 else "minus "
+    if abs(k) >= 1:
+        return f"Every value is exactly {sign}{n} times the expected one."
+    return f"Every value is exactly {sign}1/{n} of the expected one."
 
 
 def _ratio_hint(got, expected) -> str:
-    mask = np.abs(expected) > 1e-12
-    if mask.sum() < 2:  # one entry always has "a constant ratio"
-        return ""
-    ratios = got[mask] / expected[mask]
-    r = float(np.median(ratios))
-    if abs(r) > 1e-12 and np.allclose(ratios, r, rtol=1e-6, atol=0) and abs(r - 1) > 1e-6:
-        if abs(r + 1) < 1e-6:
-            return " Every value has the opposite sign: check the sign of your formula or update."
-        return (f" Each nonzero value is {r:.6g} times the expected one: perhaps a constant factor is missing "
-                "or extra (e.g. 1/m, a batch size, a learning rate).")
-    return ""
+    k = exact_factor(got, expected)
+    return "" if k is None else "\n" + describe_factor(k)
 
 
 def _transpose_hint(got, expected, tol) -> str:
     if got.ndim == 2 and got.shape[0] == got.shape[1] > 1 and np.allclose(
             got, expected.T, rtol=tol.rtol, atol=tol.atol * max(1.0, float(np.abs(expected).max()))):
-        return " It equals the transpose of the expected value."
+        return "\nIt equals the transpose of the expected value."
     return ""

@@ -11,11 +11,12 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
-from typing import Any, Callable
-
-from hypothesis import strategies as st
+from typing import TYPE_CHECKING, Any, Callable
 
 from autograder.compare import Tolerance
+
+if TYPE_CHECKING:  # only annotations need it: `check` prints its first line before Hypothesis loads
+    from hypothesis import strategies as st
 
 Inputs = dict[str, Any]
 
@@ -55,6 +56,8 @@ class Check:
     inputs: st.SearchStrategy | None = None
     tolerance: Tolerance | None = None
     max_examples: int | None = None
+    needs: tuple[str, ...] = ()  # other outputs whose calls must run too (in declaration order), e.g. a second
+    # forward pass before the backward pass reads the first one's cache; a judge reads them from `got`
 
     @property
     def path(self) -> tuple[str, ...]:
@@ -98,6 +101,7 @@ class Exercise:
     max_examples: int = 20
     seconds: float = 5.0  # per call
     mistakes: tuple[Mistake, ...] = ()
+    picture: Callable[[Any], Any] | None = None  # ExerciseResult -> a matplotlib Figure for the HTML report, or None
 
     @property
     def topic(self) -> str:
@@ -125,6 +129,10 @@ class Exercise:
                 todo += [a for a in self.calls[i].args if any(a in c.outputs for c in self.calls)]
         return tuple(sorted(needed))
 
+    def plan_of(self, check: Check) -> tuple[int, ...]:
+        """The calls a check runs: those of its output and of everything it `needs`, in declaration order."""
+        return tuple(sorted({i for out in (check.path[0], *check.needs) for i in self.plan_for(out)}))
+
     def producer(self, output: str) -> int:
         """Index of the call that returns `output`."""
         for i, c in enumerate(self.calls):
@@ -141,7 +149,8 @@ def exercise(id: str, title: str, calls, inputs, checks, **options) -> Exercise:
         options["mistakes"] = tuple(options["mistakes"])
     ex = Exercise(id, title, tuple(calls), inputs, tuple(checks), **options)
     for check in ex.checks:
-        ex.producer(check.path[0])  # fail at import on a typo
+        for output in (check.path[0], *check.needs):
+            ex.producer(output)  # fail at import on a typo
     return ex
 
 
@@ -152,12 +161,15 @@ def course_order(topic: str) -> tuple[int, str]:
     return (COURSE_ORDER.index(topic) if topic in COURSE_ORDER else len(COURSE_ORDER), topic)
 
 
-def catalog() -> list[Exercise]:
-    """Every declared exercise, topics in course order, declaration order within."""
+def catalog(only_topics: set[str] | None = None) -> list[Exercise]:
+    """Every declared exercise, topics in course order, declaration order within (`only_topics`: of those
+    topics alone, importing no other topic's declarations)."""
     import autograder.exercises as package
 
     found: list[Exercise] = []
     for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: course_order(m.name)):
+        if only_topics is not None and info.name not in only_topics:
+            continue
         module = importlib.import_module(f"{package.__name__}.{info.name}")
         found += [v for v in vars(module).values() if isinstance(v, Exercise)]
     return found

@@ -5,7 +5,9 @@
                            --feedback-------> the CLI's text on stdout; the points as the cell's value
 
 with nothing on stderr: nbgrader scores a test cell that wrote to stderr zero, warnings included.
-Nothing here generates the course (that is `autograder.course`).
+This is the student's own check while they work: the kernel is theirs, so no value computed here counts. The
+official grade comes from the notebook file, graded in the sandbox by `python -m autograder nbgrader-autograde`
+(`autograder.outputs.gradebook`). Nothing here generates the course (that is `autograder.course`).
 """
 from __future__ import annotations
 
@@ -292,9 +294,10 @@ def _hypothesis_home(folder: str):
 def grade_in_notebook(exercise_id: str, namespace: dict | None = None) -> float:
     """Grade one exercise on the functions this notebook defines; print the feedback, return the points.
 
-    The functions run in the CLI's sandboxed worker (never in the kernel), with the checks and the
-    feedback text of `python -m autograder check`. The result is a plain float between 0 and the
-    exercise's points: nbgrader takes it as the test cell's score. Nothing is written to stderr.
+    The functions run in the CLI's sandbox (never in the kernel), with the checks and the feedback text of
+    `python -m autograder check`. The result is a plain float between 0 and the exercise's points, for the
+    student to see; the grade that counts is the notebook file's, from `nbgrader-autograde`. Nothing is
+    written to stderr.
     """
     with _quiet():
         result, text = grade_exercise_in_notebook(exercise_id, namespace)

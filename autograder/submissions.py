@@ -1,7 +1,9 @@
 """What a submission is: a folder holding, per topic, `<topic>.py` or the topic's notebook `<topic>.ipynb`.
 
-A notebook is read as a file, never executed here: its code cells, in order, make the module that is graded
-(the autograder test cells and IPython magics left out), exactly as a `.py` submission would be.
+A notebook is read as a file, never executed here (nor in the student's kernel): its code cells, in order, are
+what the sandbox runs to make the module that is graded, each cell on its own as Jupyter would (a cell that
+raises does not stop the next), without the autograder test cells and IPython magics. So the official grade of
+a notebook comes from the notebook file alone, graded exactly as a `.py` submission is.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ class TopicSource:
     topic: str
     path: Path  # the file the student handed in
     text: str  # the Python module graded
+    cells: tuple[tuple[int, str], ...] = ()  # a notebook's code cells (number, source), run one by one
 
     @property
     def filename(self) -> str:
@@ -35,20 +38,26 @@ def topic_source(folder: Path, topic: str) -> TopicSource | str:
         if path.suffix == ".py":
             return TopicSource(topic, path, raw)
         try:
-            return TopicSource(topic, path, notebook_code(raw))
+            return TopicSource(topic, path, notebook_code(raw), tuple(notebook_cells(raw)))
         except ValueError as e:
             return f"{path.name} is not a readable notebook: {e}"
     return f"no file {topic}.py or {topic}.ipynb in {folder}."
 
 
 def notebook_code(raw: str) -> str:
-    """The module a notebook's code cells define, top to bottom, without running them."""
+    """The module a notebook's code cells define, top to bottom, as one text (what is hashed and shown)."""
+    return "\n\n\n".join(code for _, code in notebook_cells(raw)) + "\n"
+
+
+def notebook_cells(raw: str) -> list[tuple[int, str]]:
+    """(number, source) of each code cell but the autograder test cells, magics left out; cells are numbered
+    from 1 at the top of the notebook, markdown included, as a student counts them."""
     try:
         cells = json.loads(raw)["cells"]
     except (json.JSONDecodeError, KeyError, TypeError) as e:
         raise ValueError(str(e)) from None
     blocks = []
-    for cell in cells:
+    for number, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         meta = (cell.get("metadata") or {}).get("nbgrader") or {}
@@ -57,8 +66,8 @@ def notebook_code(raw: str) -> str:
         source = cell.get("source", "")
         text = "".join(source) if isinstance(source, list) else str(source)
         lines = [line for line in text.splitlines() if not line.lstrip().startswith(("%", "!"))]
-        blocks.append("\n".join(lines))
-    return "\n\n\n".join(blocks) + "\n"
+        blocks.append((number, "\n".join(lines)))
+    return blocks
 
 
 def content_hash(sources: list[TopicSource]) -> str:

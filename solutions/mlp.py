@@ -6,7 +6,13 @@ Conventions (the same in every exercise of this topic):
   This is the row form of the course notes' forward pass. Their per-neuron "matrix form" $z = W a + b$ is the
   column form, whose $W$ has shape (n_out, n_in): the transpose of the $W$ here;
 - every loss is a mean over the batch, so every gradient of it carries a factor $1/m$;
-- arrays are float64; a function does not modify its input arrays in place (only `sgd_step` may).
+- arrays are float64, and so is every intermediate: computing in float32 (`astype(np.float32)`) loses about
+  $10^{-3}$ of a result whose terms cancel, and some graded inputs are built that way, so float32 code fails
+  every time (casting only the final result is harmless but pointless);
+- a function does not modify its input arrays in place (only `sgd_step` may), nor later through a reference
+  kept in a cache;
+- a forward function keeps what its backward needs in the cache it returns, not in a global: the grader
+  runs a second forward pass before the backward pass of the first.
 
 Each function says which exercise grades it.
 """
@@ -212,7 +218,8 @@ def init_params(layer_sizes, seed):
     Each weight of layer $l$ has standard deviation $1/\sqrt{n_{l-1}}$, where $n_{l-1}$ = `layer_sizes[l-1]` is the
     layer's number of inputs. The course notes call this Xavier initialisation; it is LeCun normal (Xavier/Glorot
     uses the variance $2/(n_{l-1} + n_l)$). Graded statistically: the shapes, and the mean and variance of the
-    draws, never exact values.
+    draws, never exact values; also for 1 to 4 layers, and for repeatability (the same seed
+    gives the same parameters, another seed other ones).
 
     Args:
         layer_sizes: $[n_0, n_1, \dots, n_L]$, e.g. [n_input, n_1, n_2, n_classes].
@@ -334,7 +341,8 @@ def train_mlp(X, y, layer_sizes, lr, epochs, seed):
     The grader calls it once, on a 2-D data set of 3 interleaved spiral arms (CS231n's spirals): 100 training
     points per class, so X is (300, 2), with layer_sizes=[2, 32, 32, 3], lr=1.0, epochs=500, seed=0, and a time
     limit of 60 s. The returned parameters must classify at least 90% of 300 held-out points of the same spirals
-    correctly; a correct implementation reaches about 99%.
+    correctly; a correct implementation reaches about 99%. It is also graded step by step: on a small data set, for several `lr` and `epochs`, the result must be
+    exactly `epochs` full-batch steps of size `lr` from `init_params(layer_sizes, seed)`.
 
     Args:
         X: (m, n_0) training inputs.

@@ -22,6 +22,8 @@ class Bug:
     edits: list[tuple[str, str]]
     fails: set[tuple[str, str]]
     xfail: str | None = None  # a known grader-validity problem: why the grader disagrees with `fails`
+    mistakes: tuple[str, ...] = ()  # the declared `Mistake`s its feedback names (checked where the corpus says
+    # MISTAKES_CHECKED = True: then the feedback names exactly these, and no bug gets a false diagnosis)
 
 
 def corpus(prefix: str) -> dict[str, object]:

@@ -4,7 +4,8 @@ import pytest
 from conftest import corpus, failing, messages, mutate, solution_source
 
 pytestmark = pytest.mark.slow
-BUGS = {topic: module.BUGS for topic, module in corpus("bugs").items()}
+CORPORA = corpus("bugs")
+BUGS = {topic: module.BUGS for topic, module in CORPORA.items()}
 
 
 @pytest.mark.parametrize("topic", sorted(BUGS))
@@ -23,3 +24,6 @@ def test_bug_loses_exactly_its_checks(topic, bug, submission):
     notes = messages(report)
     assert all(notes.get(key, "").strip() for key in bug.fails), "a failing check without feedback"
     assert report.score < report.points
+    if getattr(CORPORA[topic], "MISTAKES_CHECKED", False):  # the misconception named when it holds, never falsely
+        named = {m for e in report.exercises for c in e.checks for m in c.mistakes}
+        assert named == set(bug.mistakes), f"named {sorted(named)}, expected {sorted(bug.mistakes)}"

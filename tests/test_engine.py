@@ -98,7 +98,9 @@ def test_catalog_ids_are_unique_and_every_check_has_a_producer():
 
 def test_plans_run_only_what_a_check_needs():
     affine = select(catalog(), ["mlp.affine"])[0]
-    assert affine.plan_for("out") == (0,) and affine.plan_for("dW") == (0, 1)
+    assert affine.plan_for("out") == (0,) and affine.plan_for("dW") == (0, 2)
+    dW = next(c for c in affine.checks if c.name == "dW")  # a second forward pass runs before the backward
+    assert affine.plan_of(dW) == (0, 1, 2)
     tanh = select(catalog(), ["mlp.tanh"])[0]
     assert tanh.plan_for("da_dz") == (1,)
 

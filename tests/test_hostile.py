@@ -1,11 +1,19 @@
 """Hostile and broken submissions: each costs only the checks it touches; the grader and the rest go on."""
+import json
+import os
 import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
 
 import pytest
 
 from autograder.grading import session
-from autograder.sandbox.host import _namespace_prefix
-from conftest import failing, messages, mutate, solution_source
+from autograder.sandbox.isolation import isolation
+from conftest import ROOT, failing, messages, mutate, solution_source
 
 pytestmark = pytest.mark.slow
 
@@ -35,15 +43,17 @@ HOSTILE = {
     "mlp_backward": ("grads = _mlp_backward(y, params, cache)\ncache['X'] *= 2.0\nreturn grads",
                      {("mlp.mlp_backward", f"d{k}") for k in ("W1", "b1", "W2", "b2", "W3", "b3")},
                      "modified its input `cache` in place"),
-    "init_params": ("return np.ones(2**32)", {("mlp.init_params", "shapes"), ("mlp.init_params", "distribution")},
+    "init_params": ("return np.ones(2**32)", {("mlp.init_params", "shapes"), ("mlp.init_params", "seed"),
+                                              ("mlp.init_params", "distribution"), ("mlp.train_mlp", "steps")},
                     "ran out of memory"),
     "train_mlp": ("print('x' * 10_000_000)\nreturn _train_mlp(X, y, layer_sizes, lr, epochs, seed)", set(), ""),
 }
-if _namespace_prefix():  # only where the worker cannot see the grader's process
-    # getppid() is 0 in the worker's namespace: kill(0) hits the worker's own process group, kill(-1)
-    # everything the worker can see; neither reaches the grader. The next exercise must not pay for it.
+if isolation().level == "bwrap":  # only where the worker cannot see the grader's process
+    # The worker's parent is the sandbox's fork server, and kill(-1) reaches only what the sandbox holds: neither
+    # reaches the grader. Whether the worker dies with its sandbox before it answers (None) is a race; its check
+    # fails either way, and the next exercise must not pay for it.
     HOSTILE["sgd_step"] = ("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nos.kill(-1, signal.SIGKILL)",
-                           {("mlp.sgd_step", "new_params")}, "sgd_step")
+                           {("mlp.sgd_step", "new_params")}, "")
 # affine_backward: a bare wrong shape in one output costs that output's check alone
 AFFINE_EDIT = ("dout.sum(axis=0)\n", "dout.sum(axis=0, keepdims=True)\n")
 
@@ -129,3 +139,111 @@ def test_a_returned_object_that_breaks_when_read_costs_only_its_check(submission
     report = submission("mlp", mutate(solution_source("mlp"), edits), only=["mlp.sigmoid", "mlp.tanh"])
     assert failing(report) == {("mlp.sigmoid", "s")}
     assert "what sigmoid returned could not be read" in messages(report)[("mlp.sigmoid", "s")]
+
+
+# -- no full marks without the work ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("how, phrase", [
+    ("from solutions.mlp import tanh as _t\nreturn _t(z)", "No module named 'solutions'"),
+    (f"exec(open({str(ROOT / 'solutions' / 'mlp.py')!r}).read(), globals())\nreturn np.tanh(z)",
+     "FileNotFoundError"),
+    ("import sys, importlib\nsys.meta_path[:] = [f for f in sys.meta_path if 'Forbidden' not in type(f).__name__]\n"
+     "sys.modules.pop('torch', None)\ntorch = importlib.import_module('torch')\n"
+     "return torch.tanh(torch.as_tensor(z)).numpy()", "No module named 'torch'"),
+    ("from autograder.oracle import forward_backward\nreturn np.tanh(z)", "No module named 'autograder'"),
+    ("from reference.mlp import tanh as _t\nreturn np.tanh(z)", "No module named 'reference'"),
+])
+def test_nothing_to_find(submission, how, phrase):
+    if isolation().level != "bwrap" and "FileNotFoundError" in phrase:
+        pytest.skip("without bubblewrap the worker can read what the grader's user can read")
+    report = submission("mlp", mutate(solution_source("mlp"), [body("tanh", how)]), only=["mlp.tanh"])
+    assert ("mlp.tanh", "a") in failing(report)
+    assert phrase in messages(report)[("mlp.tanh", "a")], messages(report)[("mlp.tanh", "a")]
+
+
+def test_a_table_of_the_public_answers_fails_under_a_secret_seed(submission):
+    """Recorded with `check` (public inputs), a table of answers earns the points there, and none under a
+    grading seed the students do not have."""
+    from autograder.grading.search import search
+    from autograder.model import catalog, select
+
+    ex = select(catalog(), ["mlp.sigmoid"])[0]
+    seen = []
+    search(ex.inputs, ex.examples, ex.max_examples, lambda inputs: seen.append(inputs["z"]))
+    table = {z.tobytes(): (0.5 + 0.5 * np.tanh(z / 2)).tolist() for z in seen}
+    cheat = (f"_TABLE = {table!r}\n\n\n"
+             "def sigmoid(z):\n    return np.array(_TABLE.get(z.tobytes(), np.zeros_like(z).tolist()))\n")
+    source = solution_source("mlp") + "\n\n" + cheat
+    public = submission("mlp", source, only=["mlp.sigmoid"])
+    assert public.score == public.points
+    from autograder.grading import grade
+
+    secret = grade(Path(public.submission), [ex], seed=20240607)
+    assert secret.score == 0 and secret.seed == 20240607
+
+
+@pytest.mark.parametrize("seed", [1, 77, 2**31 - 1])
+def test_correct_code_earns_full_marks_under_any_seed(seed):
+    from autograder.grading import grade
+    from autograder.model import catalog
+
+    report = grade(ROOT / "solutions", catalog(), seed=seed)
+    assert report.score == report.points, {k: v for k, v in messages(report).items()}
+    assert report.seed == seed
+
+
+# -- nothing a worker returns or sends breaks the grader ---------------------------------------------------
+
+ODD = {
+    "sigmoid": ("return 10**400", "mlp.sigmoid", "s"),
+    "softmax": ("x = []\nfor _ in range(40):\n    x = [x]\nreturn x", "mlp.softmax", "p"),
+    "tanh_derivative": ("return {'a': 10**400, 'b': float('nan'), 'c': 'text'}", "mlp.tanh", "da_dz"),
+    "binary_cross_entropy": ("return 2**64 + 1", "mlp.binary_cross_entropy", "loss"),
+}
+
+
+def test_odd_returned_values_cost_their_checks_and_nothing_else(submission):
+    edits = [body(fn, new) for fn, (new, _, _) in ODD.items()]
+    report = submission("mlp", mutate(solution_source("mlp"), edits),
+                        only=["mlp.sigmoid", "mlp.softmax", "mlp.tanh", "mlp.binary_cross_entropy", "mlp.affine"])
+    assert failing(report) == {(ex, check) for _, ex, check in ODD.values()}
+    for _, ex, check in ODD.values():
+        assert "Internal grader error" not in messages(report)[(ex, check)]
+
+
+# -- the results file ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("planted", ["symlink", "fifo", "file"])
+def test_results_file_is_replaced_whole_never_followed(tmp_path, planted):
+    from autograder.cli import write_atomically
+
+    target, out = tmp_path / "elsewhere.txt", tmp_path / "results.json"
+    target.write_text("keep me")
+    if planted == "symlink":
+        out.symlink_to(target)
+    elif planted == "fifo":
+        os.mkfifo(out)  # opening it for writing would hang until a reader came
+    else:
+        out.write_text("forged")
+    write_atomically(out, '{"score": 1}')
+    assert not out.is_symlink() and out.read_text() == '{"score": 1}' and target.read_text() == "keep me"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_cli_writes_a_results_file_a_daemon_cannot_rewrite(tmp_path):
+    out = tmp_path / "out" / "results.json"
+    out.parent.mkdir()
+    daemon = (f"import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+              f"        for _ in range(40):\n            time.sleep(0.1)\n            try:\n"
+              f"                open({str(out)!r}, 'w').write('{{}}')\n            except OSError:\n"
+              f"                pass\n        os._exit(0)\n    os._exit(0)\nreturn np.tanh(z)")
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "mlp.py").write_text(mutate(solution_source("mlp"), [body("tanh", daemon)]))
+    run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(folder), "--only", "mlp.tanh",
+                          "mlp.sigmoid", "--format", "json", "--out", str(out)], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    time.sleep(4.5)  # the daemon, had it survived, would have written by now
+    result = json.loads(out.read_text())
+    assert result["max_score"] > 0 and {e["id"] for e in result["exercises"]} == {"mlp.tanh", "mlp.sigmoid"}

@@ -1,9 +1,11 @@
 """The README's nbgrader trial on one machine, run as the README writes it (bash, offline, a fresh home), on the
 course's committed mlp notebook: students added, the assignment generated and released, fetched and submitted by
-three students under their own names (correct code; partly wrong code; code that hangs in one exercise),
-collected, autograded, feedback generated, released and fetched, grades exported. The gradebook must hold, per
-exercise, exactly the points `python -m autograder grade` gives the same code as a module, each test cell the
-CLI's feedback text, grades.csv one row per student, and the log no checksum warning.
+four students under their own names (correct code; partly wrong code; code that hangs in one exercise; no
+work at all, but cells that attack the grading), collected, autograded (the course's config grades each notebook
+file in the sandbox: no student code runs in a kernel), feedback generated, released and fetched, grades
+exported. The gradebook must hold, per exercise, exactly the points `python -m autograder grade` gives the same
+code as a module, each test cell the CLI's feedback text, grades.csv one row per student, the log no checksum
+warning, and the attacker nothing.
 """
 import csv
 import os
@@ -34,7 +36,16 @@ WRONG = [  # bob: two realistic slips, one check each
 HANG = [  # carol: sigmoid never returns; it costs mlp.sigmoid alone
     ("e = np.exp(-np.abs(z))  # in (0, 1]: cannot overflow", "while True:\n        pass"),
 ]
-STUDENTS = {"alice": [], "bob": WRONG, "carol": HANG}
+STUDENTS = {"alice": [], "bob": WRONG, "carol": HANG, "mallory": None}
+# mallory implements nothing; her extra cells try the ways an in-kernel grade was beaten (issue 7)
+ATTACKS = [
+    'get_ipython().ast_node_interactivity = "none"  # a test cell whose value is not displayed got full marks',
+    "import autograder.notebook_cell as cell\ncell.grade_in_notebook = lambda *a, **k: 1e9",
+    "import importlib, autograder.notebook_cell\nimportlib.reload = lambda module: module",
+    "import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', 'import glob, time, sqlite3\\ntime.sleep(2)\\n"
+    "for db in glob.glob(\"/**/gradebook.db\", recursive=True):\\n"
+    "    sqlite3.connect(db).execute(\"update grade set auto_score = 99\").connection.commit()'])",
+]
 BIN = Path(sys.executable).parent
 GENERATED_BY_NBGRADER = [line.rstrip("/") for line in GITIGNORE.splitlines() if line and not line.startswith("#")]
 
@@ -80,7 +91,13 @@ def trial_script(python: Path) -> str:
 
 
 def work(student: str, notebook: str) -> None:
-    """What `student` writes in the fetched notebook: the instructor's solution cells, with their edits."""
+    """What `student` writes in the fetched notebook: the instructor's solution cells, with their edits; for
+    mallory, the released stubs untouched and a code cell per attack."""
+    if STUDENTS[student] is None:
+        nb = nbformat.read(notebook, as_version=4)
+        nb.cells[3:3] = [nbformat.v4.new_code_cell(code) for code in ATTACKS]
+        nbformat.write(nb, notebook)
+        return
     fill(Path(notebook), solution_cells(ROOT / "course" / "source" / TOPIC / f"{TOPIC}.ipynb"), STUDENTS[student])
 
 
@@ -133,6 +150,8 @@ def test_the_readme_trial_grades_like_the_cli(tmp_path):
 
     cli_runs = {}  # the same code as modules, graded by the CLI
     for student, edits in STUDENTS.items():
+        if edits is None:
+            continue
         folder = tmp_path / "modules" / student
         folder.mkdir(parents=True)
         (folder / f"{TOPIC}.py").write_text(mutate((ROOT / "solutions" / f"{TOPIC}.py").read_text(), edits))
@@ -145,7 +164,7 @@ def test_the_readme_trial_grades_like_the_cli(tmp_path):
                          capture_output=True, text=True, timeout=900)
     log = run.stdout + run.stderr
     assert run.returncode == 0, log[-6000:]
-    print(f"the README's trial, three students: {time.perf_counter() - start:.1f} s")
+    print(f"the README's trial, four students: {time.perf_counter() - start:.1f} s")
     assert "checksum" not in log.lower(), [l for l in log.splitlines() if "checksum" in l.lower()]
     assert "cheating" not in log.lower()  # check_owner is off in the trial
 
@@ -164,7 +183,12 @@ def test_the_readme_trial_grades_like_the_cli(tmp_path):
             scores[student] = (gb.find_submission(TOPIC, student).score, cells)
     print({s: total_and_cells[0] for s, total_and_cells in scores.items()})
 
-    for student in STUDENTS:
+    assert scores["mallory"][0] == 0 and not any(scores["mallory"][1].values()), scores["mallory"]
+    time.sleep(3)  # mallory's daemon, had it run anywhere, would have edited the gradebook by now
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id=COURSE_ID) as gb:
+        assert gb.find_submission(TOPIC, "mallory").score == 0
+    graded = [student for student, edits in STUDENTS.items() if edits is not None]
+    for student in graded:
         score, cells = scores[student]
         for ex in exercises:
             header = expected[student][ex.id].splitlines()[0]
@@ -177,7 +201,7 @@ def test_the_readme_trial_grades_like_the_cli(tmp_path):
     assert scores["carol"][0] == total - 1 and scores["carol"][1]["test_sigmoid"] == 0
 
     # Each test cell printed the CLI's feedback, and nothing on stderr.
-    for student in STUDENTS:
+    for student in graded:
         nb = nbformat.read(course / "autograded" / student / TOPIC / f"{TOPIC}.ipynb", as_version=4)
         for cell in nb.cells:
             meta = cell.metadata.get("nbgrader", {})
@@ -195,7 +219,7 @@ def test_the_readme_trial_grades_like_the_cli(tmp_path):
 
     with open(course / "grades.csv", newline="") as f:
         rows = {row["student_id"]: row for row in csv.DictReader(f)}
-    assert set(rows) == set(STUDENTS)  # each under their own name: alice, bob and carol, not this login
+    assert set(rows) == set(STUDENTS)  # each under their own name: alice, bob, ..., not this login
     for student, row in rows.items():
         assert row["assignment"] == TOPIC
         assert float(row["score"]) == scores[student][0] and float(row["max_score"]) == total

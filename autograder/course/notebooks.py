@@ -432,6 +432,12 @@ def config_text(exercises: list) -> str:
         "",
         "c.GenerateAssignment.preprocessors = generate_assignment_preprocessors()",
         "",
+        "# The official grade comes from each notebook *file*, graded in the sandbox: autograde's execution step (a",
+        "# kernel running the student's code) is replaced, so nothing computed in a student's kernel counts.",
+        "from autograder.outputs.gradebook import preprocessors as autograde_preprocessors  # noqa: E402",
+        "",
+        "c.Autograde.autograde_preprocessors = autograde_preprocessors()",
+        "",
     ])
 
 

@@ -1069,7 +1069,7 @@ param_counts = exercise(
 )
 
 clip_grad_norm = exercise(
-    "rnn.clip_grad_norm", "gradient clipping by the global norm (torch's clip_grad_norm_)",
+    "rnn.clip_grad_norm", "gradient clipping by the global norm, as PyTorch's clip_grad_norm_",
     calls=[call("clip_grad_norm", "grads", "max_norm", returns=("clipped", "total"))],
     inputs=clip_inputs(), examples=CLIP_EXAMPLES, oracle=clip_oracle(),
     checks=[Check("total", 1), Check("clipped", 2, tolerance=CLIP_TOLERANCE)],

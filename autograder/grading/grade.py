@@ -1,6 +1,7 @@
 """Grading a submission folder: each topic's module in its own sandboxed worker, every exercise's checks."""
 from __future__ import annotations
 
+import os
 import platform
 import time
 from importlib import metadata
@@ -27,12 +28,24 @@ def versions() -> dict[str, str]:
     return found
 
 
+def seed_from_environment() -> int | None:
+    """The instructor's secret grading seed, from AUTOGRADER_SEED if it is set; None: the public inputs."""
+    value = os.environ.get("AUTOGRADER_SEED", "").strip()
+    try:
+        return int(value) if value else None
+    except ValueError:
+        raise SystemExit(f"error: AUTOGRADER_SEED={value!r} is not an integer") from None
+
+
 def grade(submission: Path, exercises: list[Exercise], *, seed: int | None = None,
           on_exercise: Callable[[ExerciseResult], None] | None = None) -> Report:
     """Grade `exercises` on the topic sources in `submission` (a folder of `<topic>.py` or `<topic>.ipynb`).
 
     `seed` None draws the public inputs that `check` uses; an integer draws the inputs from that grading seed
-    (deterministic for a given seed).
+    (deterministic for a given seed). Each topic's module runs in its own sandbox, each exercise in a fresh
+    worker there. Nothing a submission does makes this raise: a failure of the grader itself while grading one
+    exercise costs that exercise's checks (with a message saying so), and the other exercises and topics are
+    still graded.
     """
     start = time.perf_counter()
     report = Report(str(submission), [], seed=seed, grader_version=autograder.__version__, versions=versions())
@@ -41,22 +54,34 @@ def grade(submission: Path, exercises: list[Exercise], *, seed: int | None = Non
         mine = [ex for ex in exercises if ex.topic == topic]
         source = topic_source(Path(submission), topic)
         with Sandbox() as sandbox:
+            problem = source if isinstance(source, str) else None
             if isinstance(source, TopicSource):
                 graded.append(source)
                 session = TopicSession(source, sandbox, report.timing)
-                problem = session.load()
-            else:
-                problem = source
+                problem = _guarded(session.load, lambda e: f"the grader could not run {source.filename} ({e}).")
             for ex in mine:
                 if problem:
                     report.not_gradable[topic] = problem
-                    result = ExerciseResult(ex.id, ex.title, [
-                        CheckResult(c.name, c.points, 0.0, f"Not gradable: {problem}") for c in ex.checks])
+                    result = _all_fail(ex, f"Not gradable: {problem}")
                 else:
-                    result = grade_exercise(ex, session, seed=seed)
+                    result = _guarded(lambda: grade_exercise(ex, session, seed=seed), lambda e: _all_fail(
+                        ex, f"Your result could not be checked: the grader failed ({e}). Please report this."))
+                    _guarded(session.end_exercise, lambda e: None)
                 report.exercises.append(result)
                 if on_exercise:
                     on_exercise(result)
     report.content_hash = content_hash(graded)
     report.timing.total = time.perf_counter() - start
     return report
+
+
+def _all_fail(ex: Exercise, message: str) -> ExerciseResult:
+    return ExerciseResult(ex.id, ex.title, [CheckResult(c.name, c.points, 0.0, message) for c in ex.checks])
+
+
+def _guarded(run, on_error):
+    """run(), or on_error(a short description of the exception) if it raises (KeyboardInterrupt aside)."""
+    try:
+        return run()
+    except Exception as e:  # noqa: BLE001 - one exercise's failure must not lose the others' grades
+        return on_error(f"{type(e).__name__}: {str(e)[:300]}")

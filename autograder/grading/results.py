@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -9,11 +10,23 @@ class CheckResult:
     name: str
     points: float
     score: float
-    message: str | None = None  # None: passed
+    message: str | None = None  # None: passed; else the whole feedback text of the check
+    kind: str = ""  # why it failed: "value" (a wrong result), a failed call ("exception", "timeout", "missing",
+    # ...), "not_checked" (a call it needs failed under another check: the message names it)
+    call: str | None = None  # for a failed call: the student function that failed
+    diagnosis: list[str] = field(default_factory=list)  # named mistakes and patterns (also in `message`)
+    mistakes: list[str] = field(default_factory=list)  # names of the declared `Mistake`s the wrong value equals
+    inputs: dict | None = None  # the failing input the message shows
+    expected: Any = None  # on that input, for pictures (the HTML report)
+    got: Any = None
 
     @property
     def passed(self) -> bool:
         return self.message is None
+
+    @property
+    def checked(self) -> bool:
+        return self.kind != "not_checked"
 
 
 @dataclass

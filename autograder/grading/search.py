@@ -1,25 +1,38 @@
-"""Grading a check as a Hypothesis search over the exercise's inputs.
+"""Grading a check as a Hypothesis search over the exercise's inputs, and the feedback that explains a failure.
 
-For each check, Hypothesis draws inputs (derandomized, no database), the worker
-runs the student's plan of calls on them, the oracle computes the expected
-values here in the grader, and `compare` (or the check's judge) gives the
-verdict. A failure is shrunk to the smallest input that still fails. Failures
-that say nothing about the input (missing function, not implemented, crash,
-timeout, forbidden import) stop the search at once instead of shrinking.
-Results are memoised per input (`TopicSession`), so checks of one exercise share worker calls.
+For each check, Hypothesis draws inputs (derandomized, no database), the worker runs the student's plan of
+calls on them, the oracle computes the expected values here in the grader, and `compare` (or the check's
+judge) gives the verdict. Results are memoised per input (`TopicSession`), so checks share worker calls.
+
+What a failing check says, and why:
+- the smallest input that still fails, found by Hypothesis from the strategy (explicit examples are never
+  shrunk by Hypothesis, so they are the last resort), shrunk toward inputs where the error stays clearly
+  visible and the numbers stay plain, and shown as Python that can be pasted back;
+- the misconception, when the wrong output equals one of the exercise's declared `Mistake`s on that input
+  ("Likely mistake: ..."), and patterns read off every input tried ("Pattern: passes whenever stride = 1,
+  fails whenever stride >= 2"; "the factor 3 is x.shape[0]"); each only when it holds, never a guess;
+- one message per cause: a student function that raised (or hung, or is missing) is reported under the first
+  check that needs it, and the other checks it prevented are "not checked", not failed a second time.
+Failures that say nothing about the input (missing function, the stub's NotImplementedError, a forbidden
+import) stop the search at once; a crash or a timeout is shown with its input, unshrunk.
 """
 from __future__ import annotations
 
-from typing import Callable
+import re
+import weakref
+from dataclasses import dataclass
+from typing import Any, Callable
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
+from hypothesis.errors import Unsatisfiable
 from hypothesis import seed as hypothesis_seed
 
-from autograder.compare import compare, fmt_array
+from autograder.compare import (compare, discrepancy, exact_factor, fmt_array, format_inputs, largest_axis,
+                                tiny_numbers)
 from autograder.grading.results import CheckResult, ExerciseResult
 from autograder.grading.session import TopicSession
-from autograder.model import Check, Exercise
+from autograder.model import Check, Exercise, Mistake
 
 HYPOTHESIS = settings(database=None, derandomize=True, deadline=None, verbosity=Verbosity.quiet,
                       suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
@@ -48,6 +61,11 @@ NO_INPUT = {"missing", "not_implemented", "forbidden"}  # the input does not mat
 STOPPING = NO_INPUT | {"timeout", "crash", "protocol", "memory", "leaked"}  # not worth shrinking: stop at the first
 SHRINK_BUDGET = 50  # evaluations after the first failure, then the smallest failure so far is reported:
 # a check of a topic with five broken exercises took 8.4 s at 100, 4.0 s at 40 (shrunk nearly as far)
+SMALL_AXIS = 3  # inputs no longer than this along every axis are searched first
+CLEAR = 0.01  # an error of at least 1 % of the expected scale is "clearly visible"
+EVERY_INPUT_FAILED = 5  # inputs on which every check failed before the shared pass stops (a function that
+# raises for some inputs only, say stride > 1, passes on others: that is worth knowing and telling)
+PATTERN_MIN = 2  # a pattern needs at least this many passing and this many failing inputs
 
 
 class _Failed(Exception):
@@ -66,6 +84,33 @@ class _Stop(BaseException):
         self.message = message
 
 
+@dataclass
+class Verdict:
+    """What one check says about one input."""
+
+    message: str | None
+    kind: str = "value"  # "value": a wrong result; else the worker's error kind ("exception", "timeout", ...)
+    call: str | None = None  # the student function that failed, for a failed call
+    got: Any = None
+    expected: Any = None
+    mistakes: tuple = ()  # (name, hint) of the declared mistakes the wrong value equals
+
+    @property
+    def failed(self) -> bool:
+        return self.message is not None
+
+    def quality(self, inputs: dict) -> tuple[bool, int, frozenset]:
+        """(clearly visible, tiny numbers in the input, named mistakes): while shrinking, a failing input is followed
+        only if it is as clear as the first failure, has no more tiny numbers (1.4e-45) than the best one so far,
+        and still shows the mistakes the first failure showed."""
+        clear = self.kind != "value" or self.got is None or discrepancy(self.got, self.expected) >= CLEAR
+        return clear, tiny_numbers(inputs), frozenset(self.mistakes)
+
+
+def _at_least(q, wanted, best) -> bool:
+    return (q[0] or not wanted[0]) and q[1] <= best[1] and wanted[2] <= q[2]
+
+
 def _label(path: tuple[str, ...]) -> str:
     return path[0] + "".join(f"[{k!r}]" for k in path[1:])
 
@@ -82,37 +127,109 @@ def _lookup(outputs: dict, path: tuple[str, ...]):
     return value, None
 
 
-def _format_inputs(inputs: dict) -> str:
-    lines = []
-    for name, value in inputs.items():
-        entries = {f"{name}[{k!r}]": v for k, v in value.items()} if isinstance(value, dict) else {name: value}
-        for label, v in entries.items():
-            lines.append(f"{label} = " + fmt_array(v).replace("\n", "\n" + " " * (len(label) + 3)))
-    return "\n".join(lines)
+def _shown(ex: Exercise, check: Check, inputs: dict) -> dict:
+    """The inputs the check's calls take (softmax is shown its z, not the labels it never reads)."""
+    used = {a for i in ex.plan_of(check) for a in ex.calls[i].args}
+    return {k: v for k, v in inputs.items() if k in used} or dict(inputs)
 
 
-def _verdict(ex: Exercise, check: Check, session: TopicSession, inputs: dict) -> tuple[str | None, str]:
-    """(message or None, the kind of failure: "value" for a wrong result, else the worker's error kind)."""
+_MISTAKE_VALUES: "weakref.WeakKeyDictionary[TopicSession, dict]" = weakref.WeakKeyDictionary()
+
+
+def _mistake_value(session: TopicSession, ex: Exercise, mistake: Mistake, inputs: dict, path):
+    """What `mistake` gives at `path` on `inputs` (memoised per session), or None if it says nothing there."""
+    from autograder.grading.session import _digest
+
+    memo = _MISTAKE_VALUES.setdefault(session, {})
+    key = (ex.id, mistake.name, _digest(inputs))
+    if key not in memo:
+        try:
+            memo[key] = mistake.oracle(**inputs)
+        except Exception:  # noqa: BLE001 - a variant that does not apply to this input names nothing
+            memo[key] = None
+    values = memo[key]
+    if not isinstance(values, dict) or path[0] not in values:
+        return None
+    value, problem = _lookup(values, path)
+    return None if problem else value
+
+
+def _diagnose(ex: Exercise, check: Check, session: TopicSession, inputs: dict, got, expected) -> tuple:
+    """(name, hint) of every declared mistake whose value equals what the student returned (and differs from the
+    right answer) on this input: a name only when the match holds."""
+    tol = check.tolerance or ex.tolerance
+    found = []
+    for mistake in ex.mistakes:
+        if mistake.checks and check.name not in mistake.checks:
+            continue
+        variant = _mistake_value(session, ex, mistake, inputs, check.path)
+        if variant is None:
+            continue
+        try:
+            if compare("x", got, variant, tol) is None and compare("x", variant, expected, tol) is not None:
+                found.append((mistake.name, mistake.hint))
+        except TypeError:
+            continue
+    return tuple(found)
+
+
+def _printed(session: TopicSession, stdout: str) -> str:
+    """What the code printed, with warnings pointing at the student's file (`File "mlp.py", line 12`)."""
+    path = re.escape(str(session.source.path))
+    return re.sub(path + r":(\d+): ", lambda m: f'File "{session.source.path}", line {m.group(1)}: ', stdout)
+
+
+def _verdict(ex: Exercise, check: Check, session: TopicSession, inputs: dict, diagnose: bool = False) -> Verdict:
     root = check.path[0]
-    outcome = session.outcome(ex, ex.plan_for(root), inputs)
-    if root not in outcome.results:
-        err = outcome.error or {"kind": "protocol", "message": f"no value for {root} came back from the worker."}
+    outcome = session.outcome(ex, ex.plan_of(check), inputs)
+    missing = next((o for o in (root, *check.needs) if o not in outcome.results), None)
+    if missing is not None:
+        err = outcome.error or {"kind": "protocol", "message": f"no value for {missing} came back from the worker."}
         message = err["message"] + (f"\n{err['detail']}" if err.get("detail") else "")
-        return message, err.get("kind", "exception")
+        kind = err.get("kind", "exception")
+        if kind == "exception" and _about_shapes(err["message"]):
+            message += _shape_context(ex, session, inputs, err.get("call"))
+        return Verdict(message, kind, err.get("call"))
+    got = expected = None
+    mistakes: tuple = ()
     if check.judge is not None:
         message = check.judge(outcome.results, inputs)
+        got = outcome.results.get(root)
     else:
         got, problem = _lookup(outcome.results, check.path)
         if problem:
-            return problem, "value"
+            return Verdict(problem)
         expected, _ = _lookup(session.oracle(ex, inputs), check.path)
         message = compare(_label(check.path), got, expected, check.tolerance or ex.tolerance)
-        if message and isinstance(got, np.ndarray) and isinstance(expected, np.ndarray) \
-                and got.shape == expected.shape and 1 < expected.size <= 60:
-            message += f"\nExpected:\n{fmt_array(expected)}\nGot:\n{fmt_array(got)}"
+        if message and diagnose and ex.mistakes:
+            mistakes = _diagnose(ex, check, session, inputs, got, expected)
     if message and outcome.stdout:
-        message += f"\nYour code printed:\n{outcome.stdout.rstrip()}"
-    return message, "value"
+        message += f"\nYour code printed:\n{_printed(session, outcome.stdout.rstrip())}"
+    return Verdict(message, "value", None, got, expected, mistakes)
+
+
+def _about_shapes(message: str) -> bool:
+    return any(s in message for s in ("shape", "broadcast", "dimension", "gufunc", "size"))
+
+
+def _shape_context(ex: Exercise, session: TopicSession, inputs: dict, function: str | None) -> str:
+    """For an error about shapes: the shapes the call was given and the ones it should return."""
+    calls = [c for c in ex.calls if c.function == function]
+    if not calls:
+        return ""
+    c = calls[0]
+    given_ = [f"{a} {np.shape(inputs[a])}" for a in c.args if isinstance(inputs.get(a), np.ndarray)]
+    try:
+        expected = session.oracle(ex, inputs) if ex.oracle else {}
+    except Exception:  # noqa: BLE001
+        expected = {}
+    wanted = [f"{o} {np.shape(expected[o])}" for o in c.outputs if isinstance(expected.get(o), np.ndarray)]
+    lines = []
+    if given_:
+        lines.append(f"{function} was given {', '.join(given_)}")
+    if wanted:
+        lines.append(f"it should return {', '.join(wanted)}")
+    return ("\n" + "; ".join(lines) + ".") if lines else ""
 
 
 def search(strategy, examples, max_examples: int, test_one: Callable[[dict], None], seed: int | None = None) -> None:
@@ -134,67 +251,238 @@ def search(strategy, examples, max_examples: int, test_one: Callable[[dict], Non
         hypothesis_seed(seed)(settings(HYPOTHESIS, max_examples=max_examples, derandomize=False)(test))()
 
 
-def run_check(ex: Exercise, check: Check, session: TopicSession, known_failures: list[dict],
-              seed: int | None = None) -> CheckResult:
-    """Grade one check. Inputs that failed earlier checks of the exercise are tried first (no shrinking
-    needed when they fail this one too); a new failure is shrunk within SHRINK_BUDGET evaluations."""
-    state = {"after_failure": 0, "best": None}
+@dataclass
+class _Found:
+    verdict: Verdict
+    inputs: dict
+    shrunk: bool
+    first: dict | None = None  # the first failing input found, before shrinking: generic random values
+
+
+def _find(ex: Exercise, check: Check, session: TopicSession, known_failures: list[dict], seed: int | None,
+          stopping: set[str]) -> _Found | None:
+    """The most telling small failing input of `check`: a known (already small) failure of another check, else
+    Hypothesis's shrunk failure among inputs no larger than 3 along every axis, else among all the strategy's
+    inputs, else the first failing explicit example (Hypothesis does not shrink those)."""
+    own = check.inputs is not None
+    strategy = check.inputs if own else ex.inputs
+    for known in ([] if own else known_failures):
+        v = _verdict(ex, check, session, known, diagnose=True)
+        if v.failed and v.kind == "value":
+            return _Found(v, known, True)
+    n = check.max_examples or ex.max_examples
+    found = _shrink(ex, check, session, strategy, n, seed, stopping)
+    if found is not None and found.shrunk and n > 1 and largest_axis(_shown(ex, check, found.inputs)) > SMALL_AXIS:
+        # Hypothesis's shrinker spends its budget on the values of large arrays before it tries smaller shapes:
+        # look among the inputs no longer than 3 along every axis too (the point is an input a student can read)
+        small = _shrink(ex, check, session, strategy.filter(lambda i: largest_axis(i) <= SMALL_AXIS), n, seed,
+                        stopping)
+        found = small if small is not None and small.verdict.kind == found.verdict.kind else found
+    if found is not None:
+        return found
+    for explicit in ([] if own else ex.examples):
+        v = _verdict(ex, check, session, explicit, diagnose=True)
+        if v.failed:
+            return _Found(v, explicit, False)
+    return None
+
+
+def _shrink(ex: Exercise, check: Check, session: TopicSession, strategy, max_examples: int, seed: int | None,
+            stopping: set[str]) -> _Found | None:
+    """Hypothesis's first failure in `strategy`, shrunk within SHRINK_BUDGET evaluations toward inputs that say at
+    least as much as it did (see Verdict.quality); the declared mistakes are evaluated only where they matter."""
+    state: dict = {"best": None, "inputs": None, "wanted": None, "after": 0, "first": None}
 
     def test_one(inputs):
         if state["best"] is not None:
-            state["after_failure"] += 1
-            if state["after_failure"] > SHRINK_BUDGET:
-                raise _Stop(state["best"])  # formatted below, with the input it belongs to
-        message, kind = _verdict(ex, check, session, inputs)
-        if not message:
+            state["after"] += 1
+            if state["after"] > SHRINK_BUDGET:
+                raise _Stop("budget")
+        wanted = state["wanted"]
+        v = _verdict(ex, check, session, inputs, diagnose=wanted is None or bool(wanted[2]))
+        if not v.failed:
             return
-        if kind in STOPPING:
-            raise _Stop(message if kind in NO_INPUT else f"{message}\nOn this input:\n{_format_inputs(inputs)}")
-        state["best"], state["inputs"] = message, inputs
-        raise _Failed(message)
+        if v.kind in stopping:
+            state.update(best=v, inputs=inputs)
+            raise _Stop("stop")
+        q = v.quality(inputs)
+        if wanted is None:
+            state["wanted"], state["first"] = q, inputs
+        elif not _at_least(q, wanted, state["best_quality"]):
+            return  # it fails, but says less than the first failure did: shrinking does not go there
+        state.update(best=v, inputs=inputs, best_quality=q)
+        raise _Failed(v.message)
 
-    own = check.inputs is not None
-    examples = () if own else (*known_failures, *ex.examples)
     try:
-        search(check.inputs if own else ex.inputs, examples, check.max_examples or ex.max_examples, test_one, seed)
-    except (_Failed, _Stop) as failure:
-        message = failure.message
-        if isinstance(failure, _Failed) or message is state["best"]:
-            # a shrunk failure: Hypothesis raised it for the last (smallest) failing input we saw
-            single = (check.max_examples or ex.max_examples) == 1
-            message += (f"\n{'Input' if single else 'Smallest failing input'}:\n"
-                        f"{_format_inputs(state['inputs'])}")
-            if not own and not any(state["inputs"] is k for k in known_failures):
-                known_failures.append(state["inputs"])
-        return CheckResult(check.name, check.points, 0.0, message)
+        search(strategy, (), max_examples, test_one, seed)
+    except (_Failed, _Stop, Unsatisfiable):
+        pass
     except Exception as group:  # Flaky and friends wrap our failure; anything else is the grader's fault
-        inner = _first_failure(group)
-        if inner is None:
-            return CheckResult(check.name, check.points, 0.0,
-                               f"Internal grader error ({type(group).__name__}: {group}); please report this.")
-        return CheckResult(check.name, check.points, 0.0,
-                           inner.message + "\n(Your code gave different results for the same input.)")
-    return CheckResult(check.name, check.points, check.points)
+        if _first_failure(group) is None:
+            raise
+        if state["best"] is not None:
+            state["best"].message += "\n(Your code gave different results for the same input.)"
+    best = state["best"]
+    if best is None:
+        return None
+    if best.kind == "value" and not best.mistakes and ex.mistakes:
+        best = _verdict(ex, check, session, state["inputs"], diagnose=True)  # memoised: no new worker call
+    return _Found(best, state["inputs"], best.kind not in stopping, state["first"])
+
+
+def _patterns(history: list[tuple[dict, bool]]) -> list[str]:
+    """Facts read off every input tried: a scalar input (stride, pad, mode, lr, ...) whose values the failures
+    all share while at least PATTERN_MIN inputs with other values passed ("fails only when stride >= 2")."""
+    found = []
+    if not history:
+        return found
+    for name, value in history[0][0].items():
+        if not isinstance(value, (int, float, str, bool, np.integer, np.floating)):
+            continue
+        passing = [i[name] for i, failed in history if not failed and name in i]
+        failing = [i[name] for i, failed in history if failed and name in i]
+        if len(failing) < PATTERN_MIN:
+            continue
+        if isinstance(value, (str, bool)):
+            others = [v for v in passing if v not in set(failing)]
+            if len(others) >= PATTERN_MIN:
+                found.append(f"it fails only when {name} is {_either(sorted(set(failing), key=str))} (all "
+                             f"{len(others)} inputs tried with {name} {_either(sorted(set(others), key=str))} passed)")
+            continue
+        below, above = [v for v in passing if v < min(failing)], [v for v in passing if v > max(failing)]
+        if len(below) >= PATTERN_MIN:
+            found.append(f"it fails only when {name} >= {min(failing):g} (all {len(below)} inputs tried with "
+                         f"{_range(name, below)} passed)")
+        elif len(above) >= PATTERN_MIN:
+            found.append(f"it fails only when {name} <= {max(failing):g} (all {len(above)} inputs tried with "
+                         f"{_range(name, above)} passed)")
+    return [f"Pattern: {p}." for p in found]
+
+
+def _either(values) -> str:
+    return " or ".join(repr(v) for v in values)
+
+
+def _range(name: str, values) -> str:
+    low, high = min(values), max(values)
+    return f"{name} = {low:g}" if low == high else f"{name} from {low:g} to {high:g}"
+
+
+def _factor_source(got, expected, inputs: dict) -> list[str]:
+    """When the value is off by an exact integer factor, which sizes of the input equal it."""
+    k = exact_factor(got, expected)
+    if k is None or k == -1:
+        return []
+    n = round(abs(k)) if abs(k) >= 1 else round(1 / abs(k))
+    sizes = []
+    for name, value in inputs.items():
+        arrays = value.items() if isinstance(value, dict) else [(None, value)]
+        for key, a in arrays:
+            if isinstance(a, np.ndarray) and n in a.shape:  # one size per input is enough to point at it
+                label = name if key is None else f"{name}[{key!r}]"
+                sizes.append(f"{label}.shape[{a.shape.index(n)}]")
+                break
+    if not sizes:
+        return []
+    return [f"Pattern: the factor {n} equals {', '.join(dict.fromkeys(sizes))} on this input."]
+
+
+def _explain(ex: Exercise, check: Check, session: TopicSession, found: _Found,
+             history: list[tuple[dict, bool]], shown_under: dict | None = None) -> CheckResult:
+    """The feedback of a failing check; `shown_under` maps id(inputs) -> (check, names) of inputs already shown
+    under an earlier check of the exercise, which are referred to rather than printed again."""
+    v, inputs = found.verdict, found.inputs
+    if v.kind in NO_INPUT:
+        return CheckResult(check.name, check.points, 0.0, v.message, kind=v.kind)
+    diagnosis = [f"Likely mistake: {hint}" for _, hint in v.mistakes]
+    if v.kind == "value":
+        diagnosis += _factor_source(v.got, v.expected, _shown(ex, check, inputs)) + _patterns(history)
+    lines = [v.message.split("\nYour code printed:")[0], *diagnosis]
+    small = isinstance(v.got, np.ndarray) and isinstance(v.expected, np.ndarray) and \
+        v.got.shape == v.expected.shape and 1 < v.expected.size <= (24 if v.expected.ndim <= 2 else 8)
+    if small:
+        lines += ["Expected:", fmt_array(v.expected), "Got:", fmt_array(v.got)]
+    shown = _shown(ex, check, inputs)
+    if (check.max_examples or ex.max_examples) == 1:
+        title = "Input"
+    else:
+        title = "Smallest failing input" if found.shrunk else "Failing input"
+    if largest_axis(shown) > 8 or any(isinstance(a, np.ndarray) and a.size > 60 for a in _arrays(shown)):
+        title += f" (`python -m autograder check {ex.id}` reproduces it):"
+    else:
+        title += " (paste into Python to reproduce):"
+    earlier = (shown_under or {}).get(id(inputs))
+    if earlier and set(shown) <= earlier[1]:
+        lines.append(f"{title.split(' (')[0]}: the one shown under {earlier[0]} above.")
+    else:
+        lines += [title, format_inputs(shown)]
+        if shown_under is not None:
+            shown_under[id(inputs)] = (check.name, set(shown))
+    if "\nYour code printed:" in v.message:
+        lines.append("Your code printed:" + v.message.split("\nYour code printed:", 1)[1])
+    return CheckResult(check.name, check.points, 0.0, "\n".join(lines), kind=v.kind, diagnosis=diagnosis,
+                       mistakes=[name for name, _ in v.mistakes], inputs=shown, expected=v.expected, got=v.got)
+
+
+def _arrays(value):
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _arrays(v)
+
+
+def run_check(ex: Exercise, check: Check, session: TopicSession, known_failures: list[dict],
+              seed: int | None = None, history: list[tuple[dict, bool]] | None = None,
+              partial: bool = False, first_input: dict | None = None, shown_under: dict | None = None) -> CheckResult:
+    """Grade one check and explain its failure. Inputs that failed earlier checks of the exercise are tried
+    first (no shrinking needed when they fail this one too); a new failure is shrunk within SHRINK_BUDGET
+    evaluations. `partial`: the check passed on some inputs, so even a NotImplementedError depends on the
+    input and is shown with it."""
+    stopping = STOPPING - {"not_implemented"} if partial else STOPPING
+    found = _find(ex, check, session, known_failures, seed, stopping)
+    if found is None:
+        return CheckResult(check.name, check.points, check.points)
+    if found.shrunk and check.inputs is None and not any(found.inputs is k for k in known_failures):
+        known_failures.append(found.inputs)
+    if found.verdict.mistakes:  # plain shrunk numbers can make a variant coincide: it must hold on a generic input too
+        generic = found.first if found.first is not None else first_input
+        if generic is not None and generic is not found.inputs:
+            confirmed = set(_verdict(ex, check, session, generic, diagnose=True).mistakes)
+            found.verdict.mistakes = tuple(m for m in found.verdict.mistakes if m in confirmed)
+    if found.verdict.kind == "not_implemented" and partial:
+        found.verdict.kind = "exception"  # raised for some inputs only: the input is the point
+    result = _explain(ex, check, session, found, history or [], shown_under)
+    result.call = found.verdict.call
+    return result
 
 
 def grade_exercise(ex: Exercise, session: TopicSession, seed: int | None = None) -> ExerciseResult:
     """All checks of one exercise.
 
     First one pass over the exercise's inputs evaluates every check that shares them (most submissions
-    pass most checks, and drawing inputs is the costly part); then each check that failed gets its own
-    search, which finds the same failing input (derandomized) and shrinks it.
+    pass most checks, and drawing inputs is the costly part), remembering which inputs each check passed
+    and failed (the patterns of the feedback); then each check that failed gets its own search, which finds
+    a small failing input and explains it. A student function that failed (raised, hung, is missing) is
+    reported once, under the first check that needs it; the other checks it prevented are "not checked".
     """
     shared = [c for c in ex.checks if c.inputs is None and c.max_examples is None]
-    failed: dict[str, tuple[str, str]] = {}
+    failed: dict[str, Verdict] = {}
+    history: dict[str, list[tuple[dict, bool]]] = {c.name: [] for c in shared}
+
+    seen: dict[str, tuple[dict, Verdict]] = {}  # the first input of each check, for an exercise's picture
 
     def test_one(inputs):
         for check in shared:
-            if check.name not in failed:
-                message, kind = _verdict(ex, check, session, inputs)
-                if message:
-                    failed[check.name] = (message, kind)
-        if len(failed) == len(shared):
-            raise _Stop("every check failed")
+            v = _verdict(ex, check, session, inputs)
+            history[check.name].append((inputs, v.failed))
+            seen.setdefault(check.name, (inputs, v))
+            if v.failed:
+                failed.setdefault(check.name, v)
+        if len(failed) == len(shared) and all(f for h in history.values() for _, f in h):
+            costly = any(v.kind in STOPPING - NO_INPUT for v in failed.values())  # a timeout costs seconds
+            if costly or len(history[shared[0].name]) >= EVERY_INPUT_FAILED:
+                raise _Stop("every check failed on every input: nothing more to learn")
 
     if shared:
         try:
@@ -202,15 +490,56 @@ def grade_exercise(ex: Exercise, session: TopicSession, seed: int | None = None)
         except _Stop:
             pass
     known_failures: list[dict] = []
+    shown_under: dict = {}  # inputs shown once, referred to by the checks that fail on them too
+    causes: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, function) -> (check that reports it, summary)
     results = []
     for check in ex.checks:
         if check in shared and check.name not in failed:
-            results.append(CheckResult(check.name, check.points, check.points))
-        elif check in shared and failed[check.name][1] in NO_INPUT:
-            results.append(CheckResult(check.name, check.points, 0.0, failed[check.name][0]))
+            inputs, v = seen.get(check.name, (None, Verdict(None)))
+            kept = ex.picture is not None  # the picture may draw what the student returned
+            results.append(CheckResult(check.name, check.points, check.points, inputs=inputs if kept else None,
+                                       got=v.got if kept else None))
+            continue
+        first = failed.get(check.name)
+        blocked = _blocked(check, first, causes)
+        if blocked:
+            results.append(blocked)
+            continue
+        passed_some = any(not f for _, f in history.get(check.name, []))
+        if first is not None and first.kind in NO_INPUT and not (first.kind == "not_implemented" and passed_some):
+            result = CheckResult(check.name, check.points, 0.0, first.message, kind=first.kind, call=first.call)
         else:
-            results.append(run_check(ex, check, session, known_failures, seed))
+            generic = next((i for i, f in history.get(check.name, []) if f), None)  # its first failing input
+            result = run_check(ex, check, session, known_failures, seed, history.get(check.name), passed_some, generic,
+                               shown_under)
+            blocked = _blocked(check, _as_verdict(result), causes)
+            if blocked:
+                result = blocked
+        if not result.passed and result.kind not in ("value", "not_checked") and result.call:
+            causes.setdefault((result.kind, result.call), (check.name, _short(result.message)))
+        results.append(result)
     return ExerciseResult(ex.id, ex.title, results)
+
+
+def _short(message: str) -> str:
+    """The gist of a failure's first line: "affine_backward raised ValueError", "tanh did not finish ..."."""
+    first = message.splitlines()[0]
+    raised = re.match(r"^(.*? raised \w+)", first)
+    return raised.group(1) if raised else first.split(";")[0].rstrip(".")
+
+
+def _as_verdict(result: CheckResult) -> Verdict | None:
+    if result.passed:
+        return None
+    return Verdict(result.message, result.kind, result.call)
+
+
+def _blocked(check: Check, v: Verdict | None, causes: dict) -> CheckResult | None:
+    """"Not checked" when the call this check needs already failed, alike, under an earlier check."""
+    if v is None or v.kind == "value" or not v.call or (v.kind, v.call) not in causes:
+        return None
+    where, summary = causes[(v.kind, v.call)]
+    return CheckResult(check.name, check.points, 0.0, f"Not checked: {summary} (see {where}).", kind="not_checked")
 
 
 def _first_failure(exc: BaseException):

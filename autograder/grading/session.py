@@ -1,7 +1,8 @@
-"""One submission module loaded in one sandboxed worker: its outcomes and the oracle's values, memoised.
+"""One submission module loaded in one sandbox: its outcomes and the oracle's values, memoised.
 
-The session turns a plan of student calls into a request to the worker, and the worker's reply (or its
-crash, timeout, protocol error) into an `Outcome` the checks can judge. Nothing the worker says is trusted.
+The session turns a plan of student calls into a request to the exercise's worker (a fresh one per exercise),
+and the worker's reply (or its crash, timeout, protocol error) into an `Outcome` the checks can judge. Nothing
+the worker says is trusted: every field of a reply is checked for its type and bounded before it is used.
 """
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from dataclasses import dataclass
 
 from autograder.grading.results import Timing
 from autograder.model import Exercise
-from autograder.sandbox.host import Crash, Sandbox
+from autograder.sandbox.host import Crash, Sandbox, Worker
 from autograder.submissions import TopicSource
 
-LOAD_SECONDS = 20.0
+LOAD_SECONDS = 20.0  # CPU seconds to import the module (a notebook: run its cells)
 
 
 @dataclass
@@ -31,27 +32,36 @@ def _digest(inputs: dict) -> bytes:
 
 
 class TopicSession:
-    """One submission module loaded in one sandboxed worker, with memoised outcomes and oracle values."""
+    """One submission module in one sandbox: a fresh worker per exercise, memoised outcomes and oracle values."""
 
     def __init__(self, source: TopicSource, sandbox: Sandbox, timing: Timing):
         self.source, self.sandbox, self.timing = source, sandbox, timing
         self.outcomes: dict[tuple, Outcome] = {}
         self.expected: dict[tuple, dict] = {}
+        self.worker: Worker | None = None
+        self.worker_for: str | None = None  # the exercise the worker belongs to
 
     def load(self) -> str | None:
-        """Import the module in a fresh worker; an error message if it cannot be imported."""
+        """Import the module in the sandbox; an error message if it cannot be imported."""
         name = self.source.filename
-        reply = self.sandbox.request({"op": "load", "name": self.source.topic, "path": str(self.source.path),
-                                      "source": self.source.text, "seed": 0}, LOAD_SECONDS)
+        reply = self.sandbox.load({"name": self.source.topic, "path": str(self.source.path), "source": self.source.text,
+                                   "cells": list(self.source.cells) or None, "seed": 0}, LOAD_SECONDS)
         if isinstance(reply, Crash):
             if reply.kind == "timeout":
-                return f"importing {name} did not finish within {LOAD_SECONDS:g} s."
+                return f"importing {name} {reply.message}."
             return f"importing {name} failed: {reply.message}"
-        if reply.get("error"):
-            err = reply["error"]
-            detail = f"\n{err['detail']}" if err.get("detail") else ""
+        err = reply.get("error")
+        if err:
+            err = _error(err, name)
+            detail = f"\n{err['detail']}" if err["detail"] else ""
             return f"{err['message']}{detail}"
         return None
+
+    def end_exercise(self) -> None:
+        """The exercise is graded: its worker, and everything that worker started, ends here."""
+        if self.worker is not None:
+            self.worker.close()
+        self.worker = self.worker_for = None
 
     def outcome(self, ex: Exercise, plan: tuple[int, ...], inputs: dict) -> Outcome:
         key = (ex.id, plan, _digest(inputs))
@@ -67,30 +77,63 @@ class TopicSession:
             self.timing.oracle += time.perf_counter() - start
         return self.expected[key]
 
+    def _worker(self, ex: Exercise) -> Worker | Crash:
+        if self.worker is not None and (self.worker_for != ex.id or not self.worker.alive):
+            self.end_exercise()
+        if self.worker is None:
+            worker = self.sandbox.worker()
+            if isinstance(worker, Crash):
+                return worker
+            self.worker, self.worker_for = worker, ex.id
+        return self.worker
+
     def _run(self, ex: Exercise, plan: tuple[int, ...], inputs: dict) -> Outcome:
         calls = [ex.calls[i] for i in plan]
         request = {"op": "run", "calls": [(c.function, c.args, c.returns) for c in calls], "inputs": inputs,
-                   "send_back": sorted({c.path[0] for c in ex.checks}), "mutable": ex.mutable,
+                   "send_back": sorted({o for c in ex.checks for o in (c.path[0], *c.needs)}), "mutable": ex.mutable,
                    "seed": zlib.crc32(ex.id.encode())}
         for attempt in range(2):
-            if self.sandbox.proc is None:
-                problem = self.load()
-                if problem:
-                    return Outcome({}, {"kind": "crash", "call": calls[0].function, "index": 0,
-                                        "message": f"the module could not be re-imported: {problem}"})
-            reply = self.sandbox.request(request, ex.seconds)
-            # A worker that died before starting this request was finished off by an earlier one
-            # (e.g. it killed its own process group): that is not this check's fault, so retry once.
+            worker = self._worker(ex)
+            if isinstance(worker, Crash):
+                return Outcome({}, {"kind": "crash", "call": calls[0].function, "index": 0, "detail": "",
+                                    "message": worker.message})
+            reply = worker.request(request, ex.seconds * len(calls), len(calls))
+            # A worker that died before starting this request was finished off by an earlier one: that is not
+            # this check's fault, so retry once.
             if not (isinstance(reply, Crash) and reply.kind == "crash" and reply.index is None):
                 break
         if isinstance(reply, Crash):
             index = reply.index or 0
             fn = calls[index].function
-            message = (f"{fn} did not finish within {ex.seconds:g} s (an infinite loop, or far too slow); "
-                       "the grader stopped it." if reply.kind == "timeout" else f"while running {fn}, {reply.message}")
-            return Outcome({}, {"kind": reply.kind, "call": fn, "index": index, "message": message})
-        if reply.get("restart"):
-            self.sandbox.kill()  # a fresh worker (re-importing the module) for whatever comes next
-        self.timing.student += float(reply.get("elapsed") or 0.0)
+            message = (f"{fn} {reply.message} (an infinite loop, or far too slow); the grader stopped it."
+                       if reply.kind == "timeout" else f"while running {fn}, {reply.message}")
+            return Outcome({}, {"kind": reply.kind, "call": fn, "index": index, "message": message, "detail": ""})
+        if reply.get("restart") is True:
+            self.end_exercise()  # a fresh worker for whatever comes next
+        elapsed = reply.get("elapsed")
+        if type(elapsed) is float and 0 <= elapsed < 1e6:
+            self.timing.student += elapsed
         results = reply.get("results")
-        return Outcome(results if isinstance(results, dict) else {}, reply.get("error"), str(reply.get("stdout", "")))
+        results = {k: v for k, v in results.items() if k in request["send_back"]} if isinstance(results, dict) else {}
+        error = _error(reply["error"], calls[-1].function, len(calls)) if reply.get("error") else None
+        stdout = reply.get("stdout")
+        return Outcome(results, error, stdout[:STDOUT_CHARS] if isinstance(stdout, str) else "")
+
+
+STDOUT_CHARS = 5000
+TEXT_CHARS = 5000
+
+
+def _error(err, call: str, calls: int = 1) -> dict:
+    """The worker's account of a failure, as checked data: every field present, of its type, bounded."""
+    if not isinstance(err, dict):
+        err = {}
+
+    def text(key, default=""):
+        value = err.get(key)
+        return value[:TEXT_CHARS] if isinstance(value, str) else default
+
+    index = err.get("index")
+    return {"kind": text("kind", "exception"), "message": text("message", f"{call} failed."),
+            "detail": text("detail"), "call": text("call", call),
+            "index": index if type(index) is int and 0 <= index < calls else 0}

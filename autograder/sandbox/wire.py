@@ -15,7 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MAX_MESSAGE_BYTES = 256 * 2**20
+MAX_MESSAGE_BYTES = 64 * 2**20  # a frame from the worker; the solutions send 3 MiB at most (cnn)
+MAX_HEADER_BYTES = 2**20  # the JSON part of a frame
+MAX_NODES = 100_000  # entries in one frame's header (and arrays in it)
+MAX_DEPTH = 40  # nesting of lists, tuples and dicts (encode marks anything deeper than 20 unsupported)
 _ALLOWED_KINDS = "biufc"  # bool, int, uint, float, complex: no objects, strings or voids
 
 
@@ -38,12 +41,12 @@ def encode(obj) -> bytes:
             return {"$unsupported": "deeply nested structure"}
         if x is None or isinstance(x, (bool, str)):
             return x
+        if isinstance(x, np.generic):  # before float: np.float64 is a float, and its repr is "np.float64(inf)"
+            return walk(np.asarray(x), depth) | {"$scalar": True}
         if isinstance(x, (int, float)):
             if isinstance(x, float) and not np.isfinite(x):
-                return {"$float": repr(x)}
+                return {"$float": repr(float(x))}
             return x
-        if isinstance(x, np.generic):
-            return walk(np.asarray(x), depth) | {"$scalar": True}
         if isinstance(x, np.ndarray):
             if x.dtype.kind not in _ALLOWED_KINDS:
                 return {"$unsupported": f"numpy array of dtype {x.dtype}"}
@@ -65,45 +68,69 @@ def encode(obj) -> bytes:
 
 
 def decode(data: bytes):
-    """Rebuild what `encode` wrote; raises ValueError on anything malformed."""
-    try:
-        header_len, n_buffers = struct.unpack_from("<II", data, 0)
-        offset = 8
-        header = json.loads(data[offset : offset + header_len])
-        offset += header_len
-        buffers = []
-        for _ in range(n_buffers):
-            (n,) = struct.unpack_from("<Q", data, offset)
-            offset += 8
-            buffers.append(data[offset : offset + n])
-            offset += n
-    except (struct.error, json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f"malformed message: {e}") from None
+    """Rebuild what `encode` wrote; raises ValueError (and nothing else) on anything malformed.
 
-    def build(h):
-        if not isinstance(h, dict):
-            if isinstance(h, list):
-                raise ValueError("bare list in header")
+    The bytes come from untrusted code, so everything is bounded: the header's size, its nesting and number of
+    entries, each array's size against its buffer. An integer outside int64 (which no exercise returns, and which
+    float() would overflow on) arrives as an `Unsupported` marker.
+    """
+    try:
+        return _decode(data)
+    except ValueError:
+        raise
+    except (KeyError, IndexError, TypeError, AttributeError, RecursionError, OverflowError, struct.error,
+            UnicodeDecodeError) as e:
+        raise ValueError(f"malformed message: {type(e).__name__}") from None
+
+
+def _decode(data: bytes):
+    header_len, n_buffers = struct.unpack_from("<II", data, 0)
+    if header_len > MAX_HEADER_BYTES or n_buffers > MAX_NODES or 8 + header_len > len(data):
+        raise ValueError("malformed message: header too large")
+    offset = 8
+    header = json.loads(bytes(data[offset : offset + header_len]))
+    offset += header_len
+    buffers = []
+    for _ in range(n_buffers):
+        (n,) = struct.unpack_from("<Q", data, offset)
+        offset += 8
+        if offset + n > len(data):
+            raise ValueError("malformed message: truncated buffer")
+        buffers.append(data[offset : offset + n])
+        offset += n
+    nodes = [0]
+
+    def build(h, depth=0):
+        nodes[0] += 1
+        if depth > MAX_DEPTH or nodes[0] > MAX_NODES:
+            raise ValueError("malformed message: too deeply nested or too large")
+        if isinstance(h, bool) or h is None or isinstance(h, (str, float)):
             return h
+        if isinstance(h, int):
+            return h if -(2**63) <= h < 2**64 else Unsupported("integer too large for float64")
+        if not isinstance(h, dict):
+            raise ValueError(f"bare {type(h).__name__} in header")
         if "$array" in h:
-            dtype = np.dtype(h["dtype"])
-            if dtype.kind not in _ALLOWED_KINDS:
-                raise ValueError(f"dtype {dtype} not allowed")
-            arr = np.frombuffer(buffers[h["$array"]], dtype=dtype).reshape(h["shape"]).copy()
+            dtype = np.dtype(str(h["dtype"]))
+            shape = h["shape"]
+            if dtype.kind not in _ALLOWED_KINDS or not isinstance(shape, list) or len(shape) > 32 or \
+                    not all(isinstance(d, int) and 0 <= d for d in shape) or not isinstance(h["$array"], int):
+                raise ValueError(f"malformed message: array {dtype} {shape}")
+            buffer = buffers[h["$array"]]
+            if int(np.prod(shape, dtype=object)) * dtype.itemsize != len(buffer):
+                raise ValueError("malformed message: array size and buffer differ")
+            arr = np.frombuffer(buffer, dtype=dtype).reshape(shape).copy()
             return arr[()] if h.get("$scalar") else arr
         if "$float" in h:
-            return float(h["$float"])
+            return float(str(h["$float"]))
         if "$list" in h:
-            return [build(v) for v in h["$list"]]
+            return [build(v, depth + 1) for v in h["$list"]]
         if "$tuple" in h:
-            return tuple(build(v) for v in h["$tuple"])
+            return tuple(build(v, depth + 1) for v in h["$tuple"])
         if "$dict" in h:
-            return {str(k): build(v) for k, v in h["$dict"].items()}
+            return {str(k): build(v, depth + 1) for k, v in h["$dict"].items()}
         if "$unsupported" in h:
-            return Unsupported(str(h["$unsupported"]))
-        raise ValueError(f"unknown header entry {sorted(h)}")
+            return Unsupported(str(h["$unsupported"])[:200])
+        raise ValueError(f"unknown header entry {sorted(h)[:3]}")
 
-    try:
-        return build(header)
-    except (KeyError, IndexError, TypeError) as e:
-        raise ValueError(f"malformed message: {e!r}") from None
+    return build(header)

@@ -1,36 +1,48 @@
-"""The worker: the only process in which a submission's code runs.
+"""The worker: the only place a submission's code runs.
 
-Started by `autograder.sandbox.host.Sandbox`. It reads
-requests (pickled by the trusted grader) on stdin and answers on its original
-stdout with `wire.encode`d messages. Before any submission code runs it caps its
-own memory and file sizes, silences fd 1 and 2 (the protocol keeps private copies),
-blocks autograd libraries, and seeds every random generator a submission may use,
-so that the same submission computes the same values on every run.
+Started by `autograder.sandbox.host` from a folder holding only this file and wire.py, with NumPy and the
+Python standard library on its path and nothing else (no project root, no torch). Two ways to run:
 
-The worker imports NumPy and this module only. Nothing it says is trusted: the
-grader decodes its answers without pickle and decides every verdict itself.
+    worker.py --serve FD   a fork server on the control socket FD: it imports the submission's module once,
+                           then forks one fresh worker per exercise (each on its own socket, passed over FD)
+                           and kills it, and everything it started, when the exercise is done
+    worker.py --single     one worker on stdin/stdout that imports the module and serves one exercise
+                           (the portable path: macOS, Windows, no fork)
+
+Requests come from the trusted grader (pickled); answers go back `wire.encode`d. Before any submission code
+runs the worker caps its own resources, silences fd 1 and 2 (the protocol keeps private copies), blocks
+autograd libraries (they are also absent from its file system view, where the platform allows) and seeds every
+random generator a submission may use, so that the same submission computes the same values on every run.
+Nothing it says is trusted: the grader decodes its answers without pickle and decides every verdict itself.
 """
 from __future__ import annotations
 
 import builtins
+import gc
 import importlib.abc
 import importlib.machinery
 import io
 import os
 import pickle
 import random
-import resource
+import signal
+import socket
 import struct
 import sys
 import time
 import traceback
 import types
 
+try:
+    import resource
+except ImportError:  # Windows
+    resource = None
+
 import numpy as np
 import numpy.linalg  # noqa: F401  (loaded before any limit applies)
 import numpy.random  # noqa: F401
 
-from autograder.sandbox import wire
+import wire  # beside this file: the worker's folder is first on its path
 
 FORBIDDEN = ("torch", "tensorflow", "jax", "jaxlib", "autograd", "mxnet", "chainer", "mygrad",
              "keras", "paddle", "tinygrad", "minitorch", "micrograd", "theano", "scipy", "sklearn")
@@ -95,21 +107,27 @@ class _CappedText(io.TextIOBase):
 
 
 class Channel:
-    """Length-prefixed frames over two private file descriptors."""
+    """Length-prefixed frames over a private file descriptor (a socket or a pipe).
 
-    def __init__(self, rfd: int, wfd: int):
-        self.r = os.fdopen(rfd, "rb", buffering=0)
-        self.wfd = wfd
+    On the fork server's control socket, file descriptors the grader passes (SCM_RIGHTS) are collected in `fds`.
+    """
+
+    def __init__(self, rfd: int, wfd: int, control: socket.socket | None = None):
+        self.rfd, self.wfd, self.control = rfd, wfd, control
+        self.fds: list[int] = []
 
     def read(self):
-        head = self._read_exact(8)
-        (n,) = struct.unpack("<Q", head)
+        (n,) = struct.unpack("<Q", self._read_exact(8))
         return pickle.loads(self._read_exact(n))  # from the grader: trusted
 
     def _read_exact(self, n):
         chunks, left = [], n
         while left:
-            chunk = self.r.read(left)
+            if self.control is not None:
+                chunk, fds, _, _ = socket.recv_fds(self.control, min(left, 1 << 20), 4)
+                self.fds += fds
+            else:
+                chunk = os.read(self.rfd, min(left, 1 << 20))
             if not chunk:
                 raise EOFError
             chunks.append(chunk)
@@ -117,32 +135,43 @@ class Channel:
         return b"".join(chunks)
 
     def send(self, obj):
-        data = wire.encode(obj)
-        msg = struct.pack("<Q", len(data)) + data
-        view = memoryview(msg)
+        self.send_bytes(wire.encode(obj))
+
+    def send_bytes(self, data: bytes):
+        view = memoryview(struct.pack("<Q", len(data)) + data)
         while view:
             view = view[os.write(self.wfd, view):]
 
 
 # -- making the process safe and deterministic before student code runs ---------------------
 
+LIMITS = {  # per process; the grader adds limits across the whole submission where it can (cgroups)
+    "RLIMIT_CORE": 0,
+    "RLIMIT_FSIZE": 16 * 2**20,  # no file larger than 16 MiB
+    "RLIMIT_NOFILE": 256,
+}
 
-def _bootstrap(memory_bytes: int) -> tuple[Channel, _CappedText]:
-    rfd, wfd = os.dup(0), os.dup(1)
+
+def _bootstrap(memory_bytes: int) -> _CappedText:
+    """fd 0, 1, 2 and sys.std* silenced (the channel uses other descriptors); limits set; torch blocked."""
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
+    os.close(devnull)
     captured = _CappedText()
     sys.stdout = sys.stderr = captured
     sys.stdin = io.StringIO("")
     _die_with_parent()
-    if memory_bytes:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (16 * 2**20, 16 * 2**20))
+    if resource is not None:
+        limits = dict(LIMITS, RLIMIT_AS=memory_bytes) if memory_bytes else LIMITS
+        for name, value in limits.items():
+            soft, hard = resource.getrlimit(getattr(resource, name))
+            value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+            resource.setrlimit(getattr(resource, name), (value, value))
     sys.meta_path.insert(0, _ForbiddenFinder())
     sys.setrecursionlimit(3000)
-    return Channel(rfd, wfd), captured
+    builtins.input = lambda *a: (_ for _ in ()).throw(EOFError("input() is not available while grading"))
+    return captured
 
 
 def _die_with_parent():
@@ -152,6 +181,16 @@ def _die_with_parent():
         ctypes.CDLL(None).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
     except Exception:
         pass
+
+
+def _in_own_pid_namespace() -> bool:
+    """True only inside a PID namespace of our own (NSpid lists more than one level), where kill(-1)
+    reaches nothing but the sandbox's processes."""
+    try:
+        with open("/proc/self/status") as f:
+            return any(line.startswith("NSpid:") and len(line.split()) > 2 for line in f)
+    except OSError:
+        return False
 
 
 _unseeded_default_rng = np.random.default_rng
@@ -178,7 +217,8 @@ class CallFailed(Exception):
 
 def _student_traceback(exc: BaseException, filename: str) -> str:
     """The frames of the traceback that are in the submission's file, newest last."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if f.filename == filename or f.filename.startswith(filename + ", cell ")]
     lines = traceback.format_list(frames[-4:])
     return "".join(lines).rstrip()
 
@@ -198,7 +238,10 @@ def _classify(exc: BaseException, fn_name: str, filename: str) -> CallFailed:
         return CallFailed("forbidden", f"{fn_name} uses {exc.args[0]}, which submissions may not use: "
                           "write it with NumPy (the grader itself compares against torch).", where)
     if isinstance(exc, NotImplementedError):
-        return CallFailed("not_implemented", f"{fn_name} is not implemented yet (it raises NotImplementedError).")
+        said = _describe(exc).partition(": ")[2]
+        said = "" if "not implemented yet" in said else said  # the stub's own words add nothing
+        return CallFailed("not_implemented", f"{fn_name} is not implemented yet (it raises NotImplementedError"
+                          f"{': ' + said if said else ''}).", where if said else "")
     if isinstance(exc, MemoryError):
         return CallFailed("memory", f"{fn_name} ran out of memory (the worker's limit was reached).", where)
     if isinstance(exc, RecursionError):
@@ -241,59 +284,81 @@ def _background_tasks() -> int:
         return threading.active_count()
 
 
+class Module:
+    """The submission's module, imported from the source text the grader read (a notebook: cell by cell)."""
+
+    def __init__(self):
+        self.namespace = None
+        self.filename = ""
+        self.cell_errors: list[str] = []  # a notebook cell that raised: later cells still run, as in Jupyter
+
+    def load(self, req) -> dict:
+        self.filename = req["path"]
+        module = types.ModuleType(req["name"])
+        module.__file__ = req["path"]
+        _seed_everything(req["seed"])
+        cells = req.get("cells") or [(0, req["source"])]
+        for number, source in cells:
+            where = f"{self.filename}, cell {number}" if req.get("cells") else self.filename
+            try:
+                exec(compile(source, where, "exec"), module.__dict__)
+            except SyntaxError as e:
+                message = f"SyntaxError in {os.path.basename(where)}, line {e.lineno}: {e.msg}"
+                if not req.get("cells"):
+                    return {"error": {"kind": "syntax", "message": message, "detail": (e.text or "").rstrip()}}
+                self.cell_errors.append(message)
+            except BaseException as e:  # noqa: BLE001 - anything a module does at import is the student's
+                failed = _classify(e, f"importing {os.path.basename(where)}", where)
+                if not req.get("cells"):
+                    return {"error": vars_of(failed)}
+                self.cell_errors.append(f"{os.path.basename(where)} raised {_describe(e)}")
+        self.namespace = module
+        return {"ok": True}
+
+
 class Worker:
-    def __init__(self, channel: Channel, captured: _CappedText):
-        self.channel, self.captured = channel, captured
+    """One exercise's worker: runs plans of calls on inputs, each call's results checked for leaks and
+    in-place changes, and answers each request with its id."""
+
+    def __init__(self, channel: Channel, captured: _CappedText, module: Module):
+        self.channel, self.captured, self.module = channel, captured, module
         self.pid = os.getpid()
         self.tainted = False  # something of the submission's outlives its call: the grader restarts us
-        self.module = None
-        self.filename = ""
         self.elapsed = 0.0
 
     def serve(self):
-        self.channel.send({"ready": True, "pid": os.getpid()})
         while True:
             try:
                 request = self.channel.read()
             except EOFError:
                 return
-            reply = getattr(self, "op_" + request["op"])(request)
+            if request["op"] == "load":  # the portable path: this worker imports the module itself
+                reply = self.module.load(request)
+            else:
+                reply = self.op_run(request)
+            reply["id"] = request["id"]
+            reply.setdefault("stdout", self.captured.take())
             try:
-                self.channel.send(reply)
+                data = wire.encode(reply)
             except Exception as e:  # a returned object that breaks when read (a hostile __len__, ...)
                 fn = request.get("calls", [["the module"]])[-1][0]
-                self.channel.send({"done": True, "results": {}, "stdout": "", "error": {
+                data = wire.encode({"id": request["id"], "done": True, "results": {}, "stdout": "", "error": {
                     "kind": "bad_return", "call": fn, "detail": "",
                     "message": f"what {fn} returned could not be read ({type(e).__name__}: return NumPy arrays)."}})
-
-    def op_load(self, req):
-        """Import the submission's module from its source text (the grader read the file)."""
-        self.filename = req["path"]
-        module = types.ModuleType(req["name"])
-        module.__file__ = req["path"]
-        _seed_everything(req["seed"])
-        try:
-            code = compile(req["source"], req["path"], "exec")
-            exec(code, module.__dict__)
-        except SyntaxError as e:
-            where = f"{os.path.basename(req['path'])}, line {e.lineno}"
-            return {"error": {"kind": "syntax", "message": f"SyntaxError in {where}: {e.msg}",
-                              "detail": (e.text or "").rstrip()}, "stdout": self.captured.take()}
-        except BaseException as e:  # noqa: BLE001 - anything a module does at import is the student's
-            failed = _classify(e, f"importing {os.path.basename(req['path'])}", self.filename)
-            return {"error": vars_of(failed), "stdout": self.captured.take()}
-        self.module = module
-        return {"ok": True, "stdout": self.captured.take()}
+            del reply
+            gc.collect()  # a __del__ that hangs does so now, charged to this request, not the next
+            self.channel.send_bytes(data)
 
     def op_run(self, req):
         """Run a plan of calls on the inputs, reporting progress before each call."""
         _seed_everything(req["seed"])
         space = dict(req["inputs"])
         mutable = set(req.get("mutable", ()))
+        pristine = {k: _snapshot(v) for k, v in space.items() if k not in mutable}
         error = None
         self.elapsed = 0.0
         for index, (fn_name, arg_names, returns) in enumerate(req["calls"]):
-            self.channel.send({"begin": index})
+            self.channel.send({"id": req["id"], "begin": index})
             try:
                 space.update(self._call(fn_name, [space[a] for a in arg_names], returns,
                                         {a: space[a] for a in arg_names
@@ -301,6 +366,13 @@ class Worker:
             except CallFailed as failed:
                 error = dict(vars_of(failed), call=fn_name, index=index)
                 break
+        changed = [k for k, v in pristine.items() if not _same(v, req["inputs"][k])]
+        if changed and error is None:  # through a reference kept in a cache, say, by an earlier call
+            names = ", ".join(dict.fromkeys(c[0] for c in req["calls"]))
+            error = {"kind": "mutated", "call": req["calls"][-1][0], "index": len(req["calls"]) - 1, "detail": "",
+                     "message": f"the input `{changed[0]}` was modified in place while running {names}: a function "
+                     "changed the caller's array through a reference it kept (in its cache, say); work on a copy."}
+            space = {}  # no result of this plan counts
         leaked = sorted({m.split(".")[0] for m in sys.modules} & set(FORBIDDEN))
         leaked = [m for m in leaked if not isinstance(sys.modules.get(m), _ForbiddenModule)]
         if leaked and error is None:
@@ -311,15 +383,18 @@ class Worker:
                 "elapsed": self.elapsed, "restart": self.tainted}
 
     def _call(self, fn_name, args, returns, watched):
-        fn = getattr(self.module, fn_name, None)
+        fn = getattr(self.module.namespace, fn_name, None)
         if fn is None or not callable(fn):
-            raise CallFailed("missing", f"{os.path.basename(self.filename)} has no function {fn_name}.")
+            message = f"{os.path.basename(self.module.filename)} has no function {fn_name}."
+            if self.module.cell_errors:
+                message += " (" + "; ".join(self.module.cell_errors[:3]) + ")"
+            raise CallFailed("missing", message)
         before = {name: _snapshot(value) for name, value in watched.items()}
         start, tasks = time.perf_counter(), _background_tasks()
         try:
             result = fn(*args)
         except BaseException as e:  # noqa: BLE001
-            raise _classify(e, fn_name, self.filename) from None
+            raise _classify(e, fn_name, self.module.filename) from None
         finally:
             if os.getpid() != self.pid:  # a forked child came back here: it must not answer the grader
                 os._exit(0)
@@ -345,11 +420,106 @@ def vars_of(failed: CallFailed) -> dict:
     return {"kind": failed.kind, "message": failed.message, "detail": failed.detail}
 
 
+class ForkServer:
+    """Imports the module once, then forks a fresh worker per exercise from that state.
+
+    Control requests: load (import the module here), fork (a worker on the socket passed along), reap (kill the
+    worker and everything it started). Each reply carries the request's id.
+    """
+
+    def __init__(self, channel: Channel, captured: _CappedText):
+        self.channel, self.captured = channel, captured
+        self.module = Module()
+        self.child = 0
+        self.pid_namespace = _in_own_pid_namespace()
+
+    def serve(self):
+        self.channel.send({"ready": True})
+        while True:
+            try:
+                request = self.channel.read()
+            except EOFError:
+                return
+            reply = getattr(self, "op_" + request["op"])(request)
+            reply["id"] = request["id"]
+            self.channel.send(reply)
+
+    def op_load(self, req):
+        reply = self.module.load(req)
+        self._kill_strays()  # a process the module's import left behind dies here
+        gc.collect()
+        gc.freeze()  # what exists now is shared with every worker, and never scanned by their collections
+        return dict(reply, stdout=self.captured.take())
+
+    def op_fork(self, req):
+        fd = self.channel.fds.pop()
+        for stale in self.channel.fds:
+            os.close(stale)
+        self.channel.fds = []
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.setsid()  # its own process group: reaped as one
+                _die_with_parent()
+                self.channel.control.close()
+                self.captured.take()
+                Worker(Channel(fd, fd), self.captured, self.module).serve()
+            finally:
+                os._exit(0)
+        os.close(fd)
+        self.child = pid
+        return {"forked": pid}
+
+    def op_reap(self, req):
+        """Kill the exercise's worker and all it started; its exit status if it had ended by itself."""
+        status = None
+        if self.child:
+            try:
+                pid, raw = os.waitpid(self.child, os.WNOHANG)
+                for _ in range(100 if req.get("died") else 0):  # it closed its socket: let it finish dying
+                    if pid:
+                        break
+                    time.sleep(0.01)
+                    pid, raw = os.waitpid(self.child, os.WNOHANG)
+                if pid:
+                    status = os.waitstatus_to_exitcode(raw)
+                else:
+                    os.killpg(self.child, signal.SIGKILL)
+                    os.waitpid(self.child, 0)
+            except (ChildProcessError, ProcessLookupError, PermissionError):
+                pass
+            self.child = 0
+        self._kill_strays()
+        return {"reaped": True, "status": status}
+
+    def _kill_strays(self):
+        """Everything but this process and the namespace's init, where that is all the sandbox holds."""
+        if not self.pid_namespace:
+            return
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except OSError:
+            pass
+        while True:
+            try:
+                if os.waitpid(-1, os.WNOHANG) == (0, 0):
+                    break
+            except ChildProcessError:
+                break
+
+
 def main():
     memory = int(os.environ.get("AUTOGRADER_WORKER_MEMORY", "0"))
-    channel, captured = _bootstrap(memory)
-    builtins.input = lambda *a: (_ for _ in ()).throw(EOFError("input() is not available while grading"))
-    Worker(channel, captured).serve()
+    if sys.argv[1] == "--serve":
+        control = socket.socket(fileno=int(sys.argv[2]))
+        captured = _bootstrap(memory)
+        ForkServer(Channel(control.fileno(), control.fileno(), control), captured).serve()
+    else:
+        rfd, wfd = os.dup(0), os.dup(1)
+        captured = _bootstrap(memory)
+        channel = Channel(rfd, wfd)
+        channel.send({"ready": True})
+        Worker(channel, captured, Module()).serve()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,96 @@
+"""What a batch leaves for the instructor besides each student's results: the gradebook and the class summary.
+
+Both are computed from the results files of the students now in ROOT, never from what one run happened to
+grade, so a resumed batch writes the same gradebook as an uninterrupted one.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+from collections import Counter
+from pathlib import Path
+
+from autograder.batch.run import ClassRun, write_atomic
+from autograder.model import Exercise
+from autograder.outputs.csv import gradebook
+
+TOP = 10  # exercises and checks listed in the summary
+
+
+def summarize(run: ClassRun, exercises: list[Exercise]) -> dict:
+    """Score distribution, topics not gradable, and among the students whose topic was gradable, the exercises
+    most of them miss and the checks most often failed (with their usual first line of feedback); the grader's
+    own failures are left out."""
+    graded = [run.results[s.student] for s in run.submissions
+              if s.student in run.results and not run.results[s.student].get("error")]
+    n = len(graded)
+    total = sum(ex.points for ex in exercises)
+    scores = sorted(r["score"] for r in graded)
+    attempted, missed, failed, first_lines = Counter(), Counter(), Counter(), {}
+    not_gradable = Counter()
+    for result in graded:
+        not_gradable.update(result.get("not_gradable", {}).keys())
+        for e in result["exercises"]:
+            if e["topic"] in result.get("not_gradable", {}):
+                continue  # counted once, as a topic not gradable
+            attempted[e["id"]] += 1
+            missed[e["id"]] += e["score"] < e["max_score"]
+            for c in e["checks"]:
+                if not c["passed"]:
+                    key = f"{e['id']} {c['name']}"
+                    failed[key] += 1
+                    first_lines.setdefault(key, Counter())[(c["message"] or "").strip().split("\n")[0][:120]] += 1
+    bins = [0] * 10  # tenths of the maximum; full marks in the last
+    for score in scores:
+        bins[min(int(10 * score / total), 9) if total else 9] += 1
+    return {
+        "students": len(run.submissions), "graded": n, "errors": run.errors, "changed": run.changed,
+        "graded_this_run": len(run.graded), "reused": len(run.skipped), "seconds": round(run.seconds, 1),
+        "max_score": total,
+        "scores": {"mean": statistics.fmean(scores), "median": statistics.median(scores), "min": scores[0],
+                   "max": scores[-1], "stdev": statistics.pstdev(scores),
+                   "full_marks": sum(s == total for s in scores)} if scores else {},
+        "histogram": bins,
+        "not_gradable": dict(not_gradable.most_common()),
+        "exercises_missed": [{"id": i, "students": k, "share": k / attempted[i]}
+                             for i, k in missed.most_common() if k][:TOP],
+        "checks_failed": [{"check": key, "students": k, "share": k / attempted[key.split()[0]],
+                           "usual_feedback": first_lines[key].most_common(1)[0][0]} for key, k in failed.most_common(TOP)],
+    }
+
+
+def summary_text(data: dict) -> str:
+    lines = [f"{data['students']} students: {data['graded_this_run']} graded in {data['seconds']:g} s, "
+             f"{data['reused']} unchanged since their stored results"
+             + (f", {len(data['changed'])} changed since graded ({', '.join(data['changed'])})" if data["changed"] else "")]
+    if data["errors"]:
+        lines.append(f"NOT GRADED (the grader failed; run again to retry): {', '.join(data['errors'])}")
+    if data["scores"]:
+        s, top = data["scores"], data["max_score"]
+        lines.append(f"Scores out of {top:g}: mean {s['mean']:.1f}, median {s['median']:g}, min {s['min']:g}, "
+                     f"max {s['max']:g}, sd {s['stdev']:.1f}; full marks: {s['full_marks']} of {data['graded']}")
+        width = max(data["histogram"]) or 1
+        for i, count in enumerate(data["histogram"]):
+            label = f"{10 * i:3d}-{10 * i + 10:3d}%" if i < 9 else " 90-100%"
+            lines.append(f"  {label} {'#' * round(30 * count / width):30} {count}")
+    for topic, count in data["not_gradable"].items():
+        lines.append(f"Not gradable {topic}: {count} students")
+    if data["exercises_missed"]:
+        lines.append("Exercises most students miss (of those whose topic was gradable):")
+        lines += [f"  {e['id']:34} {e['students']:4d} ({e['share']:.0%})" for e in data["exercises_missed"]]
+    if data["checks_failed"]:
+        lines.append("Checks most often failed:")
+        lines += [f"  {c['check']:44} {c['students']:4d} ({c['share']:.0%})  {c['usual_feedback']}"
+                  for c in data["checks_failed"]]
+    return "\n".join(lines) + "\n"
+
+
+def write_reports(run: ClassRun, out: Path, exercises: list[Exercise], assignment: str = "") -> str:
+    """gradebook.csv, summary.json and summary.txt in `out`; returns the summary text."""
+    results = [run.results[s.student] for s in run.submissions if s.student in run.results]
+    write_atomic(out / "gradebook.csv", gradebook(results, [ex.id for ex in exercises], assignment))
+    data = summarize(run, exercises)
+    write_atomic(out / "summary.json", json.dumps(data, indent=1) + "\n")
+    text = summary_text(data)
+    write_atomic(out / "summary.txt", text)
+    return text

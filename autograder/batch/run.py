@@ -1,0 +1,232 @@
+"""The batch: every student graded once, in parallel, resumable, on local processes or a Dask cluster.
+
+    OUT/submissions/<student>/<topic>.py|.ipynb   exactly what was graded (regrade one with `grade`)
+    OUT/results/<student>.json                    the student's results (`grade --format json`, plus who and how)
+    OUT/gradebook.csv, OUT/summary.txt, OUT/summary.json
+
+A results file is written atomically the moment its student is done, and it records the grader's version and
+fingerprint, the seed, the exercises and the content hash of what was graded. Run again, the batch grades only
+the students whose key differs (new, changed, or not finished), so a batch killed mid-way finishes where it
+stopped and its gradebook is the one an uninterrupted run writes.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import sys
+import time
+from concurrent import futures as cf
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.batch.discover import Submission, discover
+from autograder.batch.worker import grade_task, grade_task_on_dask, grader_fingerprint, warm_up
+from autograder.grading.results import CheckResult, ExerciseResult, Report
+from autograder.model import Exercise, catalog, topics
+from autograder.submissions import TopicSource, content_hash, topic_source
+
+DEFAULT_TIMEOUT = 1800.0  # a backstop per submission; the grader's own per-call limits come first
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` so that a reader (or a rerun after a kill) sees the old file or the new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def stage(sub: Submission, folder: Path) -> dict[str, bytes]:
+    """Write the student's chosen files under their canonical names in `folder`; return them."""
+    contents = sub.contents()
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
+        if old.name not in contents:
+            old.unlink()
+    for name, data in contents.items():
+        path = folder / name
+        if not path.is_file() or path.read_bytes() != data:
+            path.write_bytes(data)
+    return contents
+
+
+def staged_hash(folder: Path, exercises: list[Exercise]) -> str:
+    """The content hash `grade()` will record for this folder (the same function, on the same files)."""
+    return content_hash([s for t in topics(exercises) if isinstance(s := topic_source(folder, t), TopicSource)])
+
+
+def load_result(path: Path) -> dict | None:
+    try:
+        result = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return result if isinstance(result, dict) and "exercises" in result else None
+
+
+@dataclass
+class Job:
+    sub: Submission
+    task: dict
+    key: dict  # what a stored result must match to be reused
+    attempts: int = 0
+
+
+def is_current(result: dict | None, key: dict) -> bool:
+    return result is not None and not result.get("error") and all(result.get(k) == v for k, v in key.items())
+
+
+def failed_result(job: Job, exercises: list[Exercise], why: str) -> dict:
+    """Zero for every check, saying why: the grader could not grade this submission (regraded on the next run)."""
+    from autograder.grading.grade import versions
+    from autograder.outputs.structured import as_dict
+
+    report = Report(job.task["display"], [
+        ExerciseResult(ex.id, ex.title, [CheckResult(c.name, c.points, 0.0, f"Not graded: {why}") for c in ex.checks])
+        for ex in exercises], seed=job.task["seed"], versions=versions(), content_hash=job.key["content_hash"])
+    return {**as_dict(report), **job.key, "error": why}
+
+
+class LocalPool:
+    """Grading processes on this machine: each pays the grader's start-up once, then grades submission after
+    submission; one that runs over `timeout` or dies is replaced, and only its submission is affected."""
+
+    def __init__(self, jobs: int, timeout: float):
+        from pebble import ProcessPool
+
+        self.timeout = timeout
+        self.pool = ProcessPool(max_workers=jobs, initializer=warm_up, context=multiprocessing.get_context("spawn"))
+
+    def submit(self, task: dict) -> cf.Future:
+        return self.pool.schedule(grade_task, args=(task,), timeout=self.timeout)
+
+    def wait(self, pending: list) -> set:
+        return cf.wait(pending, return_when=cf.FIRST_COMPLETED).done
+
+    def close(self):
+        self.pool.stop()
+        self.pool.join()
+
+
+class DaskPool:
+    """The same grading on a Dask cluster: each task is one whole submission, graded in the worker's sandbox."""
+
+    def __init__(self, address: str):
+        from distributed import Client
+
+        self.client = Client(address, timeout="30s")
+        mine = grader_fingerprint()
+        theirs = self.client.run(grader_fingerprint)
+        if not theirs:
+            raise RuntimeError(f"the Dask cluster at {address} has no workers")
+        other = sorted(worker for worker, fingerprint in theirs.items() if fingerprint != mine)
+        if other:
+            self.client.close()
+            raise RuntimeError(f"these Dask workers run a different grader than this machine: {', '.join(other)}; "
+                               "install the same nn-autograder on every worker")
+
+    def submit(self, task: dict):
+        return self.client.submit(grade_task_on_dask, task, pure=False, retries=1,
+                                  key=f"grade-{task['student']}-{time.monotonic_ns()}")
+
+    def wait(self, pending: list) -> set:
+        from distributed import wait
+
+        return wait(pending, return_when="FIRST_COMPLETED").done
+
+    def close(self):
+        self.client.close()
+
+
+@dataclass
+class ClassRun:
+    submissions: list[Submission]
+    results: dict[str, dict] = field(default_factory=dict)  # student -> results, every student
+    graded: list[str] = field(default_factory=list)  # graded in this run
+    skipped: list[str] = field(default_factory=list)  # unchanged since their stored results
+    changed: list[str] = field(default_factory=list)  # a different submission than the stored results graded
+    errors: list[str] = field(default_factory=list)  # the grader could not grade them (retried on a rerun)
+    seconds: float = 0.0
+
+
+def grade_class(root: Path, out: Path, exercises: list[Exercise], *, jobs: int | None = None, seed: int | None = None,
+                scheduler: str | None = None, timeout: float = DEFAULT_TIMEOUT, force: bool = False,
+                progress: bool = True) -> ClassRun:
+    """Grade every submission under `root` not already graded in `out`; write each results file as it comes."""
+    from tqdm import tqdm
+
+    start = time.perf_counter()
+    out = Path(out)
+    for leftover in (out / "results").glob(".*.tmp"):  # a write cut short by a kill
+        leftover.unlink()
+    subs = discover(root, catalog())
+    run = ClassRun(subs)
+    ids = [ex.id for ex in exercises]
+    todo: list[Job] = []
+    for sub in subs:
+        contents = stage(sub, out / "submissions" / sub.student)
+        key = {"content_hash": staged_hash(out / "submissions" / sub.student, exercises), "seed": seed,
+               "grader_fingerprint": grader_fingerprint(), "exercise_ids": ids}
+        stored = load_result(out / "results" / f"{sub.student}.json")
+        if is_current(stored, key) and not force:
+            run.results[sub.student] = stored
+            run.skipped.append(sub.student)
+            continue
+        if stored is not None and stored.get("content_hash") != key["content_hash"] and not stored.get("error"):
+            run.changed.append(sub.student)
+        task = {"student": sub.student, "files": contents, "only": ids, "seed": seed,
+                "display": f"{sub.student}'s submission"}
+        todo.append(Job(sub, task, key))
+
+    bar = tqdm(total=len(subs), initial=len(run.skipped), unit="student", desc="grading", file=sys.stderr,
+               disable=not progress, dynamic_ncols=True, smoothing=0.1)
+    pool = None
+    try:
+        if todo:
+            pool = DaskPool(scheduler) if scheduler else LocalPool(jobs or len(os.sched_getaffinity(0)), timeout)
+        running = {pool.submit(job.task): job for job in todo}
+        while running:
+            for future in pool.wait(list(running)):
+                job = running.pop(future)
+                result = _outcome(future, job, timeout)
+                if result is None:  # the grading process died: once more, in a fresh one
+                    job.attempts += 1
+                    running[pool.submit(job.task)] = job
+                    continue
+                if "error" in result:
+                    result = failed_result(job, exercises, result["error"])
+                    run.errors.append(job.sub.student)
+                    bar.write(f"{job.sub.student}: not graded: {result['error']}")
+                result = {**result, **job.key, "student": _who(job.sub)}
+                write_atomic(out / "results" / f"{job.sub.student}.json", json.dumps(result, indent=1) + "\n")
+                run.results[job.sub.student] = result
+                run.graded.append(job.sub.student)
+                bar.set_postfix_str(f"{job.sub.student} {result['score']:g}/{result['max_score']:g}", refresh=False)
+                bar.update()
+    finally:
+        bar.close()
+        if pool is not None:
+            pool.close()
+    run.seconds = time.perf_counter() - start
+    return run
+
+
+def _outcome(future, job: Job, timeout: float) -> dict | None:
+    """The task's results; {"error": why} when the grader failed; None to retry it (once)."""
+    try:
+        return future.result()
+    except cf.TimeoutError:
+        return {"error": f"grading this submission took over {timeout:g} s, the batch's limit per submission"}
+    except Exception as e:  # noqa: BLE001 -- the grader's own failure, e.g. its process killed
+        if job.attempts < 1 and type(e).__name__ in ("ProcessExpired", "BrokenProcessPool"):
+            return None
+        return {"error": f"the grader failed ({type(e).__name__}: {str(e)[:300]})"}
+
+
+def _who(sub: Submission) -> dict:
+    return {"id": sub.student, "first_name": sub.first_name, "last_name": sub.last_name, "email": sub.email,
+            "timestamp": sub.timestamp, "partners": sub.partners, "origin": sub.origin,
+            "files": {name: entry.path.as_posix() for name, entry in sub.files.items()}, "notes": sub.notes}

@@ -1,0 +1,105 @@
+"""What a batch grading process runs: the grader's start-up once (torch, the catalog), then whole submissions.
+
+Each submission is graded by `grade()` exactly as `python -m autograder grade` does, its code in the sandbox's
+worker processes; this process holds only the grader. A task carries the files themselves (not paths), so the
+same task runs on a Dask worker on another machine.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import tempfile
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import autograder
+
+# What a grade depends on, beyond the versions a Report records: a change to any of these regrades everything.
+GRADING_CODE = ("autograder/*.py", "autograder/exercises/*.py", "autograder/grading/*.py",
+                "autograder/sandbox/*.py", "reference/*.py")
+ROOT = Path(autograder.__file__).resolve().parent.parent
+
+
+@lru_cache(maxsize=1)
+def grader_fingerprint() -> str:
+    """sha256 of the grader's own code (the version string alone misses an edit to a check)."""
+    digest = hashlib.sha256(autograder.__version__.encode())
+    for pattern in GRADING_CODE:
+        for path in sorted(ROOT.glob(pattern)):
+            digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _kill_sandboxes(*_):
+    """On SIGTERM (a task over its time limit, or the batch gone): take the sandbox workers down with us.
+
+    They run in their own sessions, so they do not share our fate by themselves.
+    """
+    import psutil
+
+    for child in psutil.Process().children():
+        try:
+            os.killpg(child.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    os._exit(1)
+
+
+def warm_up() -> None:
+    """Run once per grading process: what every grade needs, loaded before the first student."""
+    signal.signal(signal.SIGTERM, _kill_sandboxes)
+    try:  # Linux: SIGTERM when the batch that started us dies, even by SIGKILL
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    import torch
+
+    from autograder.grading import grade  # noqa: F401  (torch, Hypothesis, the oracle)
+    from autograder.model import catalog
+
+    torch.set_num_threads(1)  # one core per grading process: N processes on N cores, not N x N threads
+
+    catalog()
+    grader_fingerprint()
+
+
+def grade_files(files: dict[str, bytes], exercises: list, seed: int | None, display: str):
+    """Grade one submission given as {canonical file name: contents}; messages name it `display`, not the
+    temporary folder it was graded in. Returns the `Report`."""
+    from autograder.grading import grade
+
+    with tempfile.TemporaryDirectory(prefix="autograder-batch-") as tmp:
+        folder = Path(tmp) / "submission"
+        folder.mkdir()
+        for name, data in files.items():
+            (folder / Path(name).name).write_bytes(data)
+        report = grade(folder, exercises, seed=seed)
+    report.submission = display
+    for result in report.exercises:
+        for check in result.checks:
+            if check.message:
+                check.message = check.message.replace(str(folder), display)
+    report.not_gradable = {t: why.replace(str(folder), display) for t, why in report.not_gradable.items()}
+    return report
+
+
+def grade_task(task: dict) -> dict:
+    """One submission: task = {student, files: {name: bytes}, only: [ids], seed, display}; its results as data."""
+    from autograder.model import catalog, select
+    from autograder.outputs.structured import as_dict
+
+    report = grade_files(task["files"], select(catalog(), task["only"]), task["seed"], task["display"])
+    return {**as_dict(report), "seconds": round(report.timing.total, 3), "grader_fingerprint": grader_fingerprint()}
+
+
+_ONE_AT_A_TIME = threading.Lock()
+
+
+def grade_task_on_dask(task: dict) -> dict:
+    """`grade_task` on a Dask worker: one grade at a time per worker process, whatever its thread count."""
+    with _ONE_AT_A_TIME:
+        return grade_task(task)

@@ -1,0 +1,57 @@
+"""Grades as CSV: one submission's checks (`--format csv`), and a class's gradebook (one row per student).
+
+The gradebook starts with the columns of `nbgrader export` (so a sheet or script made for nbgrader reads it),
+where `raw_score` and `score` are the total; one column per exercise follows, with its points.
+"""
+from __future__ import annotations
+
+import csv
+import io
+
+from autograder.grading.results import Report
+
+NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
+                    "raw_score", "late_submission_penalty", "score", "max_score"]
+
+
+def _table(header: list[str], rows: list[list]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _pts(x: float) -> str:
+    return f"{x:g}"
+
+
+def as_csv(report: Report) -> str:
+    """One row per check: its exercise, points, and the feedback when it failed."""
+    return _table(["exercise", "title", "check", "score", "max_score", "passed", "message"], [
+        [e.id, e.title, c.name, _pts(c.score), _pts(c.points), str(c.passed).lower(), c.message or ""]
+        for e in report.exercises for c in e.checks])
+
+
+def gradebook(results: list[dict], exercise_ids: list[str], assignment: str = "") -> str:
+    """One row per student (each member of a group submission gets the group's row) from results files.
+
+    `results` are the batch's results files (`--format json` plus a `student` block); an exercise a result
+    does not hold is left empty, so a partial grade never reads as a zero.
+    """
+    rows = []
+    for result in results:
+        who = result.get("student", {})
+        scores = {e["id"]: e["score"] for e in result["exercises"]}
+        problems = [f"{t}: {why.splitlines()[0]}" for t, why in result.get("not_gradable", {}).items()]
+        if result.get("error"):
+            problems.insert(0, f"not graded: {result['error']}")
+        for member in [who.get("id", "")] + list(who.get("partners", [])):
+            own = member == who.get("id")
+            rows.append([assignment, "", who.get("timestamp", ""), member,
+                         who.get("last_name", "") if own else "", who.get("first_name", "") if own else "",
+                         who.get("email", "") if own else "", _pts(result["score"]), "0", _pts(result["score"]),
+                         _pts(result["max_score"])]
+                        + [_pts(scores[i]) if i in scores else "" for i in exercise_ids]
+                        + ["; ".join(problems + who.get("notes", []))])
+    return _table(NBGRADER_COLUMNS + exercise_ids + ["notes"], rows)

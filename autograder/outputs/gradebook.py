@@ -1,0 +1,100 @@
+"""nbgrader grades recorded from the sandbox: the official grade of a notebook never comes from a kernel.
+
+`nbgrader autograde` runs each submitted notebook in a Jupyter kernel, as the instructor, and scores each test
+cell by what the kernel printed: the kernel is the student's, so anything that trusts it can be fooled (a test
+cell whose value is not displayed earns full marks; code in the notebook can patch the test, or edit
+gradebook.db). `SandboxGrade` takes the place of nbgrader's `Execute` step. It runs nothing in a kernel: it
+grades the notebook's own code (its code cells as submitted, the test cells left out; nbgrader has already
+restored every locked cell from the gradebook) in the sandbox, exactly as `python -m autograder grade` grades a
+module, and writes each test cell's output: the feedback text, and the points as the cell's value. nbgrader's
+own `SaveAutoGrades` then records those points through `nbgrader.api.Gradebook`, so the formgrader,
+`generate_feedback` and `export` work as usual.
+
+    python -m autograder nbgrader-autograde ASSIGNMENT [--student ID] [--seed N]    (in the course folder)
+
+runs `nbgrader autograde` with this step; or put `from autograder.outputs.gradebook import preprocessors` and
+`c.Autograde.autograde_preprocessors = preprocessors()` in nbgrader_config.py.
+"""
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Integer
+
+EXERCISE_CALL = re.compile(r"""grade_in_notebook\(\s*["']([\w.]+)["']""")
+
+
+def preprocessors() -> list:
+    """nbgrader's autograde steps, with `SandboxGrade` in place of `Execute` (running the notebook)."""
+    from nbgrader.converters.autograde import Autograde
+    from nbgrader.preprocessors import Execute
+
+    steps = Autograde.class_traits()["autograde_preprocessors"].default()
+    return [SandboxGrade if step is Execute else step for step in steps]
+
+
+class SandboxGrade(NbGraderPreprocessor):
+    """Grade the notebook's code in the sandbox; each test cell's output becomes its feedback and points."""
+
+    seed = Integer(None, allow_none=True, help="grading seed (default: $AUTOGRADER_SEED, else the public inputs)"
+                   ).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        from autograder.grading import grade
+        from autograder.grading.grade import seed_from_environment
+        from autograder.model import catalog
+        from autograder.outputs.text import exercise_text
+
+        tests = {}
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            found = EXERCISE_CALL.search(cell.source) if cell.cell_type == "code" else None
+            if meta.get("grade") and not meta.get("solution") and found:
+                tests[id(cell)] = found.group(1)
+        by_id = {ex.id: ex for ex in catalog()}
+        exercises = [by_id[e] for e in dict.fromkeys(tests.values()) if e in by_id]
+        topics = {ex.topic for ex in exercises}
+        if len(topics) != 1:
+            self.log.warning("no autograder test cells of one topic in this notebook: nothing graded")
+            return nb, resources
+        topic = topics.pop()
+        seed = self.seed if self.seed is not None else seed_from_environment()
+        with tempfile.TemporaryDirectory(prefix="autograder-nbgrader-") as folder:
+            nbformat.write(nb, str(Path(folder) / f"{topic}.ipynb"))
+            report = grade(Path(folder), exercises, seed=seed)
+        results = {r.id: r for r in report.exercises}
+        for cell in nb.cells:
+            exercise = tests.get(id(cell))
+            if exercise is None:
+                continue
+            if exercise not in results:
+                cell.outputs = [nbformat.v4.new_output("error", ename="UnknownExercise", evalue=exercise,
+                                                       traceback=[f"no exercise {exercise} in this grader"])]
+                continue
+            result = results[exercise]
+            text = exercise_text(result).replace(f"{topic}.ipynb has no function", "this notebook defines no function")
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text + "\n"),
+                            nbformat.v4.new_output("execute_result", data={"text/plain": repr(float(result.score))},
+                                                   execution_count=None)]
+        resources.setdefault("autograder", {})["seed"] = report.seed
+        return nb, resources
+
+
+def autograde(argv: list[str], seed: int | None = None) -> int:
+    """`nbgrader autograde` with `SandboxGrade` in place of running the notebooks (argv: nbgrader's arguments)."""
+    from nbgrader.apps.autogradeapp import AutogradeApp
+
+    app = AutogradeApp.instance()
+    app.initialize(argv)
+    app.config.Autograde.autograde_preprocessors = preprocessors()
+    if seed is not None:
+        app.config.SandboxGrade.seed = seed
+    try:
+        app.start()
+    except SystemExit as e:
+        return int(e.code or 0)
+    return 0

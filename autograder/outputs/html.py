@@ -1,0 +1,192 @@
+"""A `Report` as one self-contained HTML page: every exercise with its checks and feedback, and pictures.
+
+For a wrong array the page shows heatmaps of the expected values, the student's and their difference, on the
+failing input; an exercise may declare its own picture (`Exercise.picture`: the spirals the trained network
+classifies, a learning-rate schedule against the expected one). Pictures are matplotlib PNGs embedded as data
+URIs, the styles are inline: the file needs nothing else, opens offline, and can be mailed or uploaded as is.
+The layout is one column that narrows to a phone's width; feedback text wraps there, code scrolls sideways.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+import numpy as np
+
+from autograder.grading.results import CheckResult, ExerciseResult, Report
+from autograder.outputs.text import summary
+
+STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
+main{max-width:1100px;margin:0 auto;padding:16px}
+h1{font-size:1.5rem;margin:.2em 0} h2{font-size:1.15rem;margin:0;flex:1}
+.score{font-size:1.1rem;color:#444}
+table{border-collapse:collapse;width:100%;background:#fff;font-size:.95rem}
+td,th{padding:6px 8px;border-bottom:1px solid #e3e6ea;text-align:left;vertical-align:top}
+a{color:#1f5fbf;text-decoration:none}
+section{background:#fff;border:1px solid #dde1e6;border-radius:8px;margin:16px 0;padding:12px 14px}
+.head{display:flex;gap:10px;align-items:baseline;flex-wrap:wrap}
+.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:.8rem;font-weight:600;color:#fff}
+.pass{background:#2e7d32}.fail{background:#c62828}.skip{background:#9e7c0c}
+.check{margin:10px 0 0 0}
+.check summary{cursor:pointer}
+pre{background:#f3f4f6;padding:10px;border-radius:6px;overflow-x:auto;font-size:.85rem;line-height:1.35;margin:6px 0}
+pre.prose{white-space:pre-wrap;overflow-wrap:anywhere}
+.mistake{background:#fff4d6;border-left:4px solid #e0a800;padding:6px 10px;margin:6px 0;border-radius:4px}
+.pattern{background:#e6f3ff;border-left:4px solid #1f77b4;padding:6px 10px;margin:6px 0;border-radius:4px}
+img{max-width:100%;height:auto;display:block;margin:8px 0}
+.meta{color:#666;font-size:.85rem}
+.label{font-size:.85rem;color:#444;margin:8px 0 0 0}
+.wrap{overflow-x:auto}
+@media (max-width:640px){.what{display:none} main{padding:8px} section{padding:10px 8px}}
+"""
+
+
+def _png(fig) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _as_matrix(a: np.ndarray) -> tuple[np.ndarray, str]:
+    if a.ndim == 0:
+        return a.reshape(1, 1), ""
+    if a.ndim == 1:
+        return a.reshape(1, -1), ""
+    if a.ndim == 2:
+        return a, ""
+    return a.reshape(-1, a.shape[-1]), f"rows: the first {a.ndim - 1} axes of shape {a.shape} flattened"
+
+
+def heatmaps(expected: np.ndarray, got: np.ndarray, name: str) -> str | None:
+    """Expected, got and got - expected side by side (one colour scale for the first two), as a data URI."""
+    from matplotlib.figure import Figure
+
+    if not (isinstance(expected, np.ndarray) and isinstance(got, np.ndarray)) or expected.shape != got.shape \
+            or expected.size == 0 or expected.size > 4096 or got.dtype.kind not in "iuf":
+        return None
+    e, note = _as_matrix(expected.astype(np.float64))
+    g, _ = _as_matrix(got.astype(np.float64))
+    finite = np.isfinite(g)
+    g_shown = np.where(finite, g, np.nan)
+    low = float(min(e.min(), np.nanmin(g_shown) if finite.any() else e.min()))
+    high = float(max(e.max(), np.nanmax(g_shown) if finite.any() else e.max()))
+    diff = np.where(finite, g - e, np.nan)
+    reach = float(np.nanmax(np.abs(diff))) if np.isfinite(diff).any() else 1.0
+    rows, cols = e.shape
+    fig = Figure(figsize=(min(12, 3 * 3.2), max(1.6, min(4.0, 0.35 * rows + 1.2))))
+    for k, (title, data, kwargs) in enumerate([
+            ("expected", e, {"vmin": low, "vmax": high, "cmap": "viridis"}),
+            ("yours", g_shown, {"vmin": low, "vmax": high, "cmap": "viridis"}),
+            ("yours - expected", diff, {"vmin": -reach or -1, "vmax": reach or 1, "cmap": "RdBu_r"})]):
+        ax = fig.add_subplot(1, 3, k + 1)
+        image = ax.imshow(data, aspect="auto", interpolation="nearest", **kwargs)
+        ax.set_title(f"{name}: {title}", fontsize=9)
+        ax.set_xticks(range(cols) if cols <= 12 else [])
+        ax.set_yticks(range(rows) if rows <= 12 else [])
+        ax.tick_params(labelsize=7)
+        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04).ax.tick_params(labelsize=7)
+    if note:
+        fig.suptitle(note, fontsize=8, y=0.02)
+    return _png(fig)
+
+
+def _message_html(message: str) -> str:
+    """The feedback: named mistakes and patterns as callouts, prose wrapped, code (inputs, arrays) verbatim."""
+    parts, prose, code = [], [], []
+
+    def flush():
+        if prose:
+            parts.append(f'<pre class="prose">{html.escape(chr(10).join(prose))}</pre>')
+            prose.clear()
+        if code:
+            parts.append(f"<pre>{html.escape(chr(10).join(code))}</pre>")
+            code.clear()
+
+    in_code = False
+    for line in message.splitlines():
+        if line.startswith(("Likely mistake:", "Pattern:")):
+            flush()
+            kind = "mistake" if line.startswith("Likely") else "pattern"
+            parts.append(f'<div class="{kind}">{html.escape(line)}</div>')
+            in_code = False
+            continue
+        if line.endswith(("to reproduce):", "reproduces it):", "Expected:", "Got:", "printed:")) or line == "Input":
+            flush()
+            parts.append(f'<div class="label">{html.escape(line)}</div>')
+            in_code = True
+            continue
+        (code if in_code else prose).append(line)
+    flush()
+    return "\n".join(parts)
+
+
+def _check_html(check: CheckResult) -> str:
+    badge = ("pass", "ok") if check.passed else (("skip", "not checked") if check.kind == "not_checked"
+                                                 else ("fail", "FAIL"))
+    head = (f'<span class="badge {badge[0]}">{badge[1]}</span> <b>{html.escape(check.name)}</b> '
+            f"({check.score:g}/{check.points:g})")
+    if check.passed:
+        return f'<div class="check">{head}</div>'
+    body = _message_html(check.message or "")
+    picture = heatmaps(check.expected, check.got, check.name) if check.kind == "value" else None
+    if picture:
+        body += f'<img alt="heatmaps of the expected and returned {html.escape(check.name)}" src="{picture}">'
+    return f'<details class="check" open><summary>{head}</summary>{body}</details>'
+
+
+def _exercise_html(result: ExerciseResult, pictures: dict) -> str:
+    ok = result.score == result.points
+    badge = '<span class="badge pass">PASS</span>' if ok else '<span class="badge fail">FAIL</span>'
+    checks = "\n".join(_check_html(c) for c in result.checks)
+    extra = ""
+    picture = pictures.get(result.id)
+    if picture is not None:
+        try:
+            figure = picture(result)
+        except Exception:  # noqa: BLE001 - a picture is a bonus: never lose the report for it
+            figure = None
+        if figure is not None:
+            extra = f'<img alt="picture of {html.escape(result.id)}" src="{_png(figure)}">'
+    return (f'<section id="{html.escape(result.id)}"><div class="head">{badge}<h2>{html.escape(result.id)} - '
+            f'{html.escape(result.title)}</h2><span class="score">{result.score:g}/{result.points:g}</span></div>'
+            f"{checks}{extra}</section>")
+
+
+def _pictures() -> dict:
+    """exercise id -> its declared picture, for the exercises that declare one."""
+    try:
+        from autograder.model import catalog
+    except Exception:  # noqa: BLE001
+        return {}
+    return {ex.id: ex.picture for ex in catalog() if getattr(ex, "picture", None)}
+
+
+def as_html(report: Report) -> str:
+    rows = "\n".join(
+        f'<tr><td><a href="#{html.escape(e.id)}">{html.escape(e.id)}</a></td><td class="what">{html.escape(e.title)}</td>'
+        f'<td>{e.score:g}/{e.points:g}</td><td>{"PASS" if e.score == e.points else "FAIL"}</td></tr>'
+        for e in report.exercises)
+    pictures = _pictures()
+    sections = "\n".join(_exercise_html(e, pictures) for e in report.exercises)
+    seed = "the public inputs" if report.seed is None else f"grading seed {report.seed}"
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Feedback: {html.escape(report.submission)} ({report.score:g}/{report.points:g})</title>
+<style>{STYLE}</style></head>
+<body><main>
+<h1>Feedback for {html.escape(report.submission)}</h1>
+<p class="score"><b>{report.score:g}/{report.points:g}</b> points,
+{sum(e.score == e.points for e in report.exercises)} of {len(report.exercises)} exercises complete.</p>
+<pre class="prose">{html.escape(summary(report))}</pre>
+<div class="wrap"><table><thead><tr><th>exercise</th><th class="what">what</th><th>points</th><th></th></tr></thead>
+<tbody>
+{rows}
+</tbody></table></div>
+{sections}
+<p class="meta">Graded on {seed}; grader {html.escape(report.grader_version)};
+{html.escape(", ".join(f"{k} {v}" for k, v in report.versions.items()))}.</p>
+</main></body></html>
+"""

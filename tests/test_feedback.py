@@ -1,0 +1,240 @@
+"""Feedback that teaches: pasteable small inputs, one message per cause, hints exactly when true, the
+misconception named (never falsely), and text for people. Grading tests use one exercise each."""
+import math
+import re
+
+import numpy as np
+import pytest
+
+from autograder.compare import (Tolerance, compare, discrepancy, exact_factor, fmt_array, format_inputs, is_plain,
+                                python_literal)
+from autograder.grading.results import CheckResult, ExerciseResult, Report
+from autograder.model import topics, catalog
+from autograder.outputs.text import as_text, exercise_text
+from conftest import corpus, mutate, solution_source
+
+TOL = Tolerance()
+
+
+# -- values shown as Python that reproduces them ------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [
+    np.array([[0.1, -2.5], [1e-300, 3.0]]), np.array([2, 0, 1]), np.array([np.nan, np.inf, -np.inf]),
+    np.arange(24.0).reshape(2, 3, 4) / 7, np.array(1.25), {"W1": np.ones((2, 3)), "b1": np.zeros(3)},
+    [("conv", 3, 1), ("pool", 2, 2)], "train", 0.1, 7])
+def test_shown_values_paste_back_exactly(value):
+    text = format_inputs({"v": value})
+    space = {"np": np}
+    exec(text, space)  # noqa: S102 - the grader's own text
+    back = space["v"]
+    if isinstance(value, dict):
+        assert all(np.array_equal(back[k], value[k]) for k in value)
+    elif isinstance(value, np.ndarray):
+        assert back.dtype == value.dtype and back.shape == value.shape
+        assert np.array_equal(back, value, equal_nan=True)
+    else:
+        assert back == value
+
+
+def test_shown_arrays_state_shape_and_dtype_and_large_ones_are_summarised_whole():
+    assert "# shape (2, 3), float64" in format_inputs({"x": np.zeros((2, 3))})
+    big = np.random.default_rng(0).standard_normal((2, 3, 32, 32))
+    for text in (python_literal(big), fmt_array(big)):
+        assert text.startswith("<array of shape (2, 3, 32, 32), float64, values in [") and "..." not in text
+    assert re.fullmatch(r"<array of shape \(2, 3, 32, 32\), float64, values in \[-?[\d.]+, [\d.]+\]>", fmt_array(big))
+
+
+def test_plain_numbers_and_visible_errors():
+    assert is_plain({"x": np.array([0.0, 0.5, -2.0]), "lr": 0.1}) and not is_plain(np.array([1.4e-45, 1.0]))
+    assert discrepancy(np.array([1.0, 2.02]), np.array([1.0, 2.0])) == pytest.approx(0.01)
+    assert discrepancy(np.array([1.0]), np.array([1.0, 2.0])) == math.inf
+
+
+# -- hints fire exactly when true ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("got, expected, factor", [
+    (np.array([2.0, -4.0, 0.0]), np.array([1.0, -2.0, 0.0]), 2.0),
+    (np.array([0.5, 1.0]), np.array([1.5, 3.0]), 1 / 3),
+    (6.0, 2.0, 3.0),  # a scalar (a loss) too
+    (np.array([7.0]), np.array([-7.0]), -1.0),
+    (np.array([0.999975, 1.99995]), np.array([1.0, 2.0]), None),  # a constant ratio that is no factor of a size
+    (np.array([1.5, 3.0]), np.array([1.0, 2.0]), None),
+    (np.array([2.0, 4.0 + 1e-6]), np.array([1.0, 2.0]), None),  # not exact
+    (np.array([2.0, 1.0]), np.array([1.0, 0.0]), None),  # nonzero where 0 is expected
+])
+def test_exact_factor(got, expected, factor):
+    found = exact_factor(got, expected)
+    assert (found is None) if factor is None else found == pytest.approx(factor)
+
+
+def test_factor_hint_on_its_own_line_and_for_scalars():
+    assert "\nEvery value is exactly 3 times the expected one." in compare("loss", 6.0, 2.0, TOL)
+    assert "times" not in compare("x", np.array([0.999975, 1.99995]), np.array([1.0, 2.0]), TOL)
+
+
+# -- grading one exercise: what a failing check says ----------------------------------------------------
+
+
+def _grade(submission, topic, edits, only):
+    report = submission(topic, mutate(solution_source(topic), edits), only=only)
+    return report, {c.name: c for e in report.exercises for c in e.checks}
+
+
+def _shown_inputs(message: str) -> dict:
+    block = message.split("to reproduce):\n", 1)[1]
+    space = {"np": np}
+    exec(block.split("\nYour code printed:")[0], space)  # noqa: S102
+    return {k: v for k, v in space.items() if k not in ("np", "__builtins__")}
+
+
+def test_one_message_per_failed_call(submission):
+    _, checks = _grade(submission, "mlp", [("return dout @ W.T,", "return dout @ W,")], ["mlp.affine"])
+    assert checks["out"].passed and checks["dx"].kind == "exception"
+    assert "raised ValueError" in checks["dx"].message and "should return dx (" in checks["dx"].message
+    for name in ("dW", "db"):
+        assert checks[name].kind == "not_checked" and checks[name].score == 0
+        assert checks[name].message == "Not checked: affine_backward raised ValueError (see dx)."
+    text = exercise_text(ExerciseResult("mlp.affine", "affine", list(checks.values())))
+    assert text.count("Traceback") + text.count("line ") <= 2 and "--   dW (0/1)" in text
+
+
+def test_a_module_that_does_not_import_is_explained_once():
+    why = "Not gradable: SyntaxError in mlp.py, line 3: invalid syntax"
+    exercises = [ExerciseResult(f"mlp.e{i}", "e", [CheckResult("a", 1, 0, why), CheckResult("b", 1, 0, why)])
+                 for i in range(3)]
+    text = as_text(Report("s", exercises, not_gradable={"mlp": why[len("Not gradable: "):]}))
+    assert text.count("invalid syntax") == 2  # once under the first exercise, once in the summary
+    assert "(not graded: the module does not import, see above)" in text
+
+
+def test_a_loss_of_numpy_inf_is_a_value_with_its_hint(submission):
+    edits = [("    return float(-np.mean(y * np.log(a) + (1.0 - y) * np.log(1.0 - a)))\n",
+              "    return np.float64(np.inf)\n")]
+    _, checks = _grade(submission, "mlp", edits, ["mlp.binary_cross_entropy"])
+    assert checks["loss"].kind == "value" and "loss is inf" in checks["loss"].message
+    assert "overflow" in checks["loss"].message and "unreadable" not in checks["loss"].message
+
+
+def test_not_implemented_for_some_inputs_shows_its_message_and_input(submission):
+    edits = [("    F_, C, HH, WW = w.shape\n    xpad",
+              "    if stride > 1:\n        raise NotImplementedError('stride > 1 is not done yet')\n"
+              "    F_, C, HH, WW = w.shape\n    xpad")]
+    _, checks = _grade(submission, "cnn", edits, ["cnn.conv"])
+    out = checks["out"]
+    assert "stride > 1 is not done yet" in out.message and out.kind == "exception"
+    assert _shown_inputs(out.message)["stride"] >= 2
+    assert all(checks[n].kind == "not_checked" for n in ("dx", "dw", "db"))
+
+
+def test_a_stub_says_nothing_about_inputs(submission):
+    stub = 'raise NotImplementedError("softmax: not implemented yet (exercise mlp.softmax)")'
+    edits = [("    e = np.exp(z - z.max(axis=1, keepdims=True))\n    return e / e.sum(axis=1, keepdims=True)\n",
+              f"    {stub}\n")]
+    _, checks = _grade(submission, "mlp", edits, ["mlp.softmax"])
+    assert "not implemented yet" in checks["p"].message and "input" not in checks["p"].message.lower()
+
+
+def test_inputs_are_small_pasteable_and_reproduce_the_failure(submission):
+    """A cnn bug that the fixed explicit example used to show unshrunk (a (2, 3, 4, 5) input, cut at 600 chars)."""
+    edits = [("dxpad = _scatter_windows(dwin, (C, N, H + 2 * pad, W + 2 * pad), stride)",
+              "dxpad = _scatter_windows(dwin, (C, N, H + 2 * pad, W + 2 * pad), 1)")]
+    _, checks = _grade(submission, "cnn", edits, ["cnn.conv"])
+    dx = checks["dx"]
+    assert not dx.passed and "Smallest failing input (paste into Python to reproduce):" in dx.message
+    inputs = _shown_inputs(dx.message)
+    assert set(inputs) == {"x", "w", "b", "stride", "pad", "dout", "x2"}
+    assert max(max(v.shape) for v in inputs.values() if isinstance(v, np.ndarray)) <= 3
+    assert inputs["stride"] >= 2
+    assert re.search(r"^Pattern: it fails only when stride >= 2 \(all \d+ inputs tried with stride = 1 passed\)\.$",
+                     dx.message, re.M), dx.message
+    from autograder.model import select
+
+    (conv,) = select(catalog(), ["cnn.conv"])
+    expected = conv.oracle(**inputs)["dx"]
+    assert compare("dx", dx.got, expected, TOL) is not None  # the shown input reproduces the failure
+
+
+def test_the_misconception_is_named_with_the_factor_and_its_size(submission):
+    _, checks = _grade(submission, "mlp", [("    return d / m\n", "    return d\n")], ["mlp.cross_entropy"])
+    message = checks["dz"].message
+    assert checks["dz"].mistakes == ["grad_no_1_over_m"]
+    assert "\nLikely mistake: the gradient equals P - Y, without the 1/m of the mean." in message
+    m = _shown_inputs(message)["z"].shape[0]
+    assert f"Every value is exactly {m} times the expected one." in message
+    assert f"Pattern: the factor {m} equals z.shape[0]" in message
+
+
+def test_only_the_inputs_a_function_takes_are_shown(submission):
+    edits = [("np.exp(z - z.max(axis=1, keepdims=True))", "np.exp(z - z.max(axis=0, keepdims=True))"),
+             ("return e / e.sum(axis=1, keepdims=True)", "return e / e.sum(axis=0, keepdims=True)")]
+    _, checks = _grade(submission, "mlp", edits, ["mlp.softmax"])
+    assert set(_shown_inputs(checks["p"].message)) == {"z"}  # softmax takes no labels
+
+
+def test_printed_warnings_point_at_the_students_file(submission, tmp_path):
+    edits = [("    return np.tanh(z)\n", "    print('tanh of', z.shape)\n    return np.tanh(z) + 1\n")]
+    _, checks = _grade(submission, "mlp", edits, ["mlp.tanh"])
+    assert "Your code printed:\ntanh of (" in checks["a"].message
+
+
+def test_feedback_lines_are_wrapped_and_code_is_not():
+    long = "x" * 30 + " " + " ".join(["word"] * 40)
+    check = CheckResult("p", 1, 0, long + "\nSmallest failing input (paste into Python to reproduce):\n"
+                        "z = np.array([[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0]])"
+                        "  # shape (1, 14), float64", kind="value")
+    lines = exercise_text(ExerciseResult("mlp.softmax", "softmax", [check]), width=60).splitlines()
+    assert all(len(line) <= 60 for line in lines if "np.array" not in line)
+    assert any(line.strip().startswith("z = np.array([[1.0") and line.endswith("float64") for line in lines)
+
+
+# -- mistakes: each a real variant, named only when it holds --------------------------------------------------
+
+
+DECLARING = [ex for ex in catalog() if ex.mistakes and ex.topic in ("mlp", "cnn")]
+
+
+@pytest.mark.parametrize("ex", DECLARING, ids=[ex.id for ex in DECLARING])
+def test_each_declared_mistake_is_a_real_variant_of_the_oracle(ex):
+    """A mistake that equals the right answer on every graded input could never be named; its hint is one
+    sentence for students (no grader internals, "the course notes" for the source text)."""
+    from test_coverage import drawn
+
+    inputs = drawn(ex)
+    for mistake in ex.mistakes:
+        assert mistake.hint.strip().endswith((".", "?")) and "seed" not in mistake.hint.lower()
+        assert not re.search(r"oracle|hypothesis|torch|nn\.", mistake.hint, re.I), mistake.hint
+        differs = False
+        for i in inputs:
+            try:
+                variant = mistake.oracle(**i)
+            except Exception:  # noqa: BLE001 - a variant may not apply to every input
+                continue
+            expected = ex.oracle(**i)
+            for check in ex.checks:
+                if check.path[0] in variant and (not mistake.checks or check.name in mistake.checks):
+                    from autograder.grading.search import _lookup
+
+                    v, _ = _lookup(variant, check.path)
+                    e, _ = _lookup(expected, check.path)
+                    differs |= compare("x", v, e, TOL) is not None
+        assert differs, f"{ex.id}: mistake {mistake.name} never differs from the right answer"
+
+
+def test_no_student_text_says_seed_or_names_grader_internals():
+    for ex in catalog():
+        assert "seed" not in ex.title.lower(), ex.title
+        # naming the convention followed ("as PyTorch stores it") is fine; naming how the grader checks is not
+        assert not re.search(r"against|(?<!py)torch|oracle|hypothesis|nn\.", ex.title, re.I), ex.title
+    for topic in topics():
+        docstrings = re.findall(r'"""(.*?)"""', solution_source(topic), re.S)
+        assert not any(re.search(r"\bthe seed\b|\bseed's\b", d, re.I) for d in docstrings)
+
+
+def test_corpora_name_their_mistakes():
+    """The mlp and cnn corpora say which mistakes their bugs are: tests/test_buggy.py holds the grader to it."""
+    for topic in ("mlp", "cnn"):
+        module = corpus("bugs")[topic]
+        assert getattr(module, "MISTAKES_CHECKED", False)
+        assert sum(bool(b.mistakes) for b in module.BUGS) >= 15
