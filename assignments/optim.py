@@ -1,19 +1,23 @@
 # Generated from solutions/optim.py by `python -m autograder build`. Fill in every function that raises
 # NotImplementedError, then run `python -m autograder check optim`.
-"""Optimizers, schedulers and regularization from first principles, in NumPy.
+r"""Optimizers, schedulers and regularization from first principles, in NumPy.
 
 Conventions (the same in every exercise of this topic):
 - the parameters of a model are a dict name -> float64 array, e.g. {"W": (n_in, n_out), "b": (n_out,)}, and
-  their gradients a dict with the same names and shapes; every optimizer updates each entry on its own;
-- an optimizer step is a function step(params, grads, state, lr, ...) -> (new_params, new_state). The state is
+  their gradients a dict with the same names and shapes; every optimizer updates each entry on its own, so each
+  formula below holds for every parameter array $\theta$ and its gradient $g = \partial L / \partial \theta$,
+  entry by entry ($\odot$ is the elementwise product);
+- an optimizer step is a function `step(params, grads, state, lr, ...) -> (new_params, new_state)`. The state is
   None at the first step; after that it is whatever your step returned the step before (a dict of arrays and a
   step counter, an object of your own: your choice; it is only handed to your next step). Updating the parameter
   arrays in place and returning them is fine; the gradients must stay unchanged;
-- lr is the learning rate of this step: a schedule changes it between steps, so always use the lr you are given;
-- every formula follows PyTorch (torch.optim, torch.optim.lr_scheduler); where the course notes write a formula
-  differently, the docstring says how and why;
-- a schedule returns a NumPy array with the learning rate of every epoch t = 0, 1, ..., epochs - 1, where epoch
-  t uses the lr in effect after t calls of a PyTorch scheduler's step() (epoch 0 uses the base lr).
+- lr is the learning rate $\eta$ of this step: a schedule changes it between steps, so always use the lr you are
+  given;
+- every formula follows PyTorch (`torch.optim`, `torch.optim.lr_scheduler`); where the course notes write a
+  formula differently, the docstring says how and why;
+- a schedule returns a NumPy array with the learning rate $\eta_t$ of every epoch
+  $t = 0, 1, \dots, \mathrm{epochs} - 1$, where epoch $t$ uses the lr in effect after $t$ calls of a PyTorch
+  scheduler's `step()` (epoch 0 uses the base lr).
 
 Each function says which exercise grades it.
 """
@@ -21,19 +25,19 @@ import numpy as np
 
 
 def sgd_step(params, grads, lr, weight_decay):
-    """Stochastic gradient descent with weight decay, one step (exercise optim.sgd).
+    r"""Stochastic gradient descent with weight decay, one step (exercise optim.sgd).
 
-        theta <- theta - lr * (g + weight_decay * theta)  =  (1 - lr * weight_decay) * theta - lr * g
+        $$ \theta \leftarrow \theta - \eta\, (g + \lambda \theta) = (1 - \eta \lambda)\, \theta - \eta\, g $$
 
-    This is the course notes' "weight decay interpretation" of L2 regularization, and what
-    torch.optim.SGD(lr, weight_decay=weight_decay) does: the gradient of the penalty
-    (weight_decay / 2) * ||theta||^2 is weight_decay * theta. SGD keeps no state.
+    with the learning rate $\eta$ = `lr` and the weight decay $\lambda$ = `weight_decay`. This is the course notes'
+    "weight decay interpretation" of L2 regularization, and what `torch.optim.SGD(lr, weight_decay=weight_decay)`
+    does: the gradient of the penalty $\frac{\lambda}{2} \|\theta\|^2$ is $\lambda \theta$. SGD keeps no state.
 
     Args:
         params: dict name -> array.
-        grads: dict with the same names and shapes: dL/dparam.
+        grads: dict with the same names and shapes: $\partial L / \partial \theta$ of each parameter $\theta$.
         lr: learning rate of this step, a float > 0.
-        weight_decay: lambda >= 0 (0 means plain SGD).
+        weight_decay: $\lambda \ge 0$ (0 means plain SGD).
     Returns:
         new_params: dict of the updated parameters.
     """
@@ -42,49 +46,57 @@ def sgd_step(params, grads, lr, weight_decay):
 
 
 def momentum_step(params, grads, state, lr, momentum):
-    """SGD with momentum, one step (exercise optim.momentum).
+    r"""SGD with momentum, one step (exercise optim.momentum).
 
-        b <- momentum * b + g        (b = 0 before the first step, so b = g after it)
-        theta <- theta - lr * b
+        $$
+        \begin{aligned}
+        b &\leftarrow \gamma\, b + g && (b = 0 \text{ before the first step, so } b = g \text{ after it}) \\
+        \theta &\leftarrow \theta - \eta\, b
+        \end{aligned}
+        $$
 
-    b, the momentum buffer, is a running sum of gradients; the lr of the current step scales it. The course
-    notes write the velocity with the learning rate inside, v <- gamma * v + eta * g, theta <- theta - v. That is
-    the same while lr is constant (v = lr * b), but not once a schedule changes lr: the notes' v keeps each past
-    gradient at the lr of its own step. This exercise follows torch.optim.SGD(momentum=...), with an lr that
-    changes between steps.
+    with $\gamma$ = `momentum` and $\eta$ = `lr`. $b$, the momentum buffer, is a running sum of gradients; the lr of
+    the current step scales it. The course notes write the velocity with the learning rate inside,
+    $v \leftarrow \gamma v + \eta g$, $\theta \leftarrow \theta - v$. That is the same while lr is constant
+    ($v = \eta b$), but not once a schedule changes lr: the notes' $v$ keeps each past gradient at the lr of its
+    own step. This exercise follows `torch.optim.SGD(momentum=...)`, with an lr that changes between steps.
 
     Args:
         params: dict name -> array.
         grads: dict with the same names and shapes.
         state: None at the first step, else the new_state of the previous step.
         lr: learning rate of this step.
-        momentum: gamma in [0, 1).
+        momentum: $\gamma$ in [0, 1).
     Returns:
         new_params: dict of the updated parameters.
-        new_state: whatever the next step needs (here: b for every parameter).
+        new_state: whatever the next step needs (here: $b$ for every parameter).
     """
     # TODO: implement momentum_step (exercise optim.momentum).
     raise NotImplementedError("momentum_step: not implemented yet (exercise optim.momentum)")
 
 
 def nesterov_step(params, grads, state, lr, momentum):
-    """Nesterov accelerated gradient, one step, as PyTorch stores it (exercise optim.nesterov).
+    r"""Nesterov accelerated gradient, one step, as PyTorch stores it (exercise optim.nesterov).
 
-        b <- momentum * b + g                 (b = 0 before the first step)
-        theta <- theta - lr * (g + momentum * b)
+        $$
+        \begin{aligned}
+        b &\leftarrow \gamma\, b + g && (b = 0 \text{ before the first step}) \\
+        \theta &\leftarrow \theta - \eta\, (g + \gamma\, b)
+        \end{aligned}
+        $$
 
-    The course notes take the gradient at a look-ahead point, v <- gamma * v + eta * grad L(theta - gamma * v),
-    theta <- theta - v. PyTorch (torch.optim.SGD(momentum=..., nesterov=True)) keeps the look-ahead point itself
-    as the parameters: with phi = theta - gamma * v, the notes' recursion becomes the two lines above, so the
-    gradient you are given is already taken at the look-ahead point. As in optim.momentum, the lr of the current
-    step scales the buffer.
+    with $\gamma$ = `momentum` and $\eta$ = `lr`. The course notes take the gradient at a look-ahead point,
+    $v \leftarrow \gamma v + \eta \nabla L(\theta - \gamma v)$, $\theta \leftarrow \theta - v$. PyTorch
+    (`torch.optim.SGD(momentum=..., nesterov=True)`) keeps the look-ahead point itself as the parameters: with
+    $\phi = \theta - \gamma v$, the notes' recursion becomes the two lines above, so the gradient you are given is
+    already taken at the look-ahead point. As in optim.momentum, the lr of the current step scales the buffer.
 
     Args:
         params: dict name -> array.
         grads: dict with the same names and shapes (the gradient at params).
         state: None at the first step, else the new_state of the previous step.
         lr: learning rate of this step.
-        momentum: gamma in [0, 1).
+        momentum: $\gamma$ in [0, 1).
     Returns:
         new_params: dict of the updated parameters.
         new_state: whatever the next step needs.
@@ -94,21 +106,26 @@ def nesterov_step(params, grads, state, lr, momentum):
 
 
 def adagrad_step(params, grads, state, lr, eps):
-    """AdaGrad, one step (exercise optim.adagrad).
+    r"""AdaGrad, one step (exercise optim.adagrad).
 
-        G <- G + g * g                          (G = 0 before the first step)
-        theta <- theta - lr * g / (sqrt(G) + eps)
+        $$
+        \begin{aligned}
+        G &\leftarrow G + g \odot g && (G = 0 \text{ before the first step}) \\
+        \theta &\leftarrow \theta - \frac{\eta}{\sqrt{G} + \epsilon} \odot g
+        \end{aligned}
+        $$
 
-    eps goes outside the square root, as in torch.optim.Adagrad and in the course notes' own Adam; the notes'
-    AdaGrad puts it inside, sqrt(G + eps). The two differ by about eps / sqrt(G): nothing for eps = 1e-10, a
-    lot for eps = 0.01.
+    with $\eta$ = `lr` and $\epsilon$ = `eps`. $\epsilon$ goes outside the square root, as in
+    `torch.optim.Adagrad` and in the course notes' own Adam; the notes' AdaGrad puts it inside,
+    $\sqrt{G + \epsilon}$. The two differ by about $\epsilon / \sqrt{G}$: nothing for $\epsilon = 10^{-10}$, a lot
+    for $\epsilon = 0.01$.
 
     Args:
         params: dict name -> array.
         grads: dict with the same names and shapes; entries may be exactly 0.
         state: None at the first step, else the new_state of the previous step.
         lr: learning rate of this step.
-        eps: epsilon > 0.
+        eps: $\epsilon > 0$.
     Returns:
         new_params: dict of the updated parameters.
         new_state: whatever the next step needs.
@@ -118,21 +135,26 @@ def adagrad_step(params, grads, state, lr, eps):
 
 
 def rmsprop_step(params, grads, state, lr, rho, eps):
-    """RMSProp, one step (exercise optim.rmsprop).
+    r"""RMSProp, one step (exercise optim.rmsprop).
 
-        v <- rho * v + (1 - rho) * g * g        (v = 0 before the first step)
-        theta <- theta - lr * g / (sqrt(v) + eps)
+        $$
+        \begin{aligned}
+        v &\leftarrow \rho\, v + (1 - \rho)\, g \odot g && (v = 0 \text{ before the first step}) \\
+        \theta &\leftarrow \theta - \frac{\eta}{\sqrt{v} + \epsilon} \odot g
+        \end{aligned}
+        $$
 
-    eps goes outside the square root, as in torch.optim.RMSprop; the course notes put it inside, sqrt(v + eps).
-    The notes' rho is torch's `alpha`, whose default is 0.99, not the notes' typical 0.9: use the rho you are given.
+    with $\rho$ = `rho`, $\eta$ = `lr` and $\epsilon$ = `eps`. $\epsilon$ goes outside the square root, as in
+    `torch.optim.RMSprop`; the course notes put it inside, $\sqrt{v + \epsilon}$. The notes' $\rho$ is torch's
+    `alpha`, whose default is 0.99, not the notes' typical 0.9: use the rho you are given.
 
     Args:
         params: dict name -> array.
         grads: dict with the same names and shapes; entries may be exactly 0.
         state: None at the first step, else the new_state of the previous step.
         lr: learning rate of this step.
-        rho: decay rate of the running average, in (0, 1).
-        eps: epsilon > 0.
+        rho: $\rho$, the decay rate of the running average, in (0, 1).
+        eps: $\epsilon > 0$.
     Returns:
         new_params: dict of the updated parameters.
         new_state: whatever the next step needs.
@@ -142,18 +164,23 @@ def rmsprop_step(params, grads, state, lr, rho, eps):
 
 
 def adam_step(params, grads, state, lr, beta1, beta2, eps, weight_decay):
-    """Adam with bias correction, one step, with L2 weight decay (exercise optim.adam).
+    r"""Adam with bias correction, one step, with L2 weight decay (exercise optim.adam).
 
-        g <- g + weight_decay * theta            (L2 regularization, added to the gradient)
-        t <- t + 1                               (t = 0 before the first step, so the first step has t = 1)
-        m <- beta1 * m + (1 - beta1) * g         (m = v = 0 before the first step)
-        v <- beta2 * v + (1 - beta2) * g * g
-        m_hat = m / (1 - beta1^t),   v_hat = v / (1 - beta2^t)
-        theta <- theta - lr * m_hat / (sqrt(v_hat) + eps)
+        $$
+        \begin{aligned}
+        g &\leftarrow g + \lambda\, \theta && \text{(L2 regularization, added to the gradient)} \\
+        t &\leftarrow t + 1 && (t = 0 \text{ before the first step, so the first step has } t = 1) \\
+        m &\leftarrow \beta_1 m + (1 - \beta_1)\, g && (m = v = 0 \text{ before the first step}) \\
+        v &\leftarrow \beta_2 v + (1 - \beta_2)\, g \odot g \\
+        \hat{m} &= \frac{m}{1 - \beta_1^t}, \qquad \hat{v} = \frac{v}{1 - \beta_2^t} \\
+        \theta &\leftarrow \theta - \frac{\eta}{\sqrt{\hat{v}} + \epsilon}\, \hat{m}
+        \end{aligned}
+        $$
 
-    As torch.optim.Adam(lr, betas=(beta1, beta2), eps, weight_decay): its weight decay is the L2 penalty's
-    gradient, added to g before the moments, so it is rescaled by sqrt(v_hat) like the rest of the gradient
-    ("coupled"; compare optim.adamw). eps is outside the square root, as in the course notes.
+    with $\eta$ = `lr`, $\beta_1$ = `beta1`, $\beta_2$ = `beta2`, $\epsilon$ = `eps` and $\lambda$ = `weight_decay`.
+    As `torch.optim.Adam(lr, betas=(beta1, beta2), eps, weight_decay)`: its weight decay is the L2 penalty's
+    gradient, added to $g$ before the moments, so it is rescaled by $\sqrt{\hat{v}}$ like the rest of the gradient
+    ("coupled"; compare optim.adamw). $\epsilon$ is outside the square root, as in the course notes.
 
     Args:
         params: dict name -> array.
@@ -161,37 +188,41 @@ def adam_step(params, grads, state, lr, beta1, beta2, eps, weight_decay):
         state: None at the first step, else the new_state of the previous step.
         lr: learning rate of this step.
         beta1, beta2: decay rates of the first and second moment, in [0, 1).
-        eps: epsilon > 0.
-        weight_decay: lambda >= 0.
+        eps: $\epsilon > 0$.
+        weight_decay: $\lambda \ge 0$.
     Returns:
         new_params: dict of the updated parameters.
-        new_state: whatever the next step needs (m, v and the step counter t).
+        new_state: whatever the next step needs ($m$, $v$ and the step counter $t$).
     """
     # TODO: implement adam_step (exercise optim.adam).
     raise NotImplementedError("adam_step: not implemented yet (exercise optim.adam)")
 
 
 def adamw_step(params, grads, state, lr, beta1, beta2, eps, weight_decay):
-    """AdamW: Adam with decoupled weight decay, one step (exercise optim.adamw).
+    r"""AdamW: Adam with decoupled weight decay, one step (exercise optim.adamw).
 
-        theta <- theta - lr * weight_decay * theta           (decay the parameters first, scaled by lr)
-        then the Adam step of optim.adam on the unchanged gradient g (no weight decay added to g)
+        $$ \theta \leftarrow \theta - \eta \lambda\, \theta \quad \text{(decay the parameters first, scaled by } \eta \text{)} $$
 
-    Together: theta <- theta - lr * (m_hat / (sqrt(v_hat) + eps) + weight_decay * theta_old). The decay is
-    "decoupled": it does not go through m and v, so sqrt(v_hat) does not rescale it. This is
-    torch.optim.AdamW(lr, betas=(beta1, beta2), eps, weight_decay); the course notes name AdamW without a formula.
-    The arguments and results are those of adam_step; only the use of weight_decay differs.
+    then the Adam step of optim.adam on the unchanged gradient $g$ (no weight decay added to $g$). Together:
+
+        $$ \theta \leftarrow \theta - \eta \left( \frac{\hat{m}}{\sqrt{\hat{v}} + \epsilon} + \lambda\, \theta_{\mathrm{old}} \right) $$
+
+    with $\eta$ = `lr` and $\lambda$ = `weight_decay`. The decay is "decoupled": it does not go through $m$ and
+    $v$, so $\sqrt{\hat{v}}$ does not rescale it. This is
+    `torch.optim.AdamW(lr, betas=(beta1, beta2), eps, weight_decay)`; the course notes name AdamW without a
+    formula. The arguments and results are those of adam_step; only the use of weight_decay differs.
     """
     # TODO: implement adamw_step (exercise optim.adamw).
     raise NotImplementedError("adamw_step: not implemented yet (exercise optim.adamw)")
 
 
 def step_lr(base_lr, step_size, gamma, epochs):
-    """Step decay, the learning rate of every epoch (exercise optim.step_lr).
+    r"""Step decay, the learning rate of every epoch (exercise optim.step_lr).
 
-        lr_t = base_lr * gamma^floor(t / step_size),   t = 0, 1, ..., epochs - 1
+        $$ \eta_t = \eta_0 \cdot \gamma^{\lfloor t / s \rfloor}, \qquad t = 0, 1, \dots, \mathrm{epochs} - 1 $$
 
-    So epochs 0 .. step_size - 1 use base_lr, and the first decay is at t = step_size (torch's StepLR).
+    with $\eta_0$ = `base_lr`, $\gamma$ = `gamma` and $s$ = `step_size`. So epochs 0 to $s - 1$ use base_lr, and
+    the first decay is at $t = s$ (torch's `StepLR`).
 
     Args:
         base_lr: the lr of epoch 0; step_size: an int >= 1; gamma: the decay factor; epochs: how many lrs.
@@ -203,9 +234,11 @@ def step_lr(base_lr, step_size, gamma, epochs):
 
 
 def exponential_lr(base_lr, gamma, epochs):
-    """Exponential decay, the learning rate of every epoch (exercise optim.exponential_lr).
+    r"""Exponential decay, the learning rate of every epoch (exercise optim.exponential_lr).
 
-        lr_t = base_lr * gamma^t,   t = 0, 1, ..., epochs - 1
+        $$ \eta_t = \eta_0 \cdot \gamma^t, \qquad t = 0, 1, \dots, \mathrm{epochs} - 1 $$
+
+    with $\eta_0$ = `base_lr` and $\gamma$ = `gamma`.
 
     Args:
         base_lr: the lr of epoch 0; gamma: the decay factor per epoch; epochs: how many lrs.
@@ -217,16 +250,22 @@ def exponential_lr(base_lr, gamma, epochs):
 
 
 def cosine_lr(base_lr, eta_min, T_max, epochs):
-    """Cosine annealing, the learning rate of every epoch (exercise optim.cosine_lr).
+    r"""Cosine annealing, the learning rate of every epoch (exercise optim.cosine_lr).
 
-        lr_t = eta_min + (base_lr - eta_min) * (1 + cos(pi * t / T_max)) / 2,   t = 0, 1, ..., epochs - 1
+        $$
+        \begin{aligned}
+        \eta_t &= \eta_{\min} + \frac{1}{2} (\eta_{\max} - \eta_{\min}) \left(1 + \cos\left(\frac{t \pi}{T_{\max}}\right)\right),
+            \qquad t = 0, 1, \dots, \mathrm{epochs} - 1
+        \end{aligned}
+        $$
 
-    The lr falls from base_lr (the course notes' eta_max) at t = 0 to eta_min at t = T_max. Past T_max the same
-    formula holds: the lr rises again, back to base_lr at t = 2 T_max (torch's CosineAnnealingLR does not
-    clamp it at eta_min).
+    with $\eta_{\max}$ = `base_lr`, $\eta_{\min}$ = `eta_min` and $T_{\max}$ = `T_max`. The lr falls from base_lr
+    (the course notes' $\eta_{\max}$) at $t = 0$ to eta_min at $t = T_{\max}$. Past $T_{\max}$ the same formula
+    holds: the lr rises again, back to base_lr at $t = 2 T_{\max}$ (torch's `CosineAnnealingLR` does not clamp it
+    at eta_min).
 
     Args:
-        base_lr: eta_max, the lr of epoch 0; eta_min: the smallest lr; T_max: half a period, in epochs (an int);
+        base_lr: $\eta_{\max}$, the lr of epoch 0; eta_min: the smallest lr; T_max: half a period, in epochs (an int);
         epochs: how many lrs (may exceed T_max).
     Returns:
         lrs: (epochs,) float64 array.
@@ -236,18 +275,20 @@ def cosine_lr(base_lr, eta_min, T_max, epochs):
 
 
 def sgdr_lr(base_lr, eta_min, T_0, T_mult, epochs):
-    """Cosine annealing with warm restarts (SGDR), the learning rate of every epoch (exercise optim.sgdr).
+    r"""Cosine annealing with warm restarts (SGDR), the learning rate of every epoch (exercise optim.sgdr).
 
-        lr_t = eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2
+        $$ \eta_t = \eta_{\min} + \frac{1}{2} (\eta_{\max} - \eta_{\min}) \left(1 + \cos\left(\frac{T_{\mathrm{cur}}}{T_i} \pi\right)\right) $$
 
-    T_cur counts the epochs since the last restart and T_i is the length of the current cycle: the first cycle
-    has T_i = T_0; when T_cur reaches T_i, the lr restarts at base_lr (T_cur = 0) and the next cycle is T_mult
-    times longer. With T_0 = 2, T_mult = 2 the restarts are at t = 2, 6, 14, ... Within a cycle the lr never
-    quite reaches eta_min (torch's CosineAnnealingWarmRestarts).
+    with $\eta_{\max}$ = `base_lr` and $\eta_{\min}$ = `eta_min`. $T_{\mathrm{cur}}$ counts the epochs since the
+    last restart and $T_i$ is the length of the current cycle: the first cycle has $T_i = T_0$; when
+    $T_{\mathrm{cur}}$ reaches $T_i$, the lr restarts at base_lr ($T_{\mathrm{cur}} = 0$) and the next cycle is
+    $T_{\mathrm{mult}}$ times longer. With $T_0 = 2$, $T_{\mathrm{mult}} = 2$ the restarts are at
+    $t = 2, 6, 14, \dots$ Within a cycle the lr never quite reaches eta_min (torch's
+    `CosineAnnealingWarmRestarts`).
 
     Args:
-        base_lr: the lr at t = 0 and at every restart; eta_min: the floor; T_0: length of the first cycle (int
-        >= 1); T_mult: growth factor of the cycle length (int >= 1); epochs: how many lrs.
+        base_lr: the lr at $t = 0$ and at every restart; eta_min: the floor; T_0: length of the first cycle
+            (int >= 1); T_mult: growth factor of the cycle length (int >= 1); epochs: how many lrs.
     Returns:
         lrs: (epochs,) float64 array.
     """
@@ -256,21 +297,24 @@ def sgdr_lr(base_lr, eta_min, T_0, T_mult, epochs):
 
 
 def reduce_on_plateau(metrics, base_lr, mode, factor, patience, threshold, cooldown, min_lr):
-    """Reduce the lr when a validation metric stops improving (exercise optim.plateau).
+    r"""Reduce the lr when a validation metric stops improving (exercise optim.plateau).
 
     After each epoch the scheduler sees that epoch's metric and returns the lr for the next epoch:
 
-        improved = metric < best * (1 - threshold)    (mode "min", e.g. a loss; best starts at +inf)
-                   metric > best * (1 + threshold)    (mode "max", e.g. an accuracy; best starts at -inf)
-        if improved: best = metric, bad_epochs = 0;   else: bad_epochs += 1
-        if in cooldown: cooldown_left -= 1, bad_epochs = 0      (bad epochs during a cooldown do not count)
-        if bad_epochs > patience: lr = max(lr * factor, min_lr), cooldown_left = cooldown, bad_epochs = 0
+    - the metric improved if $\mathrm{metric} < \mathrm{best} \cdot (1 - \mathrm{threshold})$ in mode "min" (e.g. a
+      loss; best starts at $+\infty$), or if $\mathrm{metric} > \mathrm{best} \cdot (1 + \mathrm{threshold})$ in
+      mode "max" (e.g. an accuracy; best starts at $-\infty$);
+    - if it improved: `best = metric`, `bad_epochs = 0`; else `bad_epochs += 1`;
+    - if in cooldown: `cooldown_left -= 1`, `bad_epochs = 0` (bad epochs during a cooldown do not count);
+    - if $\mathrm{bad\_epochs} > \mathrm{patience}$: the lr is reduced,
+      $\mathrm{lr} \leftarrow \max(\mathrm{lr} \cdot \mathrm{factor},\, \mathrm{min\_lr})$, and
+      `cooldown_left = cooldown`, `bad_epochs = 0`.
 
-    This is torch's ReduceLROnPlateau (threshold_mode "rel"); the course notes' pseudocode differs in three
-    ways. It reduces once bad_epochs > patience, not >= patience. An improvement must beat the best by the
-    relative threshold: a metric improving by less than that each epoch still counts as a bad epoch. During
-    the `cooldown` epochs after a reduction, bad epochs are discarded, so the next reduction comes at least
-    cooldown + patience + 1 epochs later. The metrics are positive.
+    This is torch's `ReduceLROnPlateau` (threshold_mode "rel"); the course notes' pseudocode differs in three
+    ways. It reduces once $\mathrm{bad\_epochs} > \mathrm{patience}$, not $\ge \mathrm{patience}$. An improvement
+    must beat the best by the relative threshold: a metric improving by less than that each epoch still counts as
+    a bad epoch. During the `cooldown` epochs after a reduction, bad epochs are discarded, so the next reduction
+    comes at least $\mathrm{cooldown} + \mathrm{patience} + 1$ epochs later. The metrics are positive.
 
     Args:
         metrics: (E,) array, the metric of each epoch.
@@ -289,19 +333,24 @@ def reduce_on_plateau(metrics, base_lr, mode, factor, patience, threshold, coold
 
 
 def l2_penalty(loss, grads, params, weight_decay):
-    """L2 regularization: the penalized loss and its gradient (exercise optim.l2_penalty).
+    r"""L2 regularization: the penalized loss and its gradient (exercise optim.l2_penalty).
 
-        L_total = L + (weight_decay / 2) * sum over every parameter array of sum(theta^2)
-        dL_total/dtheta = dL/dtheta + weight_decay * theta
+        $$
+        \begin{aligned}
+        L_{\mathrm{total}} &= L + \frac{\lambda}{2} \sum_{\theta} \sum_{i} \theta_i^2 \\
+        \frac{\partial L_{\mathrm{total}}}{\partial \theta} &= \frac{\partial L}{\partial \theta} + \lambda\, \theta
+        \end{aligned}
+        $$
 
-    The 1/2 makes the gradient weight_decay * theta, so weight_decay is the lambda of SGD's and Adam's
-    weight_decay. Every parameter is penalized, biases included, as in the course notes.
+    with $\lambda$ = `weight_decay`; the outer sum runs over every parameter array $\theta$, the inner one over its
+    entries. The $\frac{1}{2}$ makes the gradient $\lambda \theta$, so weight_decay is the $\lambda$ of SGD's and
+    Adam's weight_decay. Every parameter is penalized, biases included, as in the course notes.
 
     Args:
-        loss: L, a float.
-        grads: dict name -> dL/dparam.
+        loss: $L$, a float.
+        grads: dict name -> $\partial L / \partial \theta$.
         params: dict with the same names and shapes.
-        weight_decay: lambda >= 0.
+        weight_decay: $\lambda \ge 0$.
     Returns:
         total_loss: a float.
         total_grads: dict with the same names and shapes.
@@ -311,19 +360,25 @@ def l2_penalty(loss, grads, params, weight_decay):
 
 
 def dropout_forward(a, keep_prob, train):
-    """Inverted dropout, forward (exercise optim.dropout).
+    r"""Inverted dropout, forward (exercise optim.dropout).
 
     In training, each activation is kept with probability keep_prob, independently of every other, and scaled
-    by 1 / keep_prob so that its expected value is unchanged:
+    by 1 / keep_prob so that its expected value is unchanged; with $p_{\mathrm{keep}}$ = `keep_prob`:
 
-        mask = 1 / keep_prob with probability keep_prob, else 0      (a new random draw at every call)
-        out = a * mask
+        $$
+        \begin{aligned}
+        \mathrm{mask}_{ij} &= \begin{cases} 1 / p_{\mathrm{keep}} & \text{with probability } p_{\mathrm{keep}} \\
+            0 & \text{otherwise} \end{cases} \\
+        \mathrm{out} &= a \odot \mathrm{mask}
+        \end{aligned}
+        $$
 
-    In evaluation (train False) nothing is dropped or scaled: out = a, mask = all ones.
+    with a new random draw at every call. In evaluation (train False) nothing is dropped or scaled:
+    $\mathrm{out} = a$, mask = all ones.
 
-    Careful with p: in this section the course notes' p is the probability of KEEPING a unit (h = a / p); in
-    their Transformer section, and in torch's nn.Dropout(p), p is the probability of DROPPING it. This function
-    takes keep_prob, the notes' p here; nn.Dropout(p=1 - keep_prob) does the same.
+    Careful with $p$: in this section the course notes' $p$ is the probability of KEEPING a unit ($h = a / p$); in
+    their Transformer section, and in torch's `nn.Dropout(p)`, $p$ is the probability of DROPPING it. This
+    function takes keep_prob, the notes' $p$ here; `nn.Dropout(p=1 - keep_prob)` does the same.
 
     Args:
         a: (m, n) activations.
@@ -338,12 +393,12 @@ def dropout_forward(a, keep_prob, train):
 
 
 def dropout_backward(dout, mask):
-    """Inverted dropout, backward (exercise optim.dropout).
+    r"""Inverted dropout, backward (exercise optim.dropout).
 
-        da = dout * mask
+        $$ da = d\mathrm{out} \odot \mathrm{mask} $$
 
     Args:
-        dout: (m, n) upstream gradient dL/dout.
+        dout: (m, n) upstream gradient $\partial L / \partial \mathrm{out}$.
         mask: what dropout_forward returned.
     Returns:
         da: (m, n).
@@ -353,18 +408,20 @@ def dropout_backward(dout, mask):
 
 
 def early_stopping(val_losses, checkpoints, patience, min_delta):
-    """Early stopping with the best checkpoint restored (exercise optim.early_stopping).
+    r"""Early stopping with the best checkpoint restored (exercise optim.early_stopping).
 
-    Training runs epoch by epoch; after epoch t (t = 0, 1, ...) its validation loss val_losses[t] is known:
+    Training runs epoch by epoch; after epoch $t$ ($t = 0, 1, \dots$) its validation loss `val_losses[t]` is known:
 
-        improved = val_losses[t] < best - min_delta      (best starts at +inf)
-        if improved: best = val_losses[t], best_epoch = t, wait = 0;   else: wait += 1
-        stop after epoch t once wait >= patience   (patience epochs in a row without improvement)
+    - epoch $t$ improved if $\mathrm{val\_losses}[t] < \mathrm{best} - \mathrm{min\_delta}$ (best starts at
+      $+\infty$);
+    - if it improved: `best = val_losses[t]`, `best_epoch = t`, `wait = 0`; else `wait += 1`;
+    - training stops after epoch $t$ once $\mathrm{wait} \ge \mathrm{patience}$ (patience epochs in a row without
+      improvement).
 
     If training never stops early, it runs to the last epoch. Then the best model is restored: the checkpoint
     saved after best_epoch. This is Keras's and PyTorch Lightning's EarlyStopping (with restore_best_weights):
-    note ">= patience", unlike ReduceLROnPlateau's "> patience" (optim.plateau). A loss equal to the best is
-    not an improvement.
+    note $\mathrm{wait} \ge \mathrm{patience}$, unlike ReduceLROnPlateau's $\mathrm{bad\_epochs} > \mathrm{patience}$
+    (optim.plateau). A loss equal to the best is not an improvement.
 
     Args:
         val_losses: (E,) array, the validation loss after each epoch.
@@ -381,18 +438,24 @@ def early_stopping(val_losses, checkpoints, patience, min_delta):
 
 
 def mixup(x, y, lam, perm, num_classes):
-    """Mixup: convex combinations of pairs of training examples (exercise optim.mixup).
+    r"""Mixup: convex combinations of pairs of training examples (exercise optim.mixup).
 
-        x_mix[i] = lam * x[i] + (1 - lam) * x[perm[i]]
-        y_mix[i] = lam * onehot(y[i]) + (1 - lam) * onehot(y[perm[i]])
+        $$
+        \begin{aligned}
+        \tilde{x}_i &= \lambda\, x_i + (1 - \lambda)\, x_{\pi(i)} \\
+        \tilde{y}_i &= \lambda\, \mathrm{onehot}(y_i) + (1 - \lambda)\, \mathrm{onehot}(y_{\pi(i)})
+        \end{aligned}
+        $$
 
-    Example i is mixed with example perm[i] of the same batch (perm is a permutation of 0 .. m-1; in training
-    lam ~ Beta(alpha, alpha) and perm is random, here both are given).
+    with $\lambda$ = `lam` and $\pi(i)$ = `perm[i]`; $\tilde{x}$ is x_mix and $\tilde{y}$ is y_mix (the course
+    notes' $\tilde{x} = \lambda x_i + (1 - \lambda) x_j$). Example $i$ is mixed with example `perm[i]` of the same
+    batch (perm is a permutation of $0, \dots, m - 1$; in training $\lambda \sim \mathrm{Beta}(\alpha, \alpha)$ and
+    perm is random, here both are given).
 
     Args:
         x: (m, d) inputs.
         y: (m,) integer labels in 0 .. num_classes - 1.
-        lam: the mixing weight, in [0, 1].
+        lam: the mixing weight $\lambda$, in [0, 1].
         perm: (m,) integer permutation.
         num_classes: C.
     Returns:
@@ -404,13 +467,18 @@ def mixup(x, y, lam, perm, num_classes):
 
 
 def soft_cross_entropy(z, y_soft):
-    """Cross-entropy of logits against soft labels, and its gradient (exercise optim.mixup).
+    r"""Cross-entropy of logits against soft labels, and its gradient (exercise optim.mixup).
 
-        L = -(1/m) sum_i sum_c y_soft[i, c] * log softmax(z)[i, c]
-        dL/dz = (softmax(z) - y_soft) / m
+        $$
+        \begin{aligned}
+        L &= -\frac{1}{m} \sum_{i=1}^{m} \sum_{c=1}^{C} Y_{ic} \log \operatorname{softmax}(z)_{ic} \\
+        \frac{\partial L}{\partial z} &= \frac{1}{m} \big(\operatorname{softmax}(z) - Y\big)
+        \end{aligned}
+        $$
 
-    With the one-hot labels of the mlp topic this is the usual cross-entropy; with mixup's labels it equals
-    lam * CE(z, y) + (1 - lam) * CE(z, y[perm]). Logits may be large (|z| >= 710): compute log softmax stably.
+    with the soft labels $Y$ = `y_soft`. With the one-hot labels of the mlp topic this is the usual cross-entropy;
+    with mixup's labels it equals $\lambda\, \mathrm{CE}(z, y) + (1 - \lambda)\, \mathrm{CE}(z, y')$, where
+    $y'_i = y_{\pi(i)}$ is `y[perm]`. Logits may be large ($|z| \ge 710$): compute log softmax stably.
 
     Args:
         z: (m, C) logits.
@@ -466,19 +534,19 @@ def mlp_backward(y, params, cache):
 
 
 def train_mlp_adamw(X, y, layer_sizes, epochs, batch_size, lr, weight_decay, seed):
-    """Train the MLP with minibatch AdamW and a cosine schedule (exercise optim.train).
+    r"""Train the MLP with minibatch AdamW and a cosine schedule (exercise optim.train).
 
-    Initialise with init_params(layer_sizes, seed) and make rng = np.random.default_rng(seed). For every epoch
-    t = 0 .. epochs - 1: take lr_t from cosine_lr(lr, 0.0, epochs, epochs); shuffle the examples with
-    rng.permutation(m); for each minibatch of batch_size examples in that order (the last one may be smaller),
-    run mlp_forward and mlp_backward and take one adamw_step with lr_t, betas (0.9, 0.999), eps 1e-8 and
-    weight_decay, carrying the optimizer state from step to step. Graded by the mean cross-entropy of the
-    returned parameters on held-out points of the same data set.
+    Initialise with `init_params(layer_sizes, seed)` and make `rng = np.random.default_rng(seed)`. For every
+    epoch $t = 0, \dots, \mathrm{epochs} - 1$: take $\eta_t$ from `cosine_lr(lr, 0.0, epochs, epochs)`; shuffle
+    the examples with `rng.permutation(m)`; for each minibatch of batch_size examples in that order (the last one
+    may be smaller), run mlp_forward and mlp_backward and take one adamw_step with lr $\eta_t$, betas
+    (0.9, 0.999), eps 1e-8 and weight_decay, carrying the optimizer state from step to step. Graded by the mean
+    cross-entropy of the returned parameters on held-out points of the same data set.
 
     Args:
         X: (m, n_0) training inputs; y: (m,) integer labels.
-        layer_sizes: [n_0, n_1, n_2, C].
-        epochs, batch_size: ints; lr: the base learning rate; weight_decay: AdamW's lambda; seed: an int.
+        layer_sizes: $[n_0, n_1, n_2, C]$.
+        epochs, batch_size: ints; lr: the base learning rate; weight_decay: AdamW's $\lambda$; seed: an int.
     Returns:
         the trained params dict.
     """

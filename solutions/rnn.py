@@ -1,20 +1,22 @@
-"""Recurrent networks from first principles: the course notes' RNN, LSTM and GRU in NumPy.
+r"""Recurrent networks from first principles: the course notes' RNN, LSTM and GRU in NumPy.
 
 Conventions (the same in every exercise of this topic):
 - a batch of sequences x has shape (N, T, D) = (batch, time steps, input features); hidden states are rows of
-  shape (N, H); a sequence of hidden states has shape (N, T, H), and h[:, t] is the state after step t + 1;
-- row form: the course notes write h_t = tanh(W_hh h_{t-1} + W_xh x_t + b_h) with column vectors, but give the
-  shapes W_xh: (input, hidden) and x_t: (batch, input), which only fit row vectors. Here every layer is written
-  in row form, as in the notes' shapes:
-      h_t = tanh(x_t Wx + h_{t-1} Wh + b)      Wx = W_xh (D, H), Wh = W_hh (H, H), b = b_h (H,)
-- the LSTM and the GRU act on [h_{t-1}, x_t], the concatenation of h_{t-1} and x_t along the feature axis,
+  shape (N, H); a sequence of hidden states has shape (N, T, H), and `h[:, t]` is the state after step $t + 1$;
+- row form: the course notes write $h_t = \tanh(W_{hh} h_{t-1} + W_{xh} x_t + b_h)$ with column vectors, but
+  give the shapes $W_{xh}$: (input, hidden) and $x_t$: (batch, input), which only fit row vectors. Here every
+  layer is written in row form, as in the notes' shapes:
+      $$ h_t = \tanh(x_t W_x + h_{t-1} W_h + b) $$
+  with $W_x$ = `Wx` = $W_{xh}$ (D, H), $W_h$ = `Wh` = $W_{hh}$ (H, H) and $b$ = `b` = $b_h$ (H,);
+- the LSTM and the GRU act on $[h_{t-1}, x_t]$, the concatenation of $h_{t-1}$ and $x_t$ along the feature axis,
   h first, as the notes write it; their weights are one matrix W with a column block per gate, in the notes'
-  order (LSTM: f, i, C~, o; GRU: r, z, h~);
+  order (LSTM: $f, i, \tilde{C}, o$; GRU: $r, z, \tilde{h}$);
 - forward functions return their outputs and a cache, backward functions take the upstream gradient and the
-  cache, CS231n style; each backward returns dL/d(each input) for some scalar loss L, of that input's shape;
+  cache, CS231n style; each backward returns $\partial L / \partial$ each input for some scalar loss $L$, of that
+  input's shape;
 - arrays are float64; a function never modifies its input arrays in place;
-- some inputs drive pre-activations into the hundreds: np.tanh copes, and so must your sigmoid (e^z / (1 + e^z)
-  gives nan at z = 800);
+- some inputs drive pre-activations into the hundreds: `np.tanh` copes, and so must your sigmoid $\sigma$
+  ($e^z / (1 + e^z)$ gives nan at $z = 800$);
 - vectorise over the batch with NumPy; a Python loop over the time steps is fine (it is how an RNN runs).
 
 Each function says which exercise grades it.
@@ -45,17 +47,18 @@ def _recurrent_param_count(gates, input_size, hidden_size, num_layers, bias_vect
 
 
 def rnn_step_forward(x, h_prev, Wx, Wh, b):
-    """One step of the vanilla RNN, forward (exercise rnn.rnn_step).
+    r"""One step of the vanilla RNN, forward (exercise rnn.rnn_step).
 
-        h_next = tanh(x Wx + h_prev Wh + b)
+        $$ h_{\mathrm{next}} = \tanh(x W_x + h_{\mathrm{prev}} W_h + b) $$
 
-    (The notes' h_t = tanh(W_hh h_{t-1} + W_xh x_t + b_h) in row form: see the module's conventions.)
+    (The notes' $h_t = \tanh(W_{hh} h_{t-1} + W_{xh} x_t + b_h)$ in row form: see the module's conventions.)
 
     Args:
         x: (N, D) inputs of this step.
         h_prev: (N, H) hidden state of the previous step.
-        Wx: (D, H) input-to-hidden weights, the notes' W_xh.
-        Wh: (H, H) hidden-to-hidden weights, the notes' W_hh (not symmetric: mind which side h_prev is on).
+        Wx: (D, H) input-to-hidden weights $W_x$, the notes' $W_{xh}$.
+        Wh: (H, H) hidden-to-hidden weights $W_h$, the notes' $W_{hh}$ (not symmetric: mind which side h_prev is
+            on).
         b: (H,) bias.
     Returns:
         h_next: (N, H).
@@ -68,13 +71,20 @@ def rnn_step_forward(x, h_prev, Wx, Wh, b):
 
 
 def rnn_step_backward(dh_next, cache):
-    """One step of the vanilla RNN, backward (exercise rnn.rnn_step).
+    r"""One step of the vanilla RNN, backward (exercise rnn.rnn_step).
 
-        da = dh_next * (1 - h_next^2)          (tanh'(a) = 1 - tanh(a)^2, a the pre-activation)
-        dx = da Wx^T,   dh_prev = da Wh^T,   dWx = x^T da,   dWh = h_prev^T da,   db = sum of da over the batch
+        $$
+        \begin{aligned}
+        da &= dh_{\mathrm{next}} \odot (1 - h_{\mathrm{next}}^2) \\
+        dx &= da\, W_x^\top, \qquad dh_{\mathrm{prev}} = da\, W_h^\top, \qquad dW_x = x^\top da, \qquad
+            dW_h = h_{\mathrm{prev}}^\top da, \qquad db = \textstyle\sum_n da_{n,:}
+        \end{aligned}
+        $$
+
+    where $\tanh'(a) = 1 - \tanh^2(a)$, $a$ the pre-activation, and $\sum_n$ sums over the batch.
 
     Args:
-        dh_next: (N, H) upstream gradient dL/dh_next.
+        dh_next: (N, H) upstream gradient $\partial L / \partial h_{\mathrm{next}}$.
         cache: what rnn_step_forward returned.
     Returns:
         dx: (N, D), dh_prev: (N, H), dWx: (D, H), dWh: (H, H), db: (H,).
@@ -87,11 +97,17 @@ def rnn_step_backward(dh_next, cache):
 
 
 def rnn_forward(x, h0, Wx, Wh, b):
-    """The RNN unrolled over a whole sequence, forward (exercise rnn.rnn_forward).
+    r"""The RNN unrolled over a whole sequence, forward (exercise rnn.rnn_forward).
 
-        h_1 = tanh(x_1 Wx + h0 Wh + b),   h_t = tanh(x_t Wx + h_{t-1} Wh + b)   for t = 2, ..., T
+        $$
+        \begin{aligned}
+        h_1 &= \tanh(x_1 W_x + h_0 W_h + b) \\
+        h_t &= \tanh(x_t W_x + h_{t-1} W_h + b) \quad \text{for } t = 2, \dots, T
+        \end{aligned}
+        $$
 
-    The same Wx, Wh and b at every step (parameter sharing); x_t is x[:, t - 1] and h_t is h[:, t - 1].
+    with $h_0$ = `h0`. The same Wx, Wh and b at every step (parameter sharing); $x_t$ is `x[:, t - 1]` and $h_t$ is
+    `h[:, t - 1]`.
 
     Args:
         x: (N, T, D) input sequences.
@@ -115,21 +131,27 @@ def rnn_forward(x, h0, Wx, Wh, b):
 
 
 def rnn_backward(dh, cache):
-    """Backpropagation through time for the whole sequence (exercise rnn.rnn_backward).
+    r"""Backpropagation through time for the whole sequence (exercise rnn.rnn_backward).
 
-    dh[:, t] is the gradient of the loss with respect to h_{t+1} coming from outside the RNN (for instance from
-    the output y_t = h_t W_hy + b_y of that step). The total gradient at a hidden state also includes what
-    flows back from the next step, as in the notes:
+    `dh[:, t]` is the gradient of the loss with respect to $h_{t+1}$ coming from outside the RNN (for instance from
+    the output $y_t = h_t W_{hy} + b_y$ of that step). The total gradient at a hidden state also includes what
+    flows back from the next step, as in the notes; with $dh_t$ the gradient from outside:
 
-        dL/dh_t = dh_t (from outside) + dL/dh_{t+1} dh_{t+1}/dh_t
-        da_t = dL/dh_t * (1 - h_t^2),   dL/dh_{t-1} (from step t) = da_t Wh^T,   dx_t = da_t Wx^T
-        dWx = sum_t x_t^T da_t,   dWh = sum_t h_{t-1}^T da_t,   db = sum_t sum over the batch of da_t,
-        dh0 = what flows back from step 1
+        $$
+        \begin{aligned}
+        \frac{\partial L}{\partial h_t} &= dh_t + \frac{\partial L}{\partial h_{t+1}} \frac{\partial h_{t+1}}{\partial h_t} \\
+        da_t &= \frac{\partial L}{\partial h_t} \odot (1 - h_t^2), \qquad
+            \frac{\partial L}{\partial h_{t-1}} \text{ (from step } t\text{)} = da_t\, W_h^\top, \qquad dx_t = da_t\, W_x^\top \\
+        dW_x &= \textstyle\sum_t x_t^\top da_t, \qquad dW_h = \textstyle\sum_t h_{t-1}^\top da_t, \qquad
+            db = \textstyle\sum_t \sum_n (da_t)_{n,:} \\
+        dh_0 &= \text{what flows back from step 1}
+        \end{aligned}
+        $$
 
-    Go from t = T down to 1. Wx, Wh and b are shared by every step, so their gradients add up over time.
-    (Why gradients vanish or explode: dh_{t}/dh_{t-1} = diag(1 - h_t^2) Wh^T, multiplied over many steps. The
-    notes' condition "largest eigenvalue < 1" should read: largest singular value of Wh < 1 is enough for
-    vanishing; an eigenvalue bound does not control such products.)
+    Go from $t = T$ down to 1. Wx, Wh and b are shared by every step, so their gradients add up over time.
+    (Why gradients vanish or explode: $\partial h_t / \partial h_{t-1} = \operatorname{diag}(1 - h_t^2)\, W_h^\top$,
+    multiplied over many steps. The notes' condition "largest eigenvalue < 1" should read: largest singular value
+    of $W_h$ < 1 is enough for vanishing; an eigenvalue bound does not control such products.)
 
     Args:
         dh: (N, T, H) upstream gradients of every hidden state.
@@ -157,22 +179,27 @@ def rnn_backward(dh, cache):
 
 
 def lstm_step_forward(x, h_prev, c_prev, W, b):
-    """One LSTM step, forward (exercise rnn.lstm_step).
+    r"""One LSTM step, forward (exercise rnn.lstm_step).
 
-    The notes' equations in row form, all four gates from one product with [h_prev, x] (N, H + D):
+    The notes' equations in row form, all four gates from one product with $[h_{\mathrm{prev}}, x]$ (N, H + D):
 
-        [a_f | a_i | a_g | a_o] = [h_prev, x] W + b          each block (N, H)
-        f = sigmoid(a_f),  i = sigmoid(a_i),  g = tanh(a_g),  o = sigmoid(a_o)
-        c_next = f * c_prev + i * g
-        h_next = o * tanh(c_next)
+        $$
+        \begin{aligned}
+        \big[ a_f \mid a_i \mid a_g \mid a_o \big] &= [h_{\mathrm{prev}}, x]\, W + b && \text{each block } (N, H) \\
+        f &= \sigma(a_f), \quad i = \sigma(a_i), \quad g = \tanh(a_g), \quad o = \sigma(a_o) \\
+        c_{\mathrm{next}} &= f \odot c_{\mathrm{prev}} + i \odot g \\
+        h_{\mathrm{next}} &= o \odot \tanh(c_{\mathrm{next}})
+        \end{aligned}
+        $$
 
-    g is the notes' candidate C~. The column blocks of W and b are in the notes' order f, i, C~, o (PyTorch's
-    nn.LSTM uses i, f, g, o); the first H rows of W multiply h_prev, the last D rows multiply x.
+    $\sigma$ is the sigmoid and $g$ is the notes' candidate $\tilde{C}$. The column blocks of W and b are in the
+    notes' order $f, i, \tilde{C}, o$ (PyTorch's `nn.LSTM` uses i, f, g, o); the first H rows of W multiply h_prev,
+    the last D rows multiply x.
 
     Args:
         x: (N, D) inputs of this step.
         h_prev: (N, H) previous hidden state; c_prev: (N, H) previous cell state.
-        W: (H + D, 4H) weights; columns [0, H) for f, [H, 2H) for i, [2H, 3H) for C~, [3H, 4H) for o.
+        W: (H + D, 4H) weights; columns [0, H) for $f$, [H, 2H) for $i$, [2H, 3H) for $\tilde{C}$, [3H, 4H) for $o$.
         b: (4H,) biases, in the same blocks.
     Returns:
         h_next: (N, H), c_next: (N, H).
@@ -190,14 +217,24 @@ def lstm_step_forward(x, h_prev, c_prev, W, b):
 
 
 def lstm_step_backward(dh_next, dc_next, cache):
-    """One LSTM step, backward (exercise rnn.lstm_step).
+    r"""One LSTM step, backward (exercise rnn.lstm_step).
 
-    The cell state gets gradient from two places: directly (dc_next) and through h_next = o * tanh(c_next):
+    The cell state gets gradient from two places: directly (dc_next) and through
+    $h_{\mathrm{next}} = o \odot \tanh(c_{\mathrm{next}})$:
 
-        dc = dc_next + dh_next * o * (1 - tanh(c_next)^2)
-        do = dh_next * tanh(c_next),   df = dc * c_prev,   di = dc * g,   dg = dc * i,   dc_prev = dc * f
-        da = [df f (1 - f) | di i (1 - i) | dg (1 - g^2) | do o (1 - o)]      (N, 4H)
-        dW = [h_prev, x]^T da,   db = sum of da over the batch,   [dh_prev, dx] = da W^T
+        $$
+        \begin{aligned}
+        dc &= dc_{\mathrm{next}} + dh_{\mathrm{next}} \odot o \odot \big(1 - \tanh^2(c_{\mathrm{next}})\big) \\
+        do &= dh_{\mathrm{next}} \odot \tanh(c_{\mathrm{next}}), \quad df = dc \odot c_{\mathrm{prev}}, \quad
+            di = dc \odot g, \quad dg = dc \odot i, \quad dc_{\mathrm{prev}} = dc \odot f \\
+        da &= \big[\, df \odot f (1 - f) \mid di \odot i (1 - i) \mid dg \odot (1 - g^2) \mid do \odot o (1 - o) \,\big]
+            && (N, 4H) \\
+        dW &= [h_{\mathrm{prev}}, x]^\top da, \qquad db = \textstyle\sum_n da_{n,:}, \qquad
+            [dh_{\mathrm{prev}}, dx] = da\, W^\top
+        \end{aligned}
+        $$
+
+    where $\sum_n$ sums over the batch.
 
     Args:
         dh_next: (N, H) upstream gradient of h_next; dc_next: (N, H) upstream gradient of c_next.
@@ -218,19 +255,21 @@ def lstm_step_backward(dh_next, dc_next, cache):
 
 
 def lstm_forward(x, h0, c0, W, b):
-    """The LSTM unrolled over a whole sequence, forward (exercise rnn.lstm_forward).
+    r"""The LSTM unrolled over a whole sequence, forward (exercise rnn.lstm_forward).
 
-        h_t, c_t = lstm_step(x_t, h_{t-1}, c_{t-1})   for t = 1, ..., T, starting from h0 and c0
+        $$ h_t, c_t = \mathrm{lstm\_step}(x_t, h_{t-1}, c_{t-1}) \quad \text{for } t = 1, \dots, T $$
+
+    starting from $h_0$ = `h0` and $c_0$ = `c0`.
 
     Args:
         x: (N, T, D) input sequences.
         h0: (N, H) initial hidden state; c0: (N, H) initial cell state.
-        W: (H + D, 4H), b: (4H,) as in lstm_step_forward (blocks f, i, C~, o).
+        W: (H + D, 4H), b: (4H,) as in lstm_step_forward (blocks $f, i, \tilde{C}, o$).
     Returns:
         h: (N, T, H) the hidden states and c: (N, T, H) the cell states after every step.
         cache: a dict with exactly the entries "x", "h0", "c0", "W", "b" (the inputs), "h", "c" (the outputs) and
-            "f", "i", "g", "o", the gate values of every step, each (N, T, H) (g is C~). lstm_backward is graded
-            on its own, on a cache with just these entries built from the correct forward pass.
+            "f", "i", "g", "o", the gate values of every step, each (N, T, H) ($g$ is $\tilde{C}$). lstm_backward
+            is graded on its own, on a cache with just these entries built from the correct forward pass.
     """
     ### BEGIN SOLUTION
     N, T, _ = x.shape
@@ -247,11 +286,11 @@ def lstm_forward(x, h0, c0, W, b):
 
 
 def lstm_backward(dh, cache):
-    """Backpropagation through time for the LSTM (exercise rnn.lstm_backward).
+    r"""Backpropagation through time for the LSTM (exercise rnn.lstm_backward).
 
-    dh[:, t] is the upstream gradient of h_{t+1} (the loss depends on the hidden states only). Going from t = T
-    down to 1, each step receives dh[:, t] plus the dh_prev of the step after it, and the dc_prev of the step
-    after it as its dc_next (zero at t = T); dW and db add up over the steps.
+    `dh[:, t]` is the upstream gradient of $h_{t+1}$ (the loss depends on the hidden states only). Going from
+    $t = T$ down to 1, each step receives `dh[:, t]` plus the dh_prev of the step after it, and the dc_prev of the
+    step after it as its dc_next (zero at $t = T$); dW and db add up over the steps.
 
     Args:
         dh: (N, T, H) upstream gradients of every hidden state.
@@ -279,21 +318,26 @@ def lstm_backward(dh, cache):
 
 
 def gru_step_forward(x, h_prev, W, b):
-    """One step of the course notes' GRU, forward (exercise rnn.gru_step).
+    r"""One step of the course notes' GRU, forward (exercise rnn.gru_step).
 
-        [a_r | a_z] = [h_prev, x] W[:, :2H] + b[:2H],   r = sigmoid(a_r),   z = sigmoid(a_z)
-        h_tilde = tanh([r * h_prev, x] W[:, 2H:] + b[2H:])
-        h_next = (1 - z) * h_prev + z * h_tilde
+        $$
+        \begin{aligned}
+        \big[ a_r \mid a_z \big] &= [h_{\mathrm{prev}}, x]\, W_{rz} + b_{rz}, \qquad r = \sigma(a_r), \qquad z = \sigma(a_z) \\
+        \tilde{h} &= \tanh\big([r \odot h_{\mathrm{prev}}, x]\, W_{\tilde{h}} + b_{\tilde{h}}\big) \\
+        h_{\mathrm{next}} &= (1 - z) \odot h_{\mathrm{prev}} + z \odot \tilde{h}
+        \end{aligned}
+        $$
 
-    This is the notes' GRU, which differs from PyTorch's nn.GRUCell in two ways: here z is the share of the
-    new candidate h_tilde (torch's z keeps the old state), and the reset gate multiplies h_prev before the
-    product with the weights (torch applies it after, to W_hn h + b_hn).
+    with $W_{rz}$ = `W[:, :2H]`, $b_{rz}$ = `b[:2H]`, $W_{\tilde{h}}$ = `W[:, 2H:]`, $b_{\tilde{h}}$ = `b[2H:]`, and
+    $\tilde{h}$ = h_tilde. This is the notes' GRU, which differs from PyTorch's `nn.GRUCell` in two ways: here $z$
+    is the share of the new candidate $\tilde{h}$ (torch's $z$ keeps the old state), and the reset gate multiplies
+    $h_{\mathrm{prev}}$ before the product with the weights (torch applies it after, to $W_{hn} h + b_{hn}$).
 
     Args:
         x: (N, D) inputs of this step.
         h_prev: (N, H) previous hidden state.
-        W: (H + D, 3H) weights; columns [0, H) for r, [H, 2H) for z, [2H, 3H) for h_tilde; the first H rows
-            multiply h_prev (or r * h_prev for h_tilde), the last D rows multiply x.
+        W: (H + D, 3H) weights; columns [0, H) for $r$, [H, 2H) for $z$, [2H, 3H) for $\tilde{h}$; the first H rows
+            multiply h_prev (or $r \odot h_{\mathrm{prev}}$ for $\tilde{h}$), the last D rows multiply x.
         b: (3H,) biases, in the same blocks.
     Returns:
         h_next: (N, H).
@@ -309,16 +353,27 @@ def gru_step_forward(x, h_prev, W, b):
 
 
 def gru_step_backward(dh_next, cache):
-    """One step of the course notes' GRU, backward (exercise rnn.gru_step).
+    r"""One step of the course notes' GRU, backward (exercise rnn.gru_step).
 
-    h_prev reaches h_next along three paths: directly ((1 - z) * h_prev), through the gates r and z, and
-    through r * h_prev in the candidate; its gradient is the sum of all three.
+    $h_{\mathrm{prev}}$ reaches $h_{\mathrm{next}}$ along three paths: directly ($(1 - z) \odot h_{\mathrm{prev}}$),
+    through the gates $r$ and $z$, and through $r \odot h_{\mathrm{prev}}$ in the candidate; its gradient is the
+    sum of all three. With $W_{rz}$ and $W_{\tilde{h}}$ as in gru_step_forward:
 
-        dz = dh_next * (h_tilde - h_prev),   da_h = dh_next * z * (1 - h_tilde^2)
-        [d(r * h_prev), dx_1] = da_h W[:, 2H:]^T,   dr = d(r * h_prev) * h_prev
-        da_rz = [dr r (1 - r) | dz z (1 - z)],   [dh_2, dx_2] = da_rz W[:, :2H]^T
-        dh_prev = dh_next * (1 - z) + d(r * h_prev) * r + dh_2,   dx = dx_1 + dx_2
-        dW = [[h_prev, x]^T da_rz | [r * h_prev, x]^T da_h],   db = sums over the batch of [da_rz | da_h]
+        $$
+        \begin{aligned}
+        dz &= dh_{\mathrm{next}} \odot (\tilde{h} - h_{\mathrm{prev}}), \qquad
+            da_{\tilde{h}} = dh_{\mathrm{next}} \odot z \odot (1 - \tilde{h}^2) \\
+        \big[ d(r \odot h_{\mathrm{prev}}),\, dx_1 \big] &= da_{\tilde{h}}\, W_{\tilde{h}}^\top, \qquad
+            dr = d(r \odot h_{\mathrm{prev}}) \odot h_{\mathrm{prev}} \\
+        da_{rz} &= [\, dr \odot r (1 - r) \mid dz \odot z (1 - z) \,], \qquad [dh_2,\, dx_2] = da_{rz}\, W_{rz}^\top \\
+        dh_{\mathrm{prev}} &= dh_{\mathrm{next}} \odot (1 - z) + d(r \odot h_{\mathrm{prev}}) \odot r + dh_2, \qquad
+            dx = dx_1 + dx_2 \\
+        dW &= \big[\, [h_{\mathrm{prev}}, x]^\top da_{rz} \mid [r \odot h_{\mathrm{prev}}, x]^\top da_{\tilde{h}} \,\big],
+            \qquad db = \textstyle\sum_n [\, da_{rz} \mid da_{\tilde{h}} \,]_{n,:}
+        \end{aligned}
+        $$
+
+    where $\sum_n$ sums over the batch.
 
     Args:
         dh_next: (N, H) upstream gradient of h_next.
@@ -342,14 +397,16 @@ def gru_step_backward(dh_next, cache):
 
 
 def gru_forward(x, h0, W, b):
-    """The course notes' GRU unrolled over a whole sequence, forward (exercise rnn.gru_forward).
+    r"""The course notes' GRU unrolled over a whole sequence, forward (exercise rnn.gru_forward).
 
-        h_t = gru_step(x_t, h_{t-1})   for t = 1, ..., T, starting from h0
+        $$ h_t = \mathrm{gru\_step}(x_t, h_{t-1}) \quad \text{for } t = 1, \dots, T $$
+
+    starting from $h_0$ = `h0`.
 
     Args:
         x: (N, T, D) input sequences.
         h0: (N, H) initial hidden state.
-        W: (H + D, 3H), b: (3H,) as in gru_step_forward (blocks r, z, h~).
+        W: (H + D, 3H), b: (3H,) as in gru_step_forward (blocks $r, z, \tilde{h}$).
     Returns:
         h: (N, T, H), the hidden state after every step.
         cache: a dict with exactly the entries "x", "h0", "W", "b" (the inputs), "h" (the output) and "r", "z",
@@ -369,10 +426,10 @@ def gru_forward(x, h0, W, b):
 
 
 def gru_backward(dh, cache):
-    """Backpropagation through time for the course notes' GRU (exercise rnn.gru_backward).
+    r"""Backpropagation through time for the course notes' GRU (exercise rnn.gru_backward).
 
-    dh[:, t] is the upstream gradient of h_{t+1}. Going from t = T down to 1, each step receives dh[:, t] plus
-    the dh_prev of the step after it; dW and db add up over the steps.
+    `dh[:, t]` is the upstream gradient of $h_{t+1}$. Going from $t = T$ down to 1, each step receives `dh[:, t]`
+    plus the dh_prev of the step after it; dW and db add up over the steps.
 
     Args:
         dh: (N, T, H) upstream gradients of every hidden state.
@@ -398,13 +455,13 @@ def gru_backward(dh, cache):
 
 
 def rnn_param_count(input_size, hidden_size, num_layers, bias_vectors):
-    """Learnable parameters of a vanilla RNN of num_layers stacked layers (exercise rnn.param_counts).
+    r"""Learnable parameters of a vanilla RNN of num_layers stacked layers (exercise rnn.param_counts).
 
-        one layer: H (D + H) + bias_vectors H          (Wx: D x H, Wh: H x H, the biases)
+        $$ \text{one layer: } H (D + H) + \mathrm{bias\_vectors} \cdot H $$
 
-    Layer 1 reads the D input features; every layer above reads the H hidden states of the layer below.
-    bias_vectors is 1 for the notes' single bias b_h, or 2 for PyTorch's nn.RNN, which keeps two bias vectors
-    (bias_ih and bias_hh) although only their sum matters.
+    That is the weights $W_x$ ($D \times H$) and $W_h$ ($H \times H$), and the biases. Layer 1 reads the D input
+    features; every layer above reads the H hidden states of the layer below. bias_vectors is 1 for the notes' single bias $b_h$, or 2 for
+    PyTorch's `nn.RNN`, which keeps two bias vectors (bias_ih and bias_hh) although only their sum matters.
 
     Args:
         input_size: D; hidden_size: H; num_layers: the number of stacked layers (>= 1); bias_vectors: 1 or 2.
@@ -417,11 +474,12 @@ def rnn_param_count(input_size, hidden_size, num_layers, bias_vectors):
 
 
 def lstm_param_count(input_size, hidden_size, num_layers, bias_vectors):
-    """Learnable parameters of an LSTM of num_layers stacked layers (exercise rnn.param_counts).
+    r"""Learnable parameters of an LSTM of num_layers stacked layers (exercise rnn.param_counts).
 
-        one layer: 4 (H (D + H) + bias_vectors H)       (four gates f, i, C~, o, each with weights on [h, x])
+        $$ \text{one layer: } 4 \big( H (D + H) + \mathrm{bias\_vectors} \cdot H \big) $$
 
-    Layers and bias_vectors as in rnn_param_count (nn.LSTM keeps two bias vectors per gate).
+    Four gates $f, i, \tilde{C}, o$, each with weights on $[h, x]$. Layers and bias_vectors as in rnn_param_count
+    (`nn.LSTM` keeps two bias vectors per gate).
 
     Args:
         input_size: D; hidden_size: H; num_layers: the number of stacked layers (>= 1); bias_vectors: 1 or 2.
@@ -434,12 +492,13 @@ def lstm_param_count(input_size, hidden_size, num_layers, bias_vectors):
 
 
 def gru_param_count(input_size, hidden_size, num_layers, bias_vectors):
-    """Learnable parameters of a GRU of num_layers stacked layers (exercise rnn.param_counts).
+    r"""Learnable parameters of a GRU of num_layers stacked layers (exercise rnn.param_counts).
 
-        one layer: 3 (H (D + H) + bias_vectors H)       (r, z and the candidate h~)
+        $$ \text{one layer: } 3 \big( H (D + H) + \mathrm{bias\_vectors} \cdot H \big) $$
 
-    The notes' GRU and nn.GRU differ in where the reset gate acts, not in their parameter count. Layers and
-    bias_vectors as in rnn_param_count (nn.GRU keeps two bias vectors per block).
+    Three blocks: $r$, $z$ and the candidate $\tilde{h}$. The notes' GRU and `nn.GRU` differ in where the reset gate acts,
+    not in their parameter count. Layers and bias_vectors as in rnn_param_count (`nn.GRU` keeps two bias vectors
+    per block).
 
     Args:
         input_size: D; hidden_size: H; num_layers: the number of stacked layers (>= 1); bias_vectors: 1 or 2.
@@ -455,15 +514,21 @@ def gru_param_count(input_size, hidden_size, num_layers, bias_vectors):
 
 
 def clip_grad_norm(grads, max_norm):
-    """Gradient clipping by the global norm, as torch.nn.utils.clip_grad_norm_ (exercise rnn.clip_grad_norm).
+    r"""Gradient clipping by the global norm, as torch.nn.utils.clip_grad_norm_ (exercise rnn.clip_grad_norm).
 
-        total = sqrt(sum over every gradient array g of sum(g^2))      (one norm over all of them together)
-        coefficient = max_norm / (total + 1e-6)
-        clipped g = g * coefficient if coefficient < 1, else g unchanged
+        $$
+        \begin{aligned}
+        \mathrm{total} &= \sqrt{\textstyle\sum_{g} \sum_{j} g_j^2}
+            && \text{(one norm over all the gradient arrays } g \text{ together)} \\
+        \mathrm{coefficient} &= \frac{\mathrm{max\_norm}}{\mathrm{total} + 10^{-6}} \\
+        g_{\mathrm{clipped}} &= \begin{cases} g \cdot \mathrm{coefficient} & \text{if } \mathrm{coefficient} < 1 \\
+            g \text{ unchanged} & \text{otherwise} \end{cases}
+        \end{aligned}
+        $$
 
     One coefficient for all the gradients, so their directions relative to each other are kept (clipping each
-    array on its own would change them). The 1e-6 guards against dividing by 0 (max_norm / total without it is
-    accepted too: it changes the result by about a millionth).
+    array on its own would change them). The $10^{-6}$ guards against dividing by 0
+    ($\mathrm{max\_norm} / \mathrm{total}$ without it is accepted too: it changes the result by about a millionth).
 
     Args:
         grads: a dict of gradient arrays (any shapes), e.g. {"Wx": ..., "Wh": ..., "b": ...}.
@@ -483,17 +548,22 @@ def clip_grad_norm(grads, max_norm):
 
 
 def sequence_mse(pred, target):
-    """The notes' regression loss over a sequence, and its gradient (exercise rnn.sequence_mse).
+    r"""The notes' regression loss over a sequence, and its gradient (exercise rnn.sequence_mse).
 
-        L = (1 / (N T)) sum_n sum_t ||pred[n, t] - target[n, t]||^2,   dpred = 2 (pred - target) / (N T)
+        $$
+        \begin{aligned}
+        L &= \frac{1}{N T} \sum_{n=1}^{N} \sum_{t=1}^{T} \big\| \mathrm{pred}_{n,t} - \mathrm{target}_{n,t} \big\|^2 \\
+        d\mathrm{pred} &= \frac{2\, (\mathrm{pred} - \mathrm{target})}{N T}
+        \end{aligned}
+        $$
 
-    The notes' L = (1/T) sum_t ||y_t - y^_t||^2, averaged over the batch too. The squared norm sums over the K
-    output features: this is F.mse_loss (which also averages over K) times K.
+    The notes' $\mathcal{L} = \frac{1}{T} \sum_{t} \|y_t - \hat{y}_t\|^2$, averaged over the batch too. The squared
+    norm sums over the K output features: this is `F.mse_loss` (which also averages over K) times K.
 
     Args:
         pred: (N, T, K) predictions; target: (N, T, K) targets.
     Returns:
-        loss: a float; dpred: (N, T, K), dL/dpred.
+        loss: a float; dpred: (N, T, K), $\partial L / \partial \mathrm{pred}$.
     """
     ### BEGIN SOLUTION
     N, T, _ = pred.shape
@@ -503,20 +573,24 @@ def sequence_mse(pred, target):
 
 
 def sequence_cross_entropy(scores, y):
-    """The notes' classification loss over a sequence, from logits, and its gradient
-    (exercise rnn.sequence_cross_entropy).
+    r"""The notes' sequence classification loss, from logits, and its gradient (exercise rnn.sequence_cross_entropy).
 
-        p[n, t] = softmax(scores[n, t])
-        L = -(1 / (N T)) sum_n sum_t log p[n, t, y[n, t]],   dscores = (p - onehot(y)) / (N T)
+        $$
+        \begin{aligned}
+        p_{n,t} &= \operatorname{softmax}(\mathrm{scores}_{n,t}) \\
+        L &= -\frac{1}{N T} \sum_{n=1}^{N} \sum_{t=1}^{T} \log p_{n, t, y_{n,t}} \\
+        d\mathrm{scores} &= \frac{p - \mathrm{onehot}(y)}{N T}
+        \end{aligned}
+        $$
 
-    The notes' L = -(1/T) sum_t sum_c y_tc log y^_tc with one-hot targets, averaged over the batch too; it
-    equals F.cross_entropy on the N T rows. Take scores, not probabilities, and compute the softmax stably:
-    scores can be in the thousands.
+    The notes' $\mathcal{L} = -\frac{1}{T} \sum_{t} \sum_{c} y_{t,c} \log \hat{y}_{t,c}$ with one-hot targets,
+    averaged over the batch too; it equals `F.cross_entropy` on the $N T$ rows. Take scores, not probabilities,
+    and compute the softmax stably: scores can be in the thousands.
 
     Args:
         scores: (N, T, C) logits; y: (N, T) integer labels in [0, C).
     Returns:
-        loss: a float; dscores: (N, T, C), dL/dscores.
+        loss: a float; dscores: (N, T, C), $\partial L / \partial \mathrm{scores}$.
     """
     ### BEGIN SOLUTION
     N, T, C = scores.shape
@@ -531,9 +605,11 @@ def sequence_cross_entropy(scores, y):
 
 
 def mse(y_true, y_pred):
-    """Mean squared error over every entry (exercise rnn.regression_metrics).
+    r"""Mean squared error over every entry (exercise rnn.regression_metrics).
 
-        MSE = (1/n) sum_i (y_true_i - y_pred_i)^2      (n: the number of entries, whatever the shape)
+        $$ \mathrm{MSE} = \frac{1}{n} \sum_{i=1}^{n} \left( y_{\mathrm{true},i} - y_{\mathrm{pred},i} \right)^2 $$
+
+    ($n$: the number of entries, whatever the shape.)
 
     Args:
         y_true, y_pred: arrays of the same shape.
@@ -546,9 +622,9 @@ def mse(y_true, y_pred):
 
 
 def mae(y_true, y_pred):
-    """Mean absolute error over every entry (exercise rnn.regression_metrics).
+    r"""Mean absolute error over every entry (exercise rnn.regression_metrics).
 
-        MAE = (1/n) sum_i |y_true_i - y_pred_i|
+        $$ \mathrm{MAE} = \frac{1}{n} \sum_{i=1}^{n} \left| y_{\mathrm{true},i} - y_{\mathrm{pred},i} \right| $$
 
     Args:
         y_true, y_pred: arrays of the same shape.
@@ -561,9 +637,11 @@ def mae(y_true, y_pred):
 
 
 def rmse(y_true, y_pred):
-    """Root mean squared error (exercise rnn.regression_metrics).
+    r"""Root mean squared error (exercise rnn.regression_metrics).
 
-        RMSE = sqrt(MSE)     (the square root of the mean over every entry, taken once)
+        $$ \mathrm{RMSE} = \sqrt{\mathrm{MSE}} $$
+
+    (the square root of the mean over every entry, taken once).
 
     Args:
         y_true, y_pred: arrays of the same shape.
@@ -576,9 +654,9 @@ def rmse(y_true, y_pred):
 
 
 def accuracy(y_true, y_pred):
-    """The fraction of correct predictions (exercise rnn.classification_metrics).
+    r"""The fraction of correct predictions (exercise rnn.classification_metrics).
 
-        accuracy = (TP + TN) / (TP + TN + FP + FN)
+        $$ \mathrm{accuracy} = \frac{TP + TN}{TP + TN + FP + FN} $$
 
     Args:
         y_true: (n,) labels, 0 or 1; y_pred: (n,) predicted labels, 0 or 1 (integer arrays).
@@ -591,9 +669,9 @@ def accuracy(y_true, y_pred):
 
 
 def precision(y_true, y_pred):
-    """Precision of the positive class 1 (exercise rnn.classification_metrics).
+    r"""Precision of the positive class 1 (exercise rnn.classification_metrics).
 
-        precision = TP / (TP + FP),   and 0 when nothing is predicted positive (TP + FP = 0)
+        $$ \mathrm{precision} = \frac{TP}{TP + FP}, \quad \text{and 0 when nothing is predicted positive } (TP + FP = 0) $$
 
     The zero-division convention is scikit-learn's zero_division=0.
 
@@ -609,9 +687,9 @@ def precision(y_true, y_pred):
 
 
 def recall(y_true, y_pred):
-    """Recall of the positive class 1 (exercise rnn.classification_metrics).
+    r"""Recall of the positive class 1 (exercise rnn.classification_metrics).
 
-        recall = TP / (TP + FN),   and 0 when no label is positive (TP + FN = 0)
+        $$ \mathrm{recall} = \frac{TP}{TP + FN}, \quad \text{and 0 when no label is positive } (TP + FN = 0) $$
 
     The zero-division convention is scikit-learn's zero_division=0.
 
@@ -627,11 +705,12 @@ def recall(y_true, y_pred):
 
 
 def f1_score(y_true, y_pred):
-    """F1 score of the positive class 1 (exercise rnn.classification_metrics).
+    r"""F1 score of the positive class 1 (exercise rnn.classification_metrics).
 
-        F1 = 2 precision recall / (precision + recall),   and 0 when precision + recall = 0
+        $$ F_1 = \frac{2 \cdot \mathrm{precision} \cdot \mathrm{recall}}{\mathrm{precision} + \mathrm{recall}} $$
 
-    (With precision and recall as defined above; scikit-learn's f1_score with zero_division=0.)
+    and 0 when $\mathrm{precision} + \mathrm{recall} = 0$ (with precision and recall as defined above;
+    scikit-learn's f1_score with zero_division=0).
 
     Args:
         y_true: (n,) labels, 0 or 1; y_pred: (n,) predicted labels, 0 or 1 (integer arrays).
@@ -648,15 +727,24 @@ def f1_score(y_true, y_pred):
 
 
 def train_rnn(x, y, params, lr, epochs, max_norm):
-    """Train an RNN regressor by gradient descent with gradient clipping (exercise rnn.train_rnn).
+    r"""Train an RNN regressor by gradient descent with gradient clipping (exercise rnn.train_rnn).
 
-    The model reads each sequence from h0 = 0 and predicts an output at every step:
+    The model reads each sequence from $h_0 = 0$ and predicts an output at every step:
 
-        h = rnn_forward(x, 0, Wx, Wh, b),   pred_t = h_t Wy + by,   loss = sequence_mse(pred, y)
+        $$
+        \begin{aligned}
+        h &= \mathrm{rnn\_forward}(x, 0, W_x, W_h, b) \\
+        \mathrm{pred}_t &= h_t W_y + b_y \\
+        \mathrm{loss} &= \mathrm{sequence\_mse}(\mathrm{pred}, y)
+        \end{aligned}
+        $$
 
     Each of the `epochs` steps uses the whole batch: compute the loss and the gradients of all five parameters
-    (your rnn_backward gives those of Wx, Wh and b from dL/dh = dpred Wy^T), clip them together with
-    clip_grad_norm(grads, max_norm), then update every parameter: p <- p - lr * clipped dp.
+    (your rnn_backward gives those of Wx, Wh and b from $\partial L / \partial h = d\mathrm{pred}\, W_y^\top$), clip
+    them together with `clip_grad_norm(grads, max_norm)`, then update every parameter $p$ with its clipped
+    gradient $dp$ and the learning rate $\eta$ = `lr`:
+
+        $$ p \leftarrow p - \eta\, dp $$
 
     Args:
         x: (N, T, D) input sequences; y: (N, T, K) targets.

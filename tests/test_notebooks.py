@@ -162,9 +162,9 @@ def test_every_formula_reaches_mathjax_intact(topic):
             assert f"${formula}$" in rendered, formula
 
 
-@pytest.mark.parametrize("topic", ["mlp", "cnn"])
+@pytest.mark.parametrize("topic", TOPICS)
 def test_the_docstrings_typeset_their_formulas(topic):
-    """mlp and cnn follow the math convention (notebooks.py): no formula is left as a plain-text code block,
+    """Every topic follows the math convention (notebooks.py): no formula is left as a plain-text code block,
     each function's text appears once, and the course notes are never called "the seed"."""
     cells = _markdown_cells(topic)
     text = "\n".join(cells)
