@@ -39,7 +39,8 @@ def declared_ids() -> dict[str, list[str]]:
 
     found: dict[str, list[str]] = {}
     for path in sorted(EXERCISES.glob("*.py"), key=lambda p: course_order(p.stem)):
-        ids = re.findall(r'exercise\(\s*"([a-z0-9_]+\.[a-z0-9_]+)"', path.read_text())
+        # Every declaration reads `name = <declaring call>(\n    "<topic>.<name>", ...`.
+        ids = re.findall(rf'^\w+ = \w+\(\s*"({path.stem}\.[a-z0-9_]+)"', path.read_text(), re.MULTILINE)
         if ids:
             found[path.stem] = ids
     return found

@@ -34,10 +34,11 @@ def solution_regions() -> dict[str, tuple[str, ...]]:
 
 
 def holders(region: tuple[str, ...], texts: dict[str, str]) -> list[str]:
-    """The names of the texts that hold the region's lines in a row (indentation and blank lines aside)."""
+    """The names of the texts that hold the region's lines in a row (indentation, blank and comment lines aside,
+    as in solution_regions)."""
     found = []
     for name, text in texts.items():
-        lines = [l.strip() for l in text.splitlines() if l.strip()]
+        lines = [l.strip() for l in text.splitlines() if l.strip() and not l.strip().startswith("#")]
         if any(tuple(lines[i:i + len(region)]) == region for i in range(len(lines) - len(region) + 1)):
             found.append(name)
     return found

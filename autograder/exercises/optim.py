@@ -167,12 +167,13 @@ def adam_rule(p, g, s, lr, beta1, beta2, eps, weight_decay, decoupled=False, cou
     return p - lr * direction, (t, m, v)
 
 
-def _optimizer(name, function, title, hyper, mistakes, checks=None, extra_checks=(), **options):
+def _optimizer(exercise_id, function, title, hyper, mistakes, checks=None, extra_checks=(), **options):
     """An optimizer exercise: the trajectory plan, its oracle, checks and covers."""
+    name = exercise_id.split(".", 1)[1]
     stateful = name != "sgd"
     names = tuple(hyper)
     return exercise(
-        f"optim.{name}", title, calls=steps(function, *names, stateful=stateful),
+        exercise_id, title, calls=steps(function, *names, stateful=stateful),
         inputs=trajectory_inputs(**hyper), examples=(trajectory_example(**options.pop("example")),),
         oracle=optimizer_oracle(name, *names), checks=(checks or trajectory_checks()) + list(extra_checks),
         covers={**TRAJECTORY_COVERS, **options.pop("covers", {})}, mutable=("params0",), mistakes=mistakes,
@@ -565,7 +566,7 @@ def held_out_loss(got, inputs):
 STEP1, ALL = "step 1", f"{STEPS} steps"
 
 sgd = _optimizer(
-    "sgd", "sgd_step", "SGD with weight decay, over a trajectory with a changing lr",
+    "optim.sgd", "sgd_step", "SGD with weight decay, over a trajectory with a changing lr",
     hyper={"weight_decay": st.just(0.0)}, example={"weight_decay": 0.0},
     checks=[Check(STEP1, 1, output="params1"), Check(ALL, 1, output=f"params{STEPS}")],
     extra_checks=[Check("weight decay", 1, output=f"params{STEPS}", inputs=trajectory_inputs(
@@ -579,7 +580,7 @@ sgd = _optimizer(
 )
 
 momentum = _optimizer(
-    "momentum", "momentum_step", "SGD with momentum, over a trajectory with a changing lr",
+    "optim.momentum", "momentum_step", "SGD with momentum, over a trajectory with a changing lr",
     hyper=MOMENTUM, example={"momentum": 0.5},
     covers=MOMENTUM_COVERS,
     mistakes=[
@@ -596,7 +597,7 @@ momentum = _optimizer(
 )
 
 nesterov = _optimizer(
-    "nesterov", "nesterov_step", "Nesterov momentum as PyTorch stores it (the look-ahead point)",
+    "optim.nesterov", "nesterov_step", "Nesterov momentum as PyTorch stores it (the look-ahead point)",
     hyper=MOMENTUM, example={"momentum": 0.8},
     covers=MOMENTUM_COVERS,
     mistakes=[
@@ -611,7 +612,7 @@ nesterov = _optimizer(
 )
 
 adagrad = _optimizer(
-    "adagrad", "adagrad_step", "AdaGrad (eps outside the square root)",
+    "optim.adagrad", "adagrad_step", "AdaGrad (eps outside the square root)",
     hyper={"eps": st.sampled_from(EPS)}, example={"eps": 0.01},
     mistakes=[
         mistake("eps inside the root", "eps is inside the square root, as in the course notes' AdaGrad, not "
@@ -624,7 +625,7 @@ adagrad = _optimizer(
 )
 
 rmsprop = _optimizer(
-    "rmsprop", "rmsprop_step", "RMSProp (eps outside the square root, decay rho)",
+    "optim.rmsprop", "rmsprop_step", "RMSProp (eps outside the square root, decay rho)",
     hyper={"rho": st.sampled_from([0.9, 0.8, 0.99]), "eps": st.sampled_from(EPS)}, example={"rho": 0.8, "eps": 0.01},
     covers={"rho != 0.99 and != 0.9": lambda i: i["rho"] not in (0.99, 0.9)},
     mistakes=[
@@ -651,7 +652,7 @@ def adam_mistake(name, hint, checks=(), decoupled=False, **switch):
 
 
 adam = _optimizer(
-    "adam", "adam_step", "Adam with bias correction, and L2 weight decay added to the gradient",
+    "optim.adam", "adam_step", "Adam with bias correction, and L2 weight decay added to the gradient",
     hyper={**BETAS, "weight_decay": st.just(0.0)}, example={"beta1": 0.8, "beta2": 0.99, "eps": 0.01,
                                                             "weight_decay": 0.0},
     extra_checks=[Check("weight decay", 1, output=f"params{STEPS}",
@@ -677,7 +678,7 @@ adam = _optimizer(
 )
 
 adamw = _optimizer(
-    "adamw", "adamw_step", "AdamW: decoupled weight decay, scaled by lr",
+    "optim.adamw", "adamw_step", "AdamW: decoupled weight decay, scaled by lr",
     hyper={**BETAS, "weight_decay": st.sampled_from(WEIGHT_DECAYS)},
     example={"beta1": 0.8, "beta2": 0.99, "eps": 0.01, "weight_decay": 0.1},
     covers=BETA_COVERS,
