@@ -149,3 +149,39 @@ def test_html_report_renders_in_a_real_browser_at_laptop_and_phone_width(report_
     dom = browser("--dump-dom", f"--window-size={max(width, 500)},2400", probe.as_uri()).stdout
     scroll_width, inner = map(int, re.search(r"<title>W(\d+) I(\d+)</title>", dom).groups())
     assert inner == width and scroll_width <= width, f"the page is {scroll_width} px wide in a {width} px frame"
+
+
+def test_pictures_draw_what_the_student_returned():
+    """Each exercise's picture draws the returned values (the expected ones beside them where they differ) and
+    draws nothing from a return it cannot read."""
+    import numpy as np
+
+    from autograder.grading.results import CheckResult, ExerciseResult
+
+    pictures = {ex.id: ex.picture for ex in catalog() if ex.picture}
+    assert {"mlp.train_mlp", "rnn.train_rnn", "optim.step_lr", "optim.cosine_lr", "optim.sgdr", "optim.plateau",
+            "optim.train"} <= set(pictures)
+
+    def lines(figure):
+        return [len(ax.get_lines()) for ax in figure.axes]
+
+    lrs = np.array([0.1, 0.1, 0.05, 0.05, 0.025])
+    wrong = CheckResult("lrs", 1, 0, "wrong", kind="value", got=lrs * 0.5, expected=lrs)
+    assert lines(pictures["optim.step_lr"](ExerciseResult("optim.step_lr", "", [wrong]))) == [2]
+    right = CheckResult("lrs", 1, 1, got=lrs)
+    assert lines(pictures["optim.step_lr"](ExerciseResult("optim.step_lr", "", [right]))) == [1]
+    assert pictures["optim.step_lr"](ExerciseResult("optim.step_lr", "", [CheckResult("lrs", 1, 1, got="x")])) is None
+
+    from autograder.exercises import rnn
+    untrained = CheckResult("held_out", 3, 0, "too large", kind="value", got=rnn.TASK["params"])
+    assert lines(pictures["rnn.train_rnn"](ExerciseResult("rnn.train_rnn", "", [untrained]))) == [3, 3]
+    assert pictures["rnn.train_rnn"](ExerciseResult("rnn.train_rnn", "", [CheckResult("held_out", 3, 0, "", got={})])) is None
+
+    rng = np.random.default_rng(0)
+    sizes = [2, 32, 32, 3]
+    params = {f"{k}{l}": rng.normal(size=(a, b) if k == "W" else (b,)) for l, (a, b) in enumerate(zip(sizes, sizes[1:]), 1)
+              for k in "Wb"}
+    trained = CheckResult("held-out loss", 4, 0, "too large", kind="value", got=params)
+    assert pictures["optim.train"](ExerciseResult("optim.train", "", [trained])).axes[0].collections
+    params["W2"] = params["W2"][:3]
+    assert pictures["optim.train"](ExerciseResult("optim.train", "", [trained])) is None

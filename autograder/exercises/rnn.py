@@ -935,6 +935,31 @@ def held_out_error(got, inputs):
     return None
 
 
+def held_out_sequences(result):
+    """Two held-out sequences: the input, the target (the input 3 steps earlier) and what the trained RNN predicts
+    (the HTML report's picture)."""
+    from matplotlib.figure import Figure
+
+    check = next((c for c in result.checks if c.name == "held_out"), None)
+    params = check.got if check is not None else None
+    if _param_shapes(params, {k: v.shape for k, v in TASK["params"].items()}):
+        return None
+    with torch.no_grad():
+        pred = ref.rnn_regressor(as_tensor(TEST_X[:2]), *(as_tensor(params[k]) for k in ref.REGRESSOR_PARAMS)).numpy()
+    fig = Figure(figsize=(6.4, 3.6))
+    axes = fig.subplots(2, 1, sharex=True)
+    steps = np.arange(TASK_STEPS)
+    for n, ax in enumerate(axes):
+        ax.plot(steps, TEST_X[n, :, 0], color="#bbbbbb", lw=1, label="input")
+        ax.plot(steps, TEST_Y[n, :, 0], color="#1f77b4", lw=2, label=f"target (input {TASK_DELAY} steps earlier)")
+        ax.plot(steps, pred[n, :, 0], color="#ff7f0e", lw=1.5, ls="--", label="your trained RNN")
+        ax.set_ylim(-1.3, 1.3)
+    axes[0].legend(fontsize=7, loc="upper right", ncol=3)
+    axes[1].set_xlabel("time step t", fontsize=8)
+    axes[0].set_title("two held-out sequences", fontsize=9)
+    return fig
+
+
 TRAIN_MISTAKES = [
     mistake("no_clipping", "The parameters match training without gradient clipping.",
             train_oracle(clip=lambda grads, max_norm: (list(grads), ref.clip_grad_norm(grads, max_norm)[1])),
@@ -1143,5 +1168,5 @@ train_rnn = exercise(
             "clipped and unclipped steps in one run": lambda i: min(step_norms(i)) < i["max_norm"] < max(
                 step_norms(i)),
             "2 or more steps": lambda i: i["epochs"] >= 2, "T = 1": lambda i: i["x"].shape[1] == 1},
-    mistakes=TRAIN_MISTAKES, max_examples=10, seconds=60.0,
+    mistakes=TRAIN_MISTAKES, max_examples=10, seconds=60.0, picture=held_out_sequences,
 )

@@ -263,7 +263,7 @@ class _Found:
 
 
 def _find(ex: Exercise, check: Check, session: TopicSession, known_failures: list[dict], seed: int | None,
-          stopping: set[str]) -> _Found | None:
+          stopping: set[str], tried: list | None = None) -> _Found | None:
     """The most telling small failing input of `check`: a known (already small) failure of another check, else
     Hypothesis's shrunk failure among inputs no larger than 3 along every axis, else among all the strategy's
     inputs, else the first failing explicit example (Hypothesis does not shrink those)."""
@@ -274,7 +274,7 @@ def _find(ex: Exercise, check: Check, session: TopicSession, known_failures: lis
         if v.failed and v.kind == "value":
             return _Found(v, known, True)
     n = check.max_examples or ex.max_examples
-    found = _shrink(ex, check, session, strategy, n, seed, stopping)
+    found = _shrink(ex, check, session, strategy, n, seed, stopping, tried)
     if found is not None and found.shrunk and n > 1 and largest_axis(_shown(ex, check, found.inputs)) > SMALL_AXIS \
             and id(strategy) not in _NO_SMALL_INPUTS:
         # Hypothesis's shrinker spends its budget on the values of large arrays before it tries smaller shapes:
@@ -310,9 +310,10 @@ def _small(strategy):
 
 
 def _shrink(ex: Exercise, check: Check, session: TopicSession, strategy, max_examples: int, seed: int | None,
-            stopping: set[str]) -> _Found | None:
+            stopping: set[str], tried: list | None = None) -> _Found | None:
     """Hypothesis's first failure in `strategy`, shrunk within SHRINK_BUDGET evaluations toward inputs that say at
-    least as much as it did (see Verdict.quality); the declared mistakes are evaluated only where they matter."""
+    least as much as it did (see Verdict.quality); the declared mistakes are evaluated only where they matter.
+    `tried`, if given, receives the first input evaluated and its verdict (an exercise's picture draws them)."""
     state: dict = {"best": None, "inputs": None, "wanted": None, "after": 0, "first": None}
 
     def test_one(inputs):
@@ -322,6 +323,8 @@ def _shrink(ex: Exercise, check: Check, session: TopicSession, strategy, max_exa
                 raise _Stop("budget")
         wanted = state["wanted"]
         v = _verdict(ex, check, session, inputs, diagnose=wanted is None or bool(wanted[2]))
+        if tried is not None and not tried:
+            tried.append((inputs, v))
         if not v.failed:
             return
         if v.kind in stopping:
@@ -462,9 +465,11 @@ def run_check(ex: Exercise, check: Check, session: TopicSession, known_failures:
     evaluations. `partial`: the check passed on some inputs, so even a NotImplementedError depends on the
     input and is shown with it."""
     stopping = STOPPING - {"not_implemented"} if partial else STOPPING
-    found = _find(ex, check, session, known_failures, seed, stopping)
+    tried: list = []
+    found = _find(ex, check, session, known_failures, seed, stopping, tried)
     if found is None:
-        return CheckResult(check.name, check.points, check.points)
+        inputs, v = tried[0] if tried and ex.picture is not None else (None, Verdict(None))
+        return CheckResult(check.name, check.points, check.points, inputs=inputs, got=v.got)  # for the picture
     if found.shrunk and check.inputs is None and not any(found.inputs is k for k in known_failures):
         known_failures.append(found.inputs)
     if found.verdict.mistakes:  # plain shrunk numbers can make a variant coincide: it must hold on a generic input too
