@@ -3,11 +3,12 @@
 browser renders at a laptop's and a phone's width."""
 import os
 import re
-import select
+import queue
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -67,17 +68,20 @@ def test_watch_checks_again_on_every_save(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "autograder", "check", "mlp.tanh", "--watch", "--submission",
                              str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "NO_COLOR": "1"})
-    seen = []
+    seen, lines = [], queue.Queue()
+    # a thread reads the lines: select() on the pipe cannot see lines already in the reader's buffer
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
 
     def wait_for(pattern, seconds=120):
         deadline = time.time() + seconds
         while time.time() < deadline:
-            ready, _, _ = select.select([proc.stdout], [], [], 1)
-            if ready:
-                line = proc.stdout.readline()
-                seen.append(line)
-                if re.search(pattern, line):
-                    return line
+            try:
+                line = lines.get(timeout=1)
+            except queue.Empty:
+                continue
+            seen.append(line)
+            if re.search(pattern, line):
+                return line
         raise AssertionError(f"no {pattern!r} in {''.join(seen)}")
 
     try:

@@ -291,18 +291,19 @@ def _find(ex: Exercise, check: Check, session: TopicSession, known_failures: lis
 
 
 def _small(strategy):
-    """`strategy` restricted to inputs no longer than SMALL_AXIS along every axis, giving up (a _Stop, which
-    Hypothesis lets through) after SMALL_REJECTS larger draws in a row, for good if it never found one."""
+    """`strategy` restricted to inputs no longer than SMALL_AXIS along every axis. If its first SMALL_REJECTS draws
+    are all larger, it gives up (a _Stop, which Hypothesis lets through), for good in this process; once it has
+    drawn a small input it never gives up (Hypothesis's generation drifts to larger inputs after the first few:
+    a limit on rejects in a row would stop a search that small failing inputs exist for)."""
     state = {"rejected": 0, "found": False}
 
     def small(inputs) -> bool:
         if largest_axis(inputs) <= SMALL_AXIS:
-            state.update(rejected=0, found=True)
+            state["found"] = True
             return True
         state["rejected"] += 1
-        if state["rejected"] > SMALL_REJECTS:
-            if not state["found"]:
-                _NO_SMALL_INPUTS.add(id(strategy))
+        if not state["found"] and state["rejected"] >= SMALL_REJECTS:
+            _NO_SMALL_INPUTS.add(id(strategy))
             raise _Stop("no small inputs")
         return False
 
