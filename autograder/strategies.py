@@ -7,12 +7,36 @@ and drawn distinct where a square shape would hide a mistake.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 
 TINY = 1e-3  # in a range of unit scale around 0, magnitudes below this are drawn as 0.0
+
+# A search for small inputs rejects a draw as soon as an array's shape is known to be too large, before its elements
+# are drawn (drawing them is most of the cost of a large input).
+_shape_guard: ContextVar[Callable[[tuple[int, ...]], None] | None] = ContextVar("shape_guard", default=None)
+
+
+@contextmanager
+def shape_guard(guard: Callable[[tuple[int, ...]], None]) -> Iterator[None]:
+    """While drawing inside this block, `guard(shape)` sees the shape of every array these helpers draw, first."""
+    token = _shape_guard.set(guard)
+    try:
+        yield
+    finally:
+        _shape_guard.reset(token)
+
+
+def _guard(shape) -> None:
+    guard = _shape_guard.get()
+    if guard is not None:
+        guard((shape,) if isinstance(shape, int) else tuple(shape))
 
 
 def floats(low: float = -2.0, high: float = 2.0) -> st.SearchStrategy[float]:
@@ -27,6 +51,7 @@ def floats(low: float = -2.0, high: float = 2.0) -> st.SearchStrategy[float]:
 
 def arrays(shape, low: float = -2.0, high: float = 2.0, elements=None) -> st.SearchStrategy[np.ndarray]:
     """float64 arrays of `shape` with each element in [low, high] (or from `elements`)."""
+    _guard(shape)
     return hnp.arrays(np.float64, shape, elements=floats(low, high) if elements is None else elements, fill=st.nothing())
 
 
@@ -37,6 +62,7 @@ def sizes(n: int, low: int = 2, high: int = 5, distinct: bool = True) -> st.Sear
 
 def labels(m: int, classes: int) -> st.SearchStrategy[np.ndarray]:
     """m int64 class labels in [0, classes); the first two differ, so two classes are always present."""
+    _guard(m)
     rest = hnp.arrays(np.int64, max(m - 2, 0), elements=st.integers(0, classes - 1), fill=st.nothing())
     return st.tuples(st.integers(0, classes - 1), st.integers(1, classes - 1), rest).map(
         lambda t: np.concatenate([[t[0], (t[0] + t[1]) % classes], t[2]]).astype(np.int64)[:m])
@@ -44,6 +70,7 @@ def labels(m: int, classes: int) -> st.SearchStrategy[np.ndarray]:
 
 def binary_labels(m: int) -> st.SearchStrategy[np.ndarray]:
     """m float64 labels in {0, 1}, both present when m >= 2 (by construction: the first two differ)."""
+    _guard(m)
     rest = hnp.arrays(np.float64, max(m - 2, 0), elements=st.sampled_from([0.0, 1.0]), fill=st.nothing())
     return st.tuples(st.sampled_from([0.0, 1.0]), rest).map(
         lambda t: np.concatenate([[t[0], 1.0 - t[0]], t[1]])[:m])
@@ -57,9 +84,11 @@ def distinct_arrays(shape, low: float = -2.0, high: float = 2.0) -> st.SearchStr
     one argmax with a margin far above round-off (no ties in a max-pool window).
     """
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    _guard(shape)
     size = int(np.prod(shape))
     step = (high - low) / size
-    return st.tuples(st.permutations(range(size)), arrays(size, 0.0, 0.5)).map(
+    offsets = hnp.arrays(np.float64, size, elements=floats(0.0, 0.5), fill=st.nothing())
+    return st.tuples(st.permutations(range(size)), offsets).map(
         lambda t: (low + (np.asarray(t[0], dtype=np.float64) + 0.25 + t[1]) * step).reshape(shape))
 
 

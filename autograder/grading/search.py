@@ -24,10 +24,12 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, Verbosity, example, given, settings
+from hypothesis import HealthCheck, Phase, Verbosity, example, given, reject, settings
+from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from hypothesis import seed as hypothesis_seed
 
+from autograder import strategies as S
 from autograder.compare import (compare, discrepancy, exact_factor, fmt_array, format_inputs, largest_axis,
                                 tiny_numbers)
 from autograder.grading.results import CheckResult, ExerciseResult
@@ -291,23 +293,34 @@ def _find(ex: Exercise, check: Check, session: TopicSession, known_failures: lis
 
 
 def _small(strategy):
-    """`strategy` restricted to inputs no longer than SMALL_AXIS along every axis. If its first SMALL_REJECTS draws
-    are all larger, it gives up (a _Stop, which Hypothesis lets through), for good in this process; once it has
-    drawn a small input it never gives up (Hypothesis's generation drifts to larger inputs after the first few:
-    a limit on rejects in a row would stop a search that small failing inputs exist for)."""
+    """`strategy` restricted to inputs no longer than SMALL_AXIS along every axis. An array too large is rejected
+    as soon as its shape is drawn (S.shape_guard), before its elements; the rest of the input is checked once drawn.
+    If the first SMALL_REJECTS draws are all too large, the search gives up (a _Stop, which Hypothesis lets
+    through), for good in this process; once it has drawn a small input it never gives up early (Hypothesis's
+    generation drifts to larger inputs after the first few, and small failing inputs exist)."""
     state = {"rejected": 0, "found": False}
 
-    def small(inputs) -> bool:
-        if largest_axis(inputs) <= SMALL_AXIS:
-            state["found"] = True
-            return True
+    def too_large() -> None:
         state["rejected"] += 1
         if not state["found"] and state["rejected"] >= SMALL_REJECTS:
             _NO_SMALL_INPUTS.add(id(strategy))
             raise _Stop("no small inputs")
-        return False
+        reject()
 
-    return strategy.filter(small)
+    def guard(shape: tuple[int, ...]) -> None:
+        if max(shape, default=0) > SMALL_AXIS:
+            too_large()
+
+    @st.composite
+    def small(draw):
+        with S.shape_guard(guard):
+            inputs = draw(strategy)
+        if largest_axis(inputs) > SMALL_AXIS:
+            too_large()
+        state["found"] = True
+        return inputs
+
+    return small()
 
 
 def _shrink(ex: Exercise, check: Check, session: TopicSession, strategy, max_examples: int, seed: int | None,
