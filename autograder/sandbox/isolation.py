@@ -8,7 +8,9 @@
               processes across the whole submission. Without root, bubblewrap needs unprivileged user
               namespaces, and there are no cgroup limits.
     posix     Linux or macOS without bubblewrap: a worker process with per-process limits (rlimits), its own
-              process group; no namespaces, so it can read what the grader's user can read.
+              process group; no namespaces, so it can read what the grader's user can read. As root on Linux
+              (a Gradescope container), it runs as `nobody` with no capabilities (setpriv) wherever `nobody`
+              can run this Python and NumPy, so it reads only what every user may read.
     portable  anywhere (Windows): one worker process per exercise with a wall-clock deadline.
 
 `AUTOGRADER_ISOLATION` (bwrap, posix, portable) asks for a level; by default the strongest that works here.
@@ -43,6 +45,26 @@ class Isolation:
     level: str  # bwrap, posix or portable
     root: bool  # the grader runs as root: the worker drops to nobody, cgroups apply
     note: str | None  # one line for the user when this is weaker than the best available here
+    nobody: bool = False  # posix as root: the worker drops to nobody too (SETPRIV)
+
+
+SETPRIV = ("setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--inh-caps=-all",
+           "--bounding-set=-all", "--no-new-privs", "--")  # util-linux; needs the capabilities root has
+
+
+def _nobody_can_run_python() -> bool:
+    """As root without bubblewrap: can `nobody` (via SETPRIV) start this Python and import NumPy from its folder?
+    Not when they live under a home folder only root may enter (a pyenv in /root)."""
+    if not shutil.which("setpriv"):
+        return False
+    numpy_parent = str(numpy_dirs()[0].parent)
+    probe = f"import sys; sys.path[:0] = [{numpy_parent!r}]; import numpy"
+    try:
+        done = subprocess.run([*SETPRIV, os.path.realpath(sys.executable), "-I", "-S", "-c", probe],
+                              capture_output=True, timeout=60, cwd="/")
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
 
 
 def _bwrap_works(root: bool) -> bool:
@@ -75,18 +97,22 @@ def isolation() -> Isolation:
     else:
         level = "portable"
     linux = sys.platform.startswith("linux")
+    nobody = level == "posix" and root and linux and _nobody_can_run_python()
     if level == "bwrap" and (root and Cgroups.available() or not root):
         note = None if root else ("isolation: bubblewrap without root: the worker runs as your user, with "
                                   "per-process limits only (no cgroups)")
     elif level == "bwrap":
         note = "isolation: bubblewrap as root, but no cgroups: memory and process limits are per process"
+    elif nobody:
+        note = (f"isolation: {level} as root (a worker process with limits, run as nobody: without bubblewrap, "
+                "student code can read what every user can read) - install bubblewrap to grade a class")
     elif linux:
         note = (f"isolation: {level} (a worker process with limits; without bubblewrap, student code runs as this "
                 "user and can read and write what it can) - fine for checking your own work, not for grading others'")
     else:
         note = (f"isolation: {level} (a worker process with a time limit; this platform has no namespaces) - "
                 "fine for checking your own work, not for grading others'")
-    return Isolation(level, root, note)
+    return Isolation(level, root, note, nobody)
 
 
 _noted = False
@@ -185,9 +211,7 @@ def bwrap_command(root: bool, memory: int = MEMORY_BYTES) -> tuple[str, ...]:
     for key, value in worker_env("/tmp", memory).items():
         args += ["--setenv", key, value]
     if root:  # drop to nobody inside, with setpriv; bwrap keeps only what setpriv needs to do that
-        args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP", "--",
-                 "setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--inh-caps=-all",
-                 "--bounding-set=-all", "--no-new-privs", "--"]
+        args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP", "--", *SETPRIV]
     else:
         args += ["--unshare-user", "--disable-userns", "--"]
     return tuple(args)
@@ -229,10 +253,17 @@ def launch(folder: Path, mode: list[str], cgroups: "Cgroups | None", memory: int
             env["AUTOGRADER_CGROUPS"] = " ".join(cgroups.procs)
         return argv, env
     worker, site_dir = local_view(folder)
-    env = dict(worker_env(str(folder), memory), PATH=os.environ.get("PATH", ""))
+    home = folder
+    if iso.nobody:  # nobody reads the worker's files and writes only its own scratch folder
+        home = folder / "scratch"
+        home.mkdir(exist_ok=True)
+        os.chown(home, NOBODY, NOBODY)
+        folder.chmod(0o755)
+    env = dict(worker_env(str(home), memory), PATH=os.environ.get("PATH", ""))
     if sys.platform == "win32":
         env["SYSTEMROOT"] = os.environ.get("SYSTEMROOT", "")
-    return [sys.executable, "-I", "-S", "-c", BOOT.format(worker=worker, site=site_dir), *mode], env
+    argv = [sys.executable, "-I", "-S", "-c", BOOT.format(worker=worker, site=site_dir), *mode]
+    return ([*SETPRIV, *argv] if iso.nobody else argv), env
 
 
 # -- limits across the whole submission ------------------------------------------------------------------
