@@ -91,7 +91,7 @@ def test_posix_as_root_runs_student_code_as_nobody(level, submission):
     secret.write_text("the grading seed")
     secret.chmod(0o600)
     edits = [("t = np.tanh(z)\n    return 1.0 - t * t",
-              f"import os\n    raise ValueError(f'uid {{os.getuid()}} reads {{open({str(secret)!r}).read()}}')"),
+              f"import os\n    text = open({str(secret)!r}).read()\n    raise ValueError(f'uid {{os.getuid()}} reads {{text}}')"),
              ("return np.tanh(z)\n", "import os\n    raise ValueError(f'uid {os.getuid()}')\n")]
     report = submission("mlp", mutate(solution_source("mlp"), edits), only=["mlp.tanh"])
     said = messages(report)
