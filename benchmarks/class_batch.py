@@ -8,8 +8,10 @@ left as the stub, some broken (a syntax error, a missing file, an import error) 
 loop, a process that exits, a memory hog, megabytes printed). Grades it with 1 and 2 local grading processes
 and on a 2-worker Dask LocalCluster (each the whole `python -m autograder grade-all` command, start-up
 included), checks the three gradebooks are identical, and reports the CPU time of one complete submission.
-Then grades `--nbgrader` complete students as notebooks in nbgrader's layout, with `nbgrader autograde` (one
-assignment per topic, as the course runs) and with `grade-all` on the same `submitted/` folder.
+Then grades `--nbgrader` complete students as notebooks in nbgrader's layout with `grade-all` on the `submitted/`
+folder, and with `nbgrader autograde` (one assignment per topic) twice: as nbgrader does by itself (each notebook
+run in a kernel, test cells included) and with this course's configuration (the notebook files graded in the
+sandbox, no kernel). `--count 0` skips the class, `--nbgrader 0` the comparison.
 """
 from __future__ import annotations
 
@@ -118,27 +120,26 @@ def grade_all(root: Path, out: Path, *args: str) -> tuple[float, float]:
     return wall, cpu
 
 
-def nbgrader_comparison(work: Path, students: int) -> None:
-    from test_nbgrader_flow import _env, fill, solution_cells  # the nbgrader course flow the tests run
+def nbgrader_course(work: Path, students: int, kernel: bool) -> tuple[Path, dict, list[str]]:
+    """A copy of the course with `students` complete notebooks submitted. `kernel`: autograde as nbgrader does by
+    itself (each notebook run in a kernel, test cells included), without the course's autograde preprocessors."""
+    from test_nbgrader_flow import fill, nbgrader_env, solution_cells  # the nbgrader course flow the tests run
 
     course = work / "course"
     (course / "source").mkdir(parents=True)
     for topic in TOPICS:
         shutil.copytree(ROOT / "course" / "source" / topic, course / "source" / topic)
-    shutil.copy(ROOT / "course" / "nbgrader_config.py", course / "nbgrader_config.py")
-    env = _env(work, work / "jupyter")
+    config = (ROOT / "course" / "nbgrader_config.py").read_text()
+    if kernel:
+        config = "\n".join(line for line in config.splitlines() if "autograde_preprocessors" not in line)
+    (course / "nbgrader_config.py").write_text(config)
+    (work / "home").mkdir(parents=True, exist_ok=True)
+    env = nbgrader_env(work / "home")
     names = [f"n{i:02d}" for i in range(students)]
     (course / "students.csv").write_text("id,first_name,last_name,email\n" + "".join(f"{s},{s},S,\n" for s in names))
-
-    def nbgrader(*args: str) -> float:
-        wall, _, run = timed([str(BIN / "nbgrader"), *args], cwd=course, env=env, timeout=3600)
-        if run.returncode != 0:
-            raise SystemExit(f"nbgrader {' '.join(args)} failed:\n{run.stdout}\n{run.stderr}")
-        return wall
-
-    nbgrader("db", "student", "import", "students.csv")
+    nbgrader(course, env, "db", "student", "import", "students.csv")
     for topic in TOPICS:
-        nbgrader("generate_assignment", topic)
+        nbgrader(course, env, "generate_assignment", topic)
         answers = solution_cells(course / "source" / topic / f"{topic}.ipynb")
         for s in names:
             folder = course / "submitted" / s / topic
@@ -146,22 +147,45 @@ def nbgrader_comparison(work: Path, students: int) -> None:
             shutil.copy(course / "release" / topic / f"{topic}.ipynb", folder / f"{topic}.ipynb")
             fill(folder / f"{topic}.ipynb", answers, [])
             (folder / "timestamp.txt").write_text("2024-03-01 10:00:00.000000 UTC")
-    autograde = sum(nbgrader("autograde", topic) for topic in TOPICS)
-    ours, _ = grade_all(course / "submitted", work / "nb-out", "--jobs", "1")
+    return course, env, names
+
+
+def nbgrader(course: Path, env: dict, *args: str) -> float:
+    wall, _, run = timed([str(BIN / "nbgrader"), *args], cwd=course, env=env, timeout=3600)
+    if run.returncode != 0:
+        raise SystemExit(f"nbgrader {' '.join(args)} failed:\n{run.stdout}\n{run.stderr}")
+    return wall
+
+
+def nbgrader_comparison(work: Path, students: int) -> None:
     print(f"\nnbgrader comparison: {students} complete students, topics {', '.join(TOPICS)}, as notebooks")
-    print(f"  nbgrader autograde (serial)   {autograde:7.1f} s  {autograde / students:6.2f} s per submission")
-    print(f"  grade-all --jobs 1            {ours:7.1f} s  {ours / students:6.2f} s per submission")
-    print(f"  ratio                         {autograde / ours:7.2f}x faster per submission")
+    ours = None
+    for kernel, label in ((True, "nbgrader autograde, its own flow (kernel)"),
+                          (False, "nbgrader autograde, this course's config")):
+        course, env, _ = nbgrader_course(work / ("kernel" if kernel else "course"), students, kernel)
+        autograde = sum(nbgrader(course, env, "autograde", topic) for topic in TOPICS)
+        if ours is None:
+            ours, _ = grade_all(course / "submitted", work / "nb-out", "--jobs", "1")
+            print(f"  {'grade-all --jobs 1':42} {ours:7.1f} s  {ours / students:6.2f} s per submission")
+        print(f"  {label:42} {autograde:7.1f} s  {autograde / students:6.2f} s per submission "
+              f"(grade-all {autograde / ours:.2f}x faster)")
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--count", type=int, default=100)
+    p.add_argument("--count", type=int, default=100, help="students in the class (0: skip)")
     p.add_argument("--nbgrader", type=int, default=10, help="students for the nbgrader comparison (0: skip)")
     p.add_argument("--work", type=Path, default=None)
     p.add_argument("--skip-dask", action="store_true")
     args = p.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="class-batch-"))
+    if args.count:
+        grade_class(work, args)
+    if args.nbgrader:
+        nbgrader_comparison(work / "nbgrader", args.nbgrader)
+
+
+def grade_class(work: Path, args) -> None:
     root = work / "class"
     root.mkdir(parents=True, exist_ok=True)
     kinds = write_class(root, args.count)
@@ -198,8 +222,6 @@ def main() -> None:
         print(f"complete submissions inside a warm grading process: median {statistics.median(complete):.2f} s, "
               f"max {max(complete):.2f} s ({len(complete)} of them)")
     print((one / "summary.txt").read_text())
-    if args.nbgrader:
-        nbgrader_comparison(work / "nbgrader", args.nbgrader)
 
 
 if __name__ == "__main__":

@@ -101,6 +101,13 @@ def work(student: str, notebook: str) -> None:
     fill(Path(notebook), solution_cells(ROOT / "course" / "source" / TOPIC / f"{TOPIC}.ipynb"), STUDENTS[student])
 
 
+def nbgrader_env(home: Path) -> dict[str, str]:
+    """The environment nbgrader runs in: this virtualenv's commands first, a fresh HOME, no Jupyter settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "PYTHON", "VIRTUAL_ENV"))}
+    env.update(HOME=str(home), PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}")
+    return env
+
+
 def solution_cells(source_notebook: Path) -> dict[str, str]:
     """grade_id -> the solution code a student would write: the instructor's, without the markers."""
     nb = nbformat.read(source_notebook, as_version=4)
@@ -157,8 +164,7 @@ def test_the_readme_trial_grades_like_the_cli(tmp_path):
         (folder / f"{TOPIC}.py").write_text(mutate((ROOT / "solutions" / f"{TOPIC}.py").read_text(), edits))
         cli_runs[student] = start_cli(folder)
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "PYTHON", "VIRTUAL_ENV"))}
-    env.update(HOME=str(home), PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}")
+    env = nbgrader_env(home)
     start = time.perf_counter()
     run = subprocess.run(["bash", "-euo", "pipefail", "-c", trial_script(BIN / "python")], cwd=repo, env=env,
                          capture_output=True, text=True, timeout=900)
