@@ -175,6 +175,10 @@ def test_pictures_draw_what_the_student_returned():
     right = CheckResult("lrs", 1, 1, got=lrs)
     assert lines(pictures["optim.step_lr"](ExerciseResult("optim.step_lr", "", [right]))) == [1]
     assert pictures["optim.step_lr"](ExerciseResult("optim.step_lr", "", [CheckResult("lrs", 1, 1, got="x")])) is None
+    from autograder.grading.results import Report
+    from autograder.outputs.html import as_html
+    page = as_html(Report("s", [ExerciseResult("optim.step_lr", "StepLR", [wrong])]))
+    assert page.count("data:image/png;base64,") == 1  # the schedule picture, no heatmap of the same series
 
     from autograder.exercises import rnn
     untrained = CheckResult("held_out", 3, 0, "too large", kind="value", got=rnn.TASK["params"])

@@ -122,7 +122,8 @@ def _message_html(message: str) -> str:
     return "\n".join(parts)
 
 
-def _check_html(check: CheckResult) -> str:
+def _check_html(check: CheckResult, pictured: bool = False) -> str:
+    """One check; `pictured`: the exercise draws its own picture, which already shows a 1-D series better."""
     badge = ("pass", "ok") if check.passed else (("skip", "not checked") if check.kind == "not_checked"
                                                  else ("fail", "FAIL"))
     head = (f'<span class="badge {badge[0]}">{badge[1]}</span> <b>{html.escape(check.name)}</b> '
@@ -130,7 +131,8 @@ def _check_html(check: CheckResult) -> str:
     if check.passed:
         return f'<div class="check">{head}</div>'
     body = _message_html(check.message or "")
-    picture = heatmaps(check.expected, check.got, check.name) if check.kind == "value" else None
+    series = pictured and isinstance(check.expected, np.ndarray) and check.expected.ndim == 1
+    picture = heatmaps(check.expected, check.got, check.name) if check.kind == "value" and not series else None
     if picture:
         body += f'<img alt="heatmaps of the expected and returned {html.escape(check.name)}" src="{picture}">'
     return f'<details class="check" open><summary>{head}</summary>{body}</details>'
@@ -139,9 +141,9 @@ def _check_html(check: CheckResult) -> str:
 def _exercise_html(result: ExerciseResult, pictures: dict) -> str:
     ok = result.score == result.points
     badge = '<span class="badge pass">PASS</span>' if ok else '<span class="badge fail">FAIL</span>'
-    checks = "\n".join(_check_html(c) for c in result.checks)
-    extra = ""
     picture = pictures.get(result.id)
+    checks = "\n".join(_check_html(c, picture is not None) for c in result.checks)
+    extra = ""
     if picture is not None:
         try:
             figure = picture(result)
