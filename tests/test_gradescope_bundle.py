@@ -86,6 +86,7 @@ fi
     assert Requirement(steps[torch].split()[-1]) == torch_requirement()  # the project's own bounds, CPU wheel
     grader = steps.index(f"pip install {root / 'source' / 'grader'}")
     assert torch < grader and steps[-1].startswith("python -c import autograder.grading")
+    assert (root / "source" / "config.json").stat().st_mode & 0o077 == 0  # the seed: root's alone
 
 
 def torch_requirement() -> Requirement:

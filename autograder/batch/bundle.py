@@ -44,6 +44,8 @@ PIP="$AUTOGRADER/venv/bin/pip"
 "$PIP" install "$SOURCE/grader"
 # Fail the image build here, not at the first student.
 "$AUTOGRADER/venv/bin/python" -c "import autograder.grading, autograder.batch.bundle"
+# The grading seed is for the grader alone: without bubblewrap, student code runs as nobody (README, threat model).
+chmod 600 "$SOURCE/config.json"
 """
 
 RUN_AUTOGRADER = r"""#!/usr/bin/env bash
