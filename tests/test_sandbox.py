@@ -209,7 +209,9 @@ def probe(seconds):
 
 
 def _hogs(n: int) -> list[subprocess.Popen]:
-    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    # each in its own session, as the worker is: with the kernel's autogroup scheduling, the CPU is shared between
+    # sessions first, so hogs sharing one session would leave the worker a whole core
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True) for _ in range(n)]
 
 
 def test_time_limits_count_cpu_time_not_a_busy_machine(monkeypatch):
