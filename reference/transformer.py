@@ -1,7 +1,7 @@
 """Oracle for the transformer topic: the course notes' "Attention Is All You Need" formulas in torch ops.
 
 Batch first, row vectors (a linear map is x W + b with W (n_in, n_out)). Where the notes are wrong the oracle
-follows the corrected math (/work/shared/CONVENTIONS.md, sections 4 and 8): the causal mask is -inf where
+follows the corrected math (../shared/CONVENTIONS.md, sections 4 and 8): the causal mask is -inf where
 j > i (the notes' matrix is anti-causal); an additive mask goes after the scaling, QK^T / sqrt(d_k) + M; the
 encoder layer is post-LN (y = LN(x + MHA(x)), out = LN(y + FFN(y))); layer norm uses the biased variance and
 eps; dropout's p is the drop probability; the Noam schedule counts steps from 1.

@@ -39,14 +39,14 @@ def found(root: Path) -> dict[str, dict[str, str]]:
 
 def test_folder_loose_files_and_zips_per_student(tmp_path):
     root = write(tmp_path / "class", {
-        "alice/mlp.py": MLP, "alice/work/cnn.ipynb": "{}",  # a folder; topic files at any depth
+        "alice/mlp.py": MLP, "alice/hw/cnn.ipynb": "{}",  # a folder; topic files at any depth
         "bob_mlp.py": MLP, "bob-cnn.ipynb": NOTEBOOK,  # loose files: the student from the name
         "carol.py": "import numpy as np\ndef conv_forward(x, w, b, stride, pad):\n    pass\ndef relu_forward(x):\n    pass\n",
         "dave.zip": zipped({"hw/mlp.py": MLP, "__MACOSX/hw/._mlp.py": "junk", "hw/.ipynb_checkpoints/cnn.py": "x"}),
         "notes.txt": "not a submission",
     })
     assert found(root) == {
-        "alice": {"mlp.py": "mlp.py", "cnn.ipynb": "work/cnn.ipynb"},
+        "alice": {"mlp.py": "mlp.py", "cnn.ipynb": "hw/cnn.ipynb"},
         "bob": {"mlp.py": "bob_mlp.py", "cnn.ipynb": "bob-cnn.ipynb"},
         "carol": {"cnn.py": "carol.py"},  # recognised by the functions it defines
         "dave": {"mlp.py": "hw/mlp.py"},  # junk and checkpoints left out

@@ -3,7 +3,7 @@
 Each variant is a list of (old, new) edits for `conftest.mutate`; every `old` is the solution region of one
 function of solutions/cnn.py (found by `region`, so the variants follow the solution's bodies). All of them
 are correct float64 code and must earn full marks (tests/test_correct_variants.py); the list follows
-/work/shared/INPUT-COVERAGE.md, "Correct variants that must earn full marks": loops vs einsum vs im2col,
+../shared/INPUT-COVERAGE.md, "Correct variants that must earn full marks": loops vs einsum vs im2col,
 max-pool backward by argmax, batch norm by the long chain rule, ReLU grad `>= 0` vs `> 0`, ReLU and
 max-pool swapped in the CIFAR CNN.
 """

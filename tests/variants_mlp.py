@@ -2,7 +2,7 @@
 
 Each variant is a list of (old, new) edits for `conftest.mutate`; every `old` is a function body of
 the reference solution and occurs there exactly once. All of them are correct float64 code and must
-earn full marks (tests/test_correct_variants.py); the list follows /work/shared/INPUT-COVERAGE.md,
+earn full marks (tests/test_correct_variants.py); the list follows ../shared/INPUT-COVERAGE.md,
 "Correct variants that must earn full marks".
 """
 import textwrap

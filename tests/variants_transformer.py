@@ -2,7 +2,7 @@
 
 Each variant is a list of (old, new) edits for `conftest.mutate`; most replace the solution region of a function
 (`replace`), found by name so the variants follow the solution's bodies. All are correct float64 code and must
-earn full marks (tests/test_correct_variants.py). The list follows /work/shared/INPUT-COVERAGE.md, "Correct variants
+earn full marks (tests/test_correct_variants.py). The list follows ../shared/INPUT-COVERAGE.md, "Correct variants
 that must earn full marks": masks of -1e9 instead of -inf, Q scaled before the product, einsum, per-head loops,
 softmax via log-sum-exp, the PE written as 10000 ** (-2i / d) in the notes' loop.
 """
