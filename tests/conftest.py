@@ -53,22 +53,15 @@ def grade_source(folder: Path, topic: str, source: str, only: list[str] | None =
     return grade(folder, select(catalog(), only or [topic]))
 
 
-def _top_level(source: str) -> dict[str, str]:
-    """Each top-level statement of a module: the names it binds (or its position) -> its AST, as text."""
-    found = {}
-    for i, node in enumerate(ast.parse(source).body):
-        names = [node.name] if isinstance(node, (ast.FunctionDef, ast.ClassDef)) else [f"#{i}"]
-        for name in names:
-            found[name] = ast.dump(node)
-    return found
-
-
-def _uses(source: str) -> dict[str, set[str]]:
-    """Top-level function or class -> the top-level names its body refers to."""
-    tree = ast.parse(source)
-    top = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
-    return {n.name: {m.id for m in ast.walk(n) if isinstance(m, ast.Name)} & top
-            for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+def _definitions(source: str) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """A module's top-level statements, keyed by the function or class they define (else by position: "#3"), as
+    AST text; and each function or class -> the module's functions and classes its body refers to."""
+    body = ast.parse(source).body
+    kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    statements = {n.name if isinstance(n, kinds) else f"#{i}": ast.dump(n) for i, n in enumerate(body)}
+    defs = {n.name: n for n in body if isinstance(n, kinds)}
+    uses = {name: {m.id for m in ast.walk(n) if isinstance(m, ast.Name)} & defs.keys() for name, n in defs.items()}
+    return statements, uses
 
 
 def affected_exercises(topic: str, source: str) -> list[str]:
@@ -76,12 +69,12 @@ def affected_exercises(topic: str, source: str) -> list[str]:
     (through the module's own functions) a definition that differs. Grading is deterministic and each exercise
     runs only its own functions in a fresh worker, so every other exercise grades exactly as the solutions do
     (full marks, tested on its own); an edit outside the functions (an import, a constant) affects them all."""
-    before, after = _top_level(solution_source(topic)), _top_level(source)
+    (before, used_before), (after, used_after) = _definitions(solution_source(topic)), _definitions(source)
     changed = {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
     exercises = [ex for ex in catalog() if ex.topic == topic]
     if any(name.startswith("#") for name in changed):
         return [ex.id for ex in exercises]
-    uses = {**_uses(solution_source(topic)), **_uses(source)}
+    uses = {**used_before, **used_after}
     found = []
     for ex in exercises:
         reach, todo = set(), list(ex.functions)

@@ -90,6 +90,7 @@ fi
 
 
 def torch_requirement() -> Requirement:
+    """torch's bounds as pyproject.toml declares them (the bundle reads the installed metadata: this checks it)."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     return next(Requirement(r) for r in project["dependencies"] if Requirement(r).name == "torch")
 
