@@ -75,12 +75,12 @@ def _select(selectors: list[str]):
         raise SystemExit("error: " + " ".join(unknown_selectors(selectors, known))) from None
 
 
-def _grade(submission: Path, selectors: list[str], on_exercise=None, seed: int | None = None):
+def _grade(submission: Path, selectors: list[str], on_exercise=None, seed: int | None = None, curves=False):
     from autograder.grading import grade  # imports torch: only when grading
 
     if not submission.is_dir():
         raise SystemExit(f"error: {submission} is not a folder")
-    return grade(submission, _select(selectors), on_exercise=on_exercise, seed=seed)
+    return grade(submission, _select(selectors), on_exercise=on_exercise, seed=seed, curves=curves)
 
 
 def _console():
@@ -94,7 +94,8 @@ def _check_once(args, console, width: int, selectors: list[str]):
 
     live = LiveText(width)
     report = _grade(Path(args.submission), selectors,
-                    on_exercise=lambda result: console.print(styled(live(result)), end="\n\n"))
+                    on_exercise=lambda result: console.print(styled(live(result)), end="\n\n"),
+                    curves=bool(args.html))
     console.print(styled(summary(report)))
     if args.html:
         from autograder.outputs.html import as_html
@@ -153,7 +154,7 @@ def cmd_grade(args) -> int:
 
     seed = args.seed if args.seed is not None else seed_from_environment()
     try:
-        report = _grade(Path(args.submission), args.only, seed=seed)
+        report = _grade(Path(args.submission), args.only, seed=seed, curves=args.format == "html")
     except Exception as e:  # noqa: BLE001 - a results file is written whatever happens
         if not args.out:
             raise
@@ -284,7 +285,7 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("selectors", nargs="*", metavar="TOPIC|EXERCISE", help="e.g. mlp or mlp.affine (default: all)")
     check.add_argument("--submission", default="assignments", help="folder with your topic modules")
     check.add_argument("--watch", action="store_true", help="check again on every save of your files")
-    check.add_argument("--html", metavar="FILE", help="also write an HTML report (pictures of wrong arrays)")
+    check.add_argument("--html", metavar="FILE", help="also write an HTML report (pictures of wrong arrays, learning curves)")
     check.set_defaults(run=cmd_check)
 
     grade = sub.add_parser("grade", help="grade one submission folder")

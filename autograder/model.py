@@ -87,6 +87,29 @@ def mistake(name: str, hint: str, oracle: Callable[..., dict], checks: tuple[str
 
 
 @dataclass(frozen=True)
+class Curve:
+    """A training exercise's learning curve, drawn in the HTML report; never graded.
+
+    The student's training (the call returning `output`) runs again on `inputs` with `vary` (its number of
+    epochs) set to each of `at`, in increasing order, and `measure` scores each result it returns, e.g.
+    {"held-out accuracy": 0.97} (None: not a usable result). `reference`, if given, returns the correct
+    training's result at every point of `at`, from the start the student's own run used: it takes (got, inputs,
+    at) like a judge, where got holds the outputs named in `needs` (say the student's init_params). `targets`
+    draws a graded threshold as a line across a metric's plot; `note` says what one point of the curve is.
+    """
+
+    output: str
+    inputs: Inputs
+    vary: str
+    at: tuple[int, ...]
+    measure: Callable[[Any], dict[str, float] | None]
+    reference: Callable[[dict, Inputs, tuple[int, ...]], list] | None = None
+    needs: tuple[str, ...] = ()
+    targets: dict[str, float] = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Exercise:
     id: str
     title: str
@@ -102,6 +125,7 @@ class Exercise:
     seconds: float = 5.0  # per call
     mistakes: tuple[Mistake, ...] = ()
     picture: Callable[[Any], Any] | None = None  # ExerciseResult -> a matplotlib Figure for the HTML report, or None
+    curve: Curve | None = None  # a training exercise's learning curve for the HTML report
 
     @property
     def topic(self) -> str:
@@ -151,6 +175,9 @@ def exercise(id: str, title: str, calls, inputs, checks, **options) -> Exercise:
     for check in ex.checks:
         for output in (check.path[0], *check.needs):
             ex.producer(output)  # fail at import on a typo
+    if ex.curve is not None:
+        for output in (ex.curve.output, *ex.curve.needs):
+            ex.producer(output)
     return ex
 
 

@@ -113,6 +113,32 @@ def schedule(name: str, base_lr: float, epochs: int, **hyper) -> torch.Tensor:
     return torch.tensor(lrs)
 
 
+def train_mlp_adamw(X, y, params: dict, epochs: int, batch_size: int, lr: float, weight_decay: float,
+                    seed: int) -> dict:
+    """optim.train's training from `params` (the mlp topic's network): every epoch t, the examples in the order
+    numpy.random.default_rng(seed).permutation gives, in minibatches of batch_size (the last one may be
+    smaller), one step of torch's AdamW each (betas (0.9, 0.999), eps 1e-8) on the batch's mean cross-entropy,
+    with the lr of epoch t under CosineAnnealingLR(T_max=epochs, eta_min=0). Returns the trained params."""
+    import numpy as np
+
+    import reference.mlp as mlp
+
+    names, rng = list(params), np.random.default_rng(seed)
+    tensors = [params[k].detach().clone() for k in names]
+    state, lrs = _initial_state(tensors), schedule("cosine_lr", lr, epochs, eta_min=0.0, T_max=epochs)
+    for epoch in range(epochs):
+        order = torch.from_numpy(rng.permutation(len(X)))
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            live = [t.requires_grad_(True) for t in tensors]
+            grads = torch.autograd.grad(mlp.mlp_loss(X[batch], y[batch], **dict(zip(names, live))), live)
+            tensors = [t.detach() for t in live]
+            with torch.no_grad():
+                STEP["adamw"](tensors, list(grads), state, float(lrs[epoch]), beta1=0.9, beta2=0.999, eps=1e-8,
+                              weight_decay=weight_decay)
+    return dict(zip(names, tensors))
+
+
 def plateau(metrics, base_lr, mode, factor, patience, threshold, cooldown, min_lr) -> torch.Tensor:
     """(E,) the lr after each metric under torch's ReduceLROnPlateau (threshold_mode "rel")."""
     holder = LrHolder(base_lr)

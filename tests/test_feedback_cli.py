@@ -115,7 +115,8 @@ def test_html_report_is_self_contained_with_pictures(report_html):
     page = report_html.read_text()
     assert page.startswith("<!DOCTYPE html>") and 'name="viewport"' in page
     assert not re.search(r'(src|href)="(https?:|//)', page)  # nothing fetched from elsewhere
-    assert page.count("data:image/png;base64,") >= 2  # the heatmaps of dz and the trained network's classes
+    assert page.count("data:image/png;base64,") >= 3  # the heatmaps of dz, the trained network's classes, its curve
+    assert "Learning curve: your training, run again for each number of epochs" in page
     assert "Likely mistake: the gradient equals P - Y, without the 1/m of the mean." in page
     assert 'id="mlp.cross_entropy"' in page and ">FAIL<" in page
 

@@ -419,3 +419,35 @@ def test_mistaken_variants_without_their_mistake_are_the_oracle(ex, variant, swi
         got, expected = variant(**copy.deepcopy(inputs)), ex.oracle(**copy.deepcopy(inputs))
         for key in got:
             assert compare(key, got[key], expected[key], Tolerance(1e-12, 1e-14)) is None
+
+
+def test_adamw_training_is_torch_optim_adamw_under_cosine_annealing():
+    """optim.train's reference (its learning curve) is torch.optim.AdamW stepped by CosineAnnealingLR, batch by batch,
+    from the given init_params (which the grader writes out too: it must be the topic's own)."""
+    import types
+    from conftest import solution_source
+
+    solution = types.ModuleType("optim_solution")
+    exec(compile(solution_source("optim"), "solutions/optim.py", "exec"), solution.__dict__)
+    sizes, seed, epochs, batch_size, lr, weight_decay = [2, 5, 4, 3], 3, 4, 7, 0.05, 0.1
+    for a, b in zip(E.given_init(sizes, seed).items(), solution.init_params(sizes, seed).items()):
+        assert a[0] == b[0] and np.array_equal(a[1], b[1])
+    X, y = torch.tensor(E.TRAIN_X[::15]), torch.tensor(E.TRAIN_Y[::15])  # 20 points: the last batch is smaller
+    start = {k: torch.tensor(v) for k, v in E.given_init(sizes, seed).items()}
+    got = ref.train_mlp_adamw(X, y, start, epochs, batch_size, lr, weight_decay, seed)
+
+    params = {k: v.clone().requires_grad_(True) for k, v in start.items()}
+    opt = torch.optim.AdamW(params.values(), lr=lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=weight_decay)
+    scheduler, rng = lr_scheduler.CosineAnnealingLR(opt, T_max=epochs, eta_min=0.0), np.random.default_rng(seed)
+    for _ in range(epochs):
+        order = torch.from_numpy(rng.permutation(len(X)))
+        for first in range(0, len(X), batch_size):
+            batch = order[first:first + batch_size]
+            opt.zero_grad()
+            hidden = torch.tanh(torch.tanh(X[batch] @ params["W1"] + params["b1"]) @ params["W2"] + params["b2"])
+            F.cross_entropy(hidden @ params["W3"] + params["b3"], y[batch]).backward()
+            opt.step()
+        scheduler.step()
+    for k in params:
+        close(got[k], params[k].detach(), rtol=1e-12, atol=1e-14)
+    assert not torch.allclose(got["W1"], start["W1"])

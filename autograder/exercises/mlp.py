@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import reference.mlp as ref
 from autograder import strategies as S
 from autograder.compare import Tolerance, compare
-from autograder.model import Check, call, exercise, mistake
+from autograder.model import Check, Curve, call, exercise, mistake
 from autograder.oracle import as_numpy, as_tensor, elementwise_derivative, forward_backward
 
 PARAMS = ("W1", "b1", "W2", "b2", "W3", "b3")
@@ -238,6 +238,7 @@ def spirals(points_per_class: int, classes: int, seed: int, noise: float = 0.2):
 TRAIN_X, TRAIN_Y = spirals(100, 3, seed=0)
 TEST_X, TEST_Y = spirals(100, 3, seed=1)
 TARGET_ACCURACY = 0.90
+TASK = {"X": TRAIN_X, "y": TRAIN_Y, "layer_sizes": [2, 32, 32, 3], "lr": 1.0, "epochs": 500, "seed": 0}
 
 
 def gradient_descent(params, X, y, lr, epochs):
@@ -262,6 +263,31 @@ def training_steps(got, inputs):
         return (f"train_mlp(lr={inputs['lr']}, epochs={inputs['epochs']}) is not {inputs['epochs']} full-batch "
                 f"gradient-descent step(s) of size lr from init_params(layer_sizes, seed):\n{message}")
     return None
+
+
+def spiral_scores(params) -> dict | None:
+    """Training loss, held-out loss and held-out accuracy of a [2, 32, 32, 3] network on the spirals (the points
+    of a learning curve; optim's training exercise trains the same network on the same spirals)."""
+    if _param_shapes(params, [2, 32, 32, 3]):
+        return None
+    t = {k: as_tensor(params[k]) for k in PARAMS}
+    with torch.no_grad():
+        P, _ = ref.mlp_forward(as_tensor(TEST_X), **t)
+        return {"training loss": float(ref.mlp_loss(as_tensor(TRAIN_X), as_tensor(TRAIN_Y), **t)),
+                "held-out loss": float(ref.mlp_loss(as_tensor(TEST_X), as_tensor(TEST_Y), **t)),
+                "held-out accuracy": float((P.argmax(1).numpy() == TEST_Y).mean())}
+
+
+def gradient_descent_curve(got, inputs, at):
+    """The correct training's parameters after each number of epochs in `at`, from the student's init_params."""
+    problem = _param_shapes(got.get("init"), inputs["layer_sizes"])
+    if problem:
+        raise ValueError(problem)
+    path, params, done = [], got["init"], 0
+    for epochs in at:
+        params, done = gradient_descent(params, inputs["X"], inputs["y"], inputs["lr"], epochs - done), epochs
+        path.append(params)
+    return path
 
 
 def decision_regions(result):
@@ -566,10 +592,12 @@ train_mlp = exercise(
     "mlp.train_mlp", f"training on 2-D spirals to {TARGET_ACCURACY:.0%} held-out accuracy",
     calls=[call("train_mlp", "X", "y", "layer_sizes", "lr", "epochs", "seed", returns="params"),
            call("init_params", "layer_sizes", "seed", returns="init")],
-    inputs=st.just({"X": TRAIN_X, "y": TRAIN_Y, "layer_sizes": [2, 32, 32, 3], "lr": 1.0, "epochs": 500,
-                    "seed": 0}),
+    inputs=st.just(TASK),
     checks=[Check("steps", 1, output="params", judge=training_steps, needs=("init",), inputs=training_inputs(),
                   max_examples=6),
             Check("accuracy", 3, output="params", judge=held_out_accuracy)],
     max_examples=1, seconds=60.0, picture=decision_regions,
+    curve=Curve(output="params", inputs=TASK, vary="epochs", at=(1, 5, 10, 20, 35, 50, 75, 100, 150, 200, 300, 400),
+                measure=spiral_scores, reference=gradient_descent_curve, needs=("init",),
+                targets={"held-out accuracy": TARGET_ACCURACY}),
 )

@@ -22,8 +22,8 @@ import reference.mlp as mlp_ref
 import reference.optim as ref
 from autograder import strategies as S
 from autograder.compare import Tolerance, compare
-from autograder.exercises.mlp import TEST_X, TEST_Y, TRAIN_X, TRAIN_Y, decision_regions, logits
-from autograder.model import Check, call, exercise, mistake
+from autograder.exercises.mlp import TEST_X, TEST_Y, TRAIN_X, TRAIN_Y, decision_regions, logits, spiral_scores
+from autograder.model import Check, Curve, call, exercise, mistake
 from autograder.oracle import as_numpy, as_tensor, forward_backward
 
 STEPS = 3
@@ -587,6 +587,23 @@ def held_out_loss(got, inputs):
     return None
 
 
+def given_init(layer_sizes, seed) -> dict:
+    """The topic's given init_params: W_l ~ N(0, 1/n_in), b_l = 0, drawn by numpy.random.default_rng(seed)."""
+    rng, params = np.random.default_rng(seed), {}
+    for l, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:]), start=1):
+        params[f"W{l}"], params[f"b{l}"] = rng.standard_normal((n_in, n_out)) / np.sqrt(n_in), np.zeros(n_out)
+    return params
+
+
+def adamw_training_curve(got, inputs, at):
+    """The correct training's parameters after a whole run of each number of epochs in `at` (the cosine schedule
+    spans each run), from the given init_params."""
+    start = {k: as_tensor(v) for k, v in given_init(inputs["layer_sizes"], inputs["seed"]).items()}
+    options = {k: inputs[k] for k in ("batch_size", "lr", "weight_decay", "seed")}
+    return [as_numpy(ref.train_mlp_adamw(as_tensor(inputs["X"]), as_tensor(inputs["y"]), start, epochs, **options))
+            for epochs in at]
+
+
 # == the exercises ===============================================================================
 
 STEP1, ALL = "step 1", f"{STEPS} steps"
@@ -897,4 +914,8 @@ train = exercise(
     inputs=st.sampled_from(TRAIN_INPUTS), examples=tuple(TRAIN_INPUTS),
     checks=[Check("held-out loss", 4, output="params", judge=held_out_loss)],
     max_examples=2, seconds=30.0, picture=decision_regions,
+    curve=Curve(output="params", inputs=TRAIN_INPUTS[0], vary="epochs", at=(1, 2, 3, 5, 8, 12, 16, 20, 25, 30, 35),
+                measure=spiral_scores, reference=adamw_training_curve, targets={"held-out loss": TARGET_LOSS},
+                note="Each point is a whole training run of that many epochs: the cosine schedule spans the run. "
+                     "The correct training starts from the given init_params."),
 )

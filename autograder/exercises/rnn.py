@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import reference.rnn as ref
 from autograder import strategies as S
 from autograder.compare import Tolerance
-from autograder.model import Check, call, exercise, mistake
+from autograder.model import Check, Curve, call, exercise, mistake
 from autograder.oracle import as_numpy, as_tensor
 
 # -- oracle helpers ---------------------------------------------------------------------------------
@@ -935,6 +935,28 @@ def held_out_error(got, inputs):
     return None
 
 
+def copy_task_errors(trained) -> dict | None:
+    """The trained regressor's mean squared error on the training and the held-out sequences (the points of the
+    learning curve)."""
+    if _param_shapes(trained, {k: v.shape for k, v in TASK["params"].items()}):
+        return None
+    args = [as_tensor(trained[k]) for k in ref.REGRESSOR_PARAMS]
+    with torch.no_grad():
+        return {f"{name} MSE": float(ref.sequence_mse(ref.rnn_regressor(as_tensor(x), *args), as_tensor(y)))
+                for name, x, y in (("training", TRAIN_X, TRAIN_Y), ("held-out", TEST_X, TEST_Y))}
+
+
+def clipped_training_curve(got, inputs, at):
+    """The correct training's parameters after each number of epochs in `at` (from the given params)."""
+    path, params, done = [], {k: as_tensor(v) for k, v in inputs["params"].items()}, 0
+    for epochs in at:
+        params, _ = ref.train_rnn(as_tensor(inputs["x"]), as_tensor(inputs["y"]), params, inputs["lr"], epochs - done,
+                                  inputs["max_norm"])
+        path.append(as_numpy(params))
+        done = epochs
+    return path
+
+
 def held_out_sequences(result):
     """Two held-out sequences: the input, the target (the input 3 steps earlier) and what the trained RNN predicts
     (the HTML report's picture)."""
@@ -1169,4 +1191,6 @@ train_rnn = exercise(
                 step_norms(i)),
             "2 or more steps": lambda i: i["epochs"] >= 2, "T = 1": lambda i: i["x"].shape[1] == 1},
     mistakes=TRAIN_MISTAKES, max_examples=10, seconds=60.0, picture=held_out_sequences,
+    curve=Curve(output="trained", inputs=TASK, vary="epochs", at=(1, 5, 10, 20, 30, 40, 60, 80, 100, 125, 150, 175),
+                measure=copy_task_errors, reference=clipped_training_curve, targets={"held-out MSE": TARGET_MSE}),
 )

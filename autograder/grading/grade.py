@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 import autograder
+from autograder.grading.curve import learning_curve
 from autograder.grading.results import CheckResult, ExerciseResult, Report
 from autograder.grading.search import grade_exercise
 from autograder.grading.session import TopicSession
@@ -38,14 +39,14 @@ def seed_from_environment() -> int | None:
 
 
 def grade(submission: Path, exercises: list[Exercise], *, seed: int | None = None,
-          on_exercise: Callable[[ExerciseResult], None] | None = None) -> Report:
+          on_exercise: Callable[[ExerciseResult], None] | None = None, curves: bool = False) -> Report:
     """Grade `exercises` on the topic sources in `submission` (a folder of `<topic>.py` or `<topic>.ipynb`).
 
     `seed` None draws the public inputs that `check` uses; an integer draws the inputs from that grading seed
     (deterministic for a given seed). Each topic's module runs in its own sandbox, each exercise in a fresh
     worker there. Nothing a submission does makes this raise: a failure of the grader itself while grading one
     exercise costs that exercise's checks (with a message saying so), and the other exercises and topics are
-    still graded.
+    still graded. `curves`: also replay each training exercise's learning curve (for the HTML report).
     """
     start = time.perf_counter()
     report = Report(str(submission), [], seed=seed, grader_version=autograder.__version__, versions=versions())
@@ -66,6 +67,8 @@ def grade(submission: Path, exercises: list[Exercise], *, seed: int | None = Non
                 else:
                     result = _guarded(lambda: grade_exercise(ex, session, seed=seed), lambda e: _all_fail(
                         ex, f"Your result could not be checked: the grader failed ({e}). Please report this."))
+                    if curves and ex.curve is not None:
+                        result.curve = _guarded(lambda: learning_curve(ex, session), lambda e: None)
                     _guarded(session.end_exercise, lambda e: None)
                 report.exercises.append(result)
                 if on_exercise:

@@ -30,10 +30,27 @@ class CheckResult:
 
 
 @dataclass
+class LearningCurve:
+    """A training exercise's metrics after each number of epochs (`at`): the student's training, and the correct
+    training from the same start when the exercise has a reference. A value is None where that run failed or
+    returned nothing measurable, inf where the metric is not finite (a diverged run)."""
+
+    vary: str  # the input varied, e.g. "epochs"
+    at: list[int]
+    got: dict[str, list[float | None]]  # metric -> one value per point of `at`
+    expected: dict[str, list[float | None]] = field(default_factory=dict)
+    targets: dict[str, float] = field(default_factory=dict)  # metric -> the graded threshold
+    note: str = ""
+    stopped: str = ""  # why the student's curve ends early (a run that hung or crashed, the time budget), else ""
+    failed: str = ""  # the runs that raised (gaps in the curve), and the first one's message, else ""
+
+
+@dataclass
 class ExerciseResult:
     id: str
     title: str
     checks: list[CheckResult]
+    curve: LearningCurve | None = None  # only when the HTML report asked for it
 
     @property
     def topic(self) -> str:

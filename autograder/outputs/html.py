@@ -2,7 +2,8 @@
 
 For a wrong array the page shows heatmaps of the expected values, the student's and their difference, on the
 failing input; an exercise may declare its own picture (`Exercise.picture`: the spirals the trained network
-classifies, a learning-rate schedule against the expected one). Pictures are matplotlib PNGs embedded as data
+classifies, a learning-rate schedule against the expected one), and a training exercise shows its learning
+curve (`ExerciseResult.curve`: the student's training against the correct one, epoch by epoch). Pictures are matplotlib PNGs embedded as data
 URIs, the styles are inline: the file needs nothing else, opens offline, and can be mailed or uploaded as is.
 The layout is one column that narrows to a phone's width; feedback text wraps there, code scrolls sideways.
 """
@@ -14,7 +15,7 @@ import io
 
 import numpy as np
 
-from autograder.grading.results import CheckResult, ExerciseResult, Report
+from autograder.grading.results import CheckResult, ExerciseResult, LearningCurve, Report
 from autograder.outputs.text import summary
 
 STYLE = """
@@ -92,6 +93,68 @@ def heatmaps(expected: np.ndarray, got: np.ndarray, name: str) -> str | None:
     return _png(fig)
 
 
+def learning_curves(curve: LearningCurve):
+    """One plot per metric against the number of epochs: the student's training, the correct one from the same
+    start, and the graded threshold. A value far beyond the correct curve (a diverged run) is drawn at the top edge
+    as a triangle. A matplotlib Figure, or None when there is nothing to draw."""
+    from matplotlib.figure import Figure
+
+    def series(values):
+        return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+    metrics = [m for m in curve.got if not np.isnan(series(curve.got[m])).all()
+               or np.isfinite(series(curve.expected.get(m, []))).any()]
+    if not metrics:
+        return None
+    fig = Figure(figsize=(min(12.0, 3.6 * len(metrics)), 2.9))
+    for k, metric in enumerate(metrics):
+        ax = fig.add_subplot(1, len(metrics), k + 1)
+        got, expected = series(curve.got[metric]), series(curve.expected.get(metric, []))
+        anchor = np.append(expected[np.isfinite(expected)], list(filter(None, [curve.targets.get(metric)])))
+        if anchor.size:  # the chart spans the correct curve, and a student's curve up to 100 times above it
+            cap = anchor.max() * 100 if anchor.min() > 0 else anchor.max() + 10 * (np.ptp(anchor) or 1.0)
+        else:
+            finite = got[np.isfinite(got)]
+            cap = finite.max() if finite.size else 1.0
+        over = got > cap  # inf included; NaN (no result) is not
+        got = np.where(over, cap, got)
+        if expected.size:
+            ax.plot(curve.at, expected, color="#1f77b4", lw=2, label="correct training")
+        ax.plot(curve.at, got, color="#ff7f0e", lw=1.5, ls="--", marker="o", ms=3, label="your training")
+        if over.any():
+            ax.plot(np.array(curve.at)[over], got[over], ls="none", marker="^", ms=7, color="#c62828",
+                    label="yours: off the chart (or not finite)")
+        if metric in curve.targets:
+            ax.axhline(curve.targets[metric], color="#c62828", lw=1, ls=":", label="graded threshold")
+        shown = np.concatenate([got, expected])
+        shown = shown[np.isfinite(shown)]
+        if shown.size and shown.min() > 0 and shown.max() > 20 * shown.min():
+            ax.set_yscale("log")  # a loss falling over decades
+        ax.set_title(metric, fontsize=9)
+        ax.set_xlabel(curve.vary, fontsize=8)
+        ax.tick_params(which="both", labelsize=7)
+        ax.grid(alpha=0.3)
+    handles = {label: h for ax in fig.axes for h, label in zip(*ax.get_legend_handles_labels())}
+    fig.axes[0].legend(handles.values(), handles.keys(), fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def _curve_html(curve: LearningCurve | None) -> str:
+    figure = learning_curves(curve) if curve is not None else None
+    if figure is None:
+        return ""
+    words = [curve.note, f"Your curve stops early: {curve.stopped}." if curve.stopped else "",
+             f"{curve.failed}." if curve.failed else "",
+             "A gap is a run whose result could not be measured." if any(
+                 v is None for vs in curve.got.values() for v in vs) and not (curve.stopped or curve.failed) else ""]
+    caption = " ".join(w for w in words if w)
+    return (f'<div class="label">Learning curve: your training, run again for each number of '
+            f'{html.escape(curve.vary)} and scored after each run</div>'
+            f'<img alt="learning curves" src="{_png(figure)}">'
+            + (f'<p class="meta">{html.escape(caption)}</p>' if caption else ""))
+
+
 def _message_html(message: str) -> str:
     """The feedback: named mistakes and patterns as callouts, prose wrapped, code (inputs, arrays) verbatim."""
     parts, prose, code = [], [], []
@@ -151,6 +214,10 @@ def _exercise_html(result: ExerciseResult, pictures: dict) -> str:
             figure = None
         if figure is not None:
             extra = f'<img alt="picture of {html.escape(result.id)}" src="{_png(figure)}">'
+    try:
+        extra += _curve_html(result.curve)
+    except Exception:  # noqa: BLE001 - as for a picture
+        pass
     return (f'<section id="{html.escape(result.id)}"><div class="head">{badge}<h2>{html.escape(result.id)} - '
             f'{html.escape(result.title)}</h2><span class="score">{result.score:g}/{result.points:g}</span></div>'
             f"{checks}{extra}</section>")
