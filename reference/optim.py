@@ -113,29 +113,37 @@ def schedule(name: str, base_lr: float, epochs: int, **hyper) -> torch.Tensor:
     return torch.tensor(lrs)
 
 
-def train_mlp_adamw(X, y, params: dict, epochs: int, batch_size: int, lr: float, weight_decay: float,
-                    seed: int) -> dict:
-    """optim.train's training from `params` (the mlp topic's network): every epoch t, the examples in the order
-    numpy.random.default_rng(seed).permutation gives, in minibatches of batch_size (the last one may be
-    smaller), one step of torch's AdamW each (betas (0.9, 0.999), eps 1e-8) on the batch's mean cross-entropy,
-    with the lr of epoch t under CosineAnnealingLR(T_max=epochs, eta_min=0). Returns the trained params."""
+def shuffled(m: int, epochs: int, seed: int) -> list:
+    """The order of the examples in each epoch: one numpy generator, seeded once, one permutation per epoch."""
     import numpy as np
 
+    rng = np.random.default_rng(seed)
+    return [rng.permutation(m) for _ in range(epochs)]
+
+
+def train_mlp_adamw(X, y, params: dict, epochs: int, batch_size: int, lr: float, weight_decay: float, seed: int,
+                    optimizer: str = "adamw", lrs=None, orders=shuffled) -> dict:
+    """optim.train's training from `params` (the mlp topic's network): every epoch t, the examples in the order
+    orders(m, epochs, seed)[t] (numpy.random.default_rng(seed).permutation), in minibatches of batch_size (the
+    last one may be smaller), one step of torch's AdamW each (betas (0.9, 0.999), eps 1e-8) on the batch's mean
+    cross-entropy, with the lr of epoch t under CosineAnnealingLR(T_max=epochs, eta_min=0). Returns the trained
+    params. (`optimizer`, `lrs` (one per epoch) and `orders` change the recipe: the grader's misconceptions.)"""
     import reference.mlp as mlp
 
-    names, rng = list(params), np.random.default_rng(seed)
+    names = list(params)
     tensors = [params[k].detach().clone() for k in names]
-    state, lrs = _initial_state(tensors), schedule("cosine_lr", lr, epochs, eta_min=0.0, T_max=epochs)
-    for epoch in range(epochs):
-        order = torch.from_numpy(rng.permutation(len(X)))
-        for start in range(0, len(X), batch_size):
+    state = _initial_state(tensors)
+    lrs = schedule("cosine_lr", lr, epochs, eta_min=0.0, T_max=epochs) if lrs is None else lrs
+    for epoch, order in enumerate(orders(len(X), epochs, seed)):
+        order = torch.as_tensor(order)
+        for start in range(0, len(order), batch_size):
             batch = order[start:start + batch_size]
             live = [t.requires_grad_(True) for t in tensors]
             grads = torch.autograd.grad(mlp.mlp_loss(X[batch], y[batch], **dict(zip(names, live))), live)
             tensors = [t.detach() for t in live]
             with torch.no_grad():
-                STEP["adamw"](tensors, list(grads), state, float(lrs[epoch]), beta1=0.9, beta2=0.999, eps=1e-8,
-                              weight_decay=weight_decay)
+                STEP[optimizer](tensors, list(grads), state, float(lrs[epoch]), beta1=0.9, beta2=0.999, eps=1e-8,
+                                weight_decay=weight_decay)
     return dict(zip(names, tensors))
 
 

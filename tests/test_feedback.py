@@ -238,3 +238,22 @@ def test_corpora_name_their_mistakes():
         module = corpus("bugs")[topic]
         assert getattr(module, "MISTAKES_CHECKED", False)
         assert sum(bool(b.mistakes) for b in module.BUGS) >= 15
+
+
+TRAINING_HINTS = {  # tests/bugs_optim.py's training bugs -> the hint of autograder/exercises/optim.py's judge
+    "train_constant_lr": "the cosine schedule's lr of each epoch is not used",
+    "train_schedule_one_epoch_ahead": "the schedule runs one epoch ahead",
+    "train_adam_not_adamw": "as Adam's L2 penalty does",
+    "train_state_reset_each_epoch": "m, v and the step count are not carried over",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bug_id", TRAINING_HINTS)
+def test_optim_training_mistakes_are_named_by_the_steps_check(bug_id, submission):
+    """A judged check names a mistake only when the returned parameters are that mistake's training, exactly."""
+    bug = next(b for b in corpus("bugs")["optim"].BUGS if b.id == bug_id)
+    report = submission("optim", mutate(solution_source("optim"), bug.edits), only=["optim.train"])
+    steps = next(c for c in report.exercises[0].checks if c.name == "steps")
+    named = [line for line in steps.message.splitlines() if line.startswith("Likely mistake:")]
+    assert len(named) == 1 and TRAINING_HINTS[bug_id] in steps.message.replace("\n", " "), steps.message

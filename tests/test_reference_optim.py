@@ -422,19 +422,20 @@ def test_mistaken_variants_without_their_mistake_are_the_oracle(ex, variant, swi
 
 
 def test_adamw_training_is_torch_optim_adamw_under_cosine_annealing():
-    """optim.train's reference (its learning curve) is torch.optim.AdamW stepped by CosineAnnealingLR, batch by batch,
-    from the given init_params (which the grader writes out too: it must be the topic's own)."""
+    """optim.train's reference (its steps check and learning curve) is torch.optim.AdamW stepped by
+    CosineAnnealingLR, batch by batch, and it is the solution's training."""
     import types
     from conftest import solution_source
 
     solution = types.ModuleType("optim_solution")
     exec(compile(solution_source("optim"), "solutions/optim.py", "exec"), solution.__dict__)
     sizes, seed, epochs, batch_size, lr, weight_decay = [2, 5, 4, 3], 3, 4, 7, 0.05, 0.1
-    for a, b in zip(E.given_init(sizes, seed).items(), solution.init_params(sizes, seed).items()):
-        assert a[0] == b[0] and np.array_equal(a[1], b[1])
     X, y = torch.tensor(E.TRAIN_X[::15]), torch.tensor(E.TRAIN_Y[::15])  # 20 points: the last batch is smaller
-    start = {k: torch.tensor(v) for k, v in E.given_init(sizes, seed).items()}
+    start = {k: torch.tensor(v) for k, v in solution.init_params(sizes, seed).items()}
     got = ref.train_mlp_adamw(X, y, start, epochs, batch_size, lr, weight_decay, seed)
+    trained = solution.train_mlp_adamw(X.numpy(), y.numpy(), sizes, epochs, batch_size, lr, weight_decay, seed)
+    for k in start:
+        close(got[k], torch.tensor(trained[k]), rtol=1e-10, atol=1e-13)
 
     params = {k: v.clone().requires_grad_(True) for k, v in start.items()}
     opt = torch.optim.AdamW(params.values(), lr=lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=weight_decay)

@@ -572,14 +572,10 @@ TRAIN_PARAMS = ("W1", "b1", "W2", "b2", "W3", "b3")
 def held_out_loss(got, inputs):
     """The mean cross-entropy of the trained MLP on the held-out spiral points, computed here with torch."""
     params = got["params"]
-    shapes = {f"W{l}": (a, b) for l, (a, b) in enumerate(zip(inputs["layer_sizes"], inputs["layer_sizes"][1:]), 1)}
-    shapes.update({f"b{l}": (b,) for l, b in enumerate(inputs["layer_sizes"][1:], 1)})
-    if not isinstance(params, dict):
-        return f"train_mlp_adamw should return the params dict, not {type(params).__name__}."
-    for k, shape in shapes.items():
-        if not isinstance(params.get(k), np.ndarray) or params[k].shape != shape:
-            return f"params[{k!r}] should be an array of shape {shape}."
-    loss = float(mlp_ref.mlp_loss(as_tensor(TEST_X), as_tensor(TEST_Y), **{k: as_tensor(params[k]) for k in shapes}))
+    problem = _network_shapes(params, inputs["layer_sizes"])
+    if problem:
+        return f"train_mlp_adamw {problem}"
+    loss = float(mlp_ref.mlp_loss(as_tensor(TEST_X), as_tensor(TEST_Y), **{k: as_tensor(params[k]) for k in TRAIN_PARAMS}))
     if not np.isfinite(loss) or loss > TARGET_LOSS:
         return (f"with {', '.join(f'{k} = {inputs[k]}' for k in ('epochs', 'batch_size', 'lr', 'weight_decay', 'seed'))}"
                 f" the trained network's mean cross-entropy on the held-out spiral points is {loss:.4g}; at most "
@@ -587,21 +583,86 @@ def held_out_loss(got, inputs):
     return None
 
 
-def given_init(layer_sizes, seed) -> dict:
-    """The topic's given init_params: W_l ~ N(0, 1/n_in), b_l = 0, drawn by numpy.random.default_rng(seed)."""
-    rng, params = np.random.default_rng(seed), {}
-    for l, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:]), start=1):
-        params[f"W{l}"], params[f"b{l}"] = rng.standard_normal((n_in, n_out)) / np.sqrt(n_in), np.zeros(n_out)
+def _network_shapes(params, layer_sizes) -> str | None:
+    """What is wrong with the shapes of a network's params dict, or None."""
+    if not isinstance(params, dict):
+        return f"should return the params dict, not {type(params).__name__}."
+    for l, (a, b) in enumerate(zip(layer_sizes, layer_sizes[1:]), 1):
+        for k, shape in ((f"W{l}", (a, b)), (f"b{l}", (b,))):
+            if not isinstance(params.get(k), np.ndarray) or params[k].shape != shape:
+                return f"should return params[{k!r}] as an array of shape {shape}."
+    return None
+
+
+def _adamw_training(start: dict, inputs: dict, epochs: int | None = None, **recipe) -> dict:
+    """ref.train_mlp_adamw on `inputs` from `start` (numpy params); `recipe` changes it (the mistakes below)."""
+    options = {k: inputs[k] for k in ("batch_size", "lr", "weight_decay", "seed")}
+    return as_numpy(ref.train_mlp_adamw(as_tensor(inputs["X"]), as_tensor(inputs["y"]),
+                                        {k: as_tensor(start[k]) for k in TRAIN_PARAMS},
+                                        inputs["epochs"] if epochs is None else epochs, **options, **recipe))
+
+
+def _state_reset(start, inputs):
+    params = start
+    lrs = ref.schedule("cosine_lr", inputs["lr"], inputs["epochs"], eta_min=0.0, T_max=inputs["epochs"])
+    for lr in lrs:
+        params = _adamw_training(params, inputs, 1, lrs=[float(lr)])
     return params
+
+
+TRAINING_MISTAKES = [  # (the hint, what a training with that mistake returns): one minibatch per epoch
+    ("The learning rate stays at lr: the cosine schedule's lr of each epoch is not used.",
+     lambda start, i: _adamw_training(start, i, lrs=[i["lr"]] * i["epochs"])),
+    ("The lr of each epoch is the next epoch's: the schedule runs one epoch ahead.",
+     lambda start, i: _adamw_training(start, i, lrs=ref.schedule("cosine_lr", i["lr"], i["epochs"] + 1, eta_min=0.0,
+                                                                 T_max=i["epochs"])[1:])),
+    ("The weight decay is added to the gradient, as Adam's L2 penalty does; AdamW decays the parameters "
+     "outside the adaptive step.", lambda start, i: _adamw_training(start, i, optimizer="adam")),
+    ("Every epoch starts from a fresh optimizer state: m, v and the step count are not carried over.", _state_reset),
+]
+
+
+def full_batch_steps(got, inputs):
+    """With one minibatch per epoch, train_mlp_adamw is exactly `epochs` AdamW steps with the cosine schedule's lr
+    of each epoch, from init_params(layer_sizes, seed): whatever the order or the split of the minibatches (which
+    the held-out loss judges), the optimizer, the schedule and the carried state must be right."""
+    problem = _network_shapes(got["init"], inputs["layer_sizes"])
+    if problem:
+        return f"init_params {problem}"
+    problem = _network_shapes(got["params"], inputs["layer_sizes"])
+    if problem:
+        return f"train_mlp_adamw {problem}"
+    params = {k: got["params"][k] for k in TRAIN_PARAMS}
+    message = compare("params", params, _adamw_training(got["init"], inputs), Tolerance())
+    if not message:
+        return None
+    config = ", ".join(f"{k}={inputs[k]}" for k in ("epochs", "batch_size", "lr", "weight_decay", "seed"))
+    text = (f"train_mlp_adamw({config}) on {len(inputs['X'])} examples (so one minibatch per epoch) is not "
+            f"{inputs['epochs']} AdamW steps, each with its epoch's lr from the cosine schedule, from "
+            f"init_params(layer_sizes, seed):\n{message}")
+    for hint, variant in TRAINING_MISTAKES:
+        if compare("params", params, variant(got["init"], inputs), Tolerance()) is None:
+            return f"{text}\nLikely mistake: {hint}"
+    return text
+
+
+FULL_BATCH = [0, 40, 90, 130, 170, 220, 260]  # 7 points of the spirals, of all three classes
+
+
+@st.composite
+def full_batch_inputs(draw):
+    return {"X": TRAIN_X[FULL_BATCH], "y": TRAIN_Y[FULL_BATCH], "layer_sizes": [2, 4, 5, 3],
+            "epochs": draw(st.sampled_from([4, 3, 6])), "batch_size": draw(st.sampled_from([7, 16])),
+            "lr": draw(st.sampled_from([0.05, 0.1])), "weight_decay": draw(st.sampled_from([0.2, 0.05])),
+            "seed": draw(st.integers(0, 3))}
 
 
 def adamw_training_curve(got, inputs, at):
     """The correct training's parameters after a whole run of each number of epochs in `at` (the cosine schedule
-    spans each run), from the given init_params."""
-    start = {k: as_tensor(v) for k, v in given_init(inputs["layer_sizes"], inputs["seed"]).items()}
-    options = {k: inputs[k] for k in ("batch_size", "lr", "weight_decay", "seed")}
-    return [as_numpy(ref.train_mlp_adamw(as_tensor(inputs["X"]), as_tensor(inputs["y"]), start, epochs, **options))
-            for epochs in at]
+    spans each run), from the student's init_params."""
+    if _network_shapes(got.get("init"), inputs["layer_sizes"]):
+        raise ValueError("init_params returned no usable network")
+    return [_adamw_training(got["init"], inputs, epochs) for epochs in at]
 
 
 # == the exercises ===============================================================================
@@ -910,12 +971,15 @@ train = exercise(
     "optim.train", f"training the mlp topic's network with AdamW and a cosine schedule to held-out "
     f"cross-entropy <= {TARGET_LOSS}",
     calls=[call("train_mlp_adamw", "X", "y", "layer_sizes", "epochs", "batch_size", "lr", "weight_decay", "seed",
-                returns="params")],
+                returns="params"),
+           call("init_params", "layer_sizes", "seed", returns="init")],
     inputs=st.sampled_from(TRAIN_INPUTS), examples=tuple(TRAIN_INPUTS),
-    checks=[Check("held-out loss", 4, output="params", judge=held_out_loss)],
+    checks=[Check("steps", 1, output="params", judge=full_batch_steps, needs=("init",), inputs=full_batch_inputs(),
+                  max_examples=6),
+            Check("held-out loss", 3, output="params", judge=held_out_loss)],
     max_examples=2, seconds=30.0, picture=decision_regions,
     curve=Curve(output="params", inputs=TRAIN_INPUTS[0], vary="epochs", at=(1, 2, 3, 5, 8, 12, 16, 20, 25, 30, 35),
-                measure=spiral_scores, reference=adamw_training_curve, targets={"held-out loss": TARGET_LOSS},
-                note="Each point is a whole training run of that many epochs: the cosine schedule spans the run. "
-                     "The correct training starts from the given init_params."),
+                measure=spiral_scores, reference=adamw_training_curve, needs=("init",),
+                targets={"held-out loss": TARGET_LOSS},
+                note="Each point is a whole training run of that many epochs: the cosine schedule spans the run."),
 )
