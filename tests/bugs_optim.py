@@ -5,7 +5,7 @@ root, the velocity v = gamma v + eta g, ">= patience", keep vs drop probability)
 forum threads (Adam's weight_decay is not AdamW's, the step counter, schedulers off by one epoch), and from the
 classic slips of students (state not carried over, hard-coded defaults, the missing 1/2 of the L2 penalty).
 Every `fails` set was found by running the grader and read for sense. `_adam_direction` is shared by adam_step and
-adamw_step, so a bug in it costs both exercises.
+adamw_step, so a bug in it costs both exercises, and optim.train's steps (it trains with adamw_step).
 """
 from conftest import Bug
 
@@ -23,6 +23,7 @@ def steps(exercise, *names):
 
 ADAM_ALL = steps(ADAM, "step 1", "3 steps", "weight decay")
 ADAMW_ALL = steps(ADAMW, "step 1", "3 steps")
+TRAIN_STEPS = steps(TRAIN, "steps")  # optim.train calls adamw_step: a bug there shows in its steps too
 DIRECTION = "    direction = {k: (m[k] / (1 - beta1 ** t)) / (np.sqrt(v[k] / (1 - beta2 ** t)) + eps) for k in grads}\n"
 
 BUGS = [
@@ -87,25 +88,25 @@ BUGS = [
     # -- Adam, AdamW -------------------------------------------------------------------------------------
     Bug("adam_no_bias_correction", "m and v used without bias correction",
         [(DIRECTION, "    direction = {k: m[k] / (np.sqrt(v[k]) + eps) for k in grads}\n")],
-        ADAM_ALL | ADAMW_ALL),
+        ADAM_ALL | ADAMW_ALL | TRAIN_STEPS),
     Bug("adam_step_counter_from_zero", "the step counter is incremented after the update: t = 0 at the first step",
         [("    t = state[\"t\"] + 1\n", "    t = state[\"t\"]\n"),
          ("    return direction, {\"t\": t, \"m\": m, \"v\": v}\n",
           "    return direction, {\"t\": t + 1, \"m\": m, \"v\": v}\n")],
-        ADAM_ALL | ADAMW_ALL | {(TRAIN, "held-out loss")}),
+        ADAM_ALL | ADAMW_ALL | {(TRAIN, "held-out loss")} | TRAIN_STEPS),
     Bug("adam_eps_inside", "eps inside the square root in Adam",
         [(DIRECTION, "    direction = {k: (m[k] / (1 - beta1 ** t)) / np.sqrt(v[k] / (1 - beta2 ** t) + eps) "
                      "for k in grads}\n")],
-        ADAM_ALL | ADAMW_ALL),
+        ADAM_ALL | ADAMW_ALL | TRAIN_STEPS),
     Bug("adam_state_reset", "the state is rebuilt at every step, so every step is a first step",
         [("    if state is None:\n        state = {\"t\": 0,", "    if True:\n        state = {\"t\": 0,")],
-        steps(ADAM, "3 steps", "weight decay") | steps(ADAMW, "3 steps")),
+        steps(ADAM, "3 steps", "weight decay") | steps(ADAMW, "3 steps") | TRAIN_STEPS),
     Bug("adam_betas_swapped", "beta1 and beta2 swapped in the moment updates (the bias corrections keep theirs)",
         [("    m = {k: beta1 * state[\"m\"][k] + (1 - beta1) * g for k, g in grads.items()}\n"
           "    v = {k: beta2 * state[\"v\"][k] + (1 - beta2) * g ** 2 for k, g in grads.items()}\n",
           "    m = {k: beta2 * state[\"m\"][k] + (1 - beta2) * g for k, g in grads.items()}\n"
           "    v = {k: beta1 * state[\"v\"][k] + (1 - beta1) * g ** 2 for k, g in grads.items()}\n")],
-        ADAM_ALL | ADAMW_ALL | {(TRAIN, "held-out loss")}),
+        ADAM_ALL | ADAMW_ALL | {(TRAIN, "held-out loss")} | TRAIN_STEPS),
     Bug("adam_decay_added_in_place", "the L2 term added into the caller's gradient arrays (grads[k] += ...)",
         [("    grads = {k: g + weight_decay * params[k] for k, g in grads.items()}\n",
           "    for k in grads:\n        grads[k] += weight_decay * params[k]\n")],
@@ -123,11 +124,12 @@ BUGS = [
           "    grads = {k: g + weight_decay * params[k] for k, g in grads.items()}\n"
           "    direction, state = _adam_direction(grads, state, beta1, beta2, eps)\n"
           "    return {k: p - lr * direction[k] for k, p in params.items()}, state\n")],
-        ADAMW_ALL | {(TRAIN, "held-out loss")}),  # Adam with L2 0.01 does not learn the spirals in 40 epochs
+        # Adam with L2 0.01 does not learn the spirals in 40 epochs
+        ADAMW_ALL | {(TRAIN, "held-out loss")} | TRAIN_STEPS),
     Bug("adamw_decay_without_lr", "AdamW's decay not scaled by lr (the paper's eta_t schedule multiplier read as 1)",
         [("    return {k: p - lr * weight_decay * p - lr * direction[k] for k, p in params.items()}, state\n",
           "    return {k: p - weight_decay * p - lr * direction[k] for k, p in params.items()}, state\n")],
-        ADAMW_ALL | {(TRAIN, "held-out loss")}),
+        ADAMW_ALL | {(TRAIN, "held-out loss")} | TRAIN_STEPS),
     # -- schedules -----------------------------------------------------------------------------------------
     Bug("step_lr_one_epoch_early", "counting epochs from 1: the first decay at t = step_size - 1",
         [("    return base_lr * gamma ** (np.arange(epochs) // step_size)\n",

@@ -74,7 +74,8 @@ def test_runs_that_raise_leave_gaps_and_the_replay_keeps_to_its_budget(tmp_path,
     short = [i for i, n in enumerate(curve.at) if n < 60]
     assert short and all(curve.got["training loss"][i] is None for i in short)
     assert None not in curve.got["training loss"][len(short):]
-    assert curve.failed.startswith("The runs of 1, 5, 10, 20, 35, 50 epochs failed") and "too few epochs" in curve.failed
+    assert curve.failed.startswith("The runs of 1, 5, 10, 20, 35, 50 epochs failed")
+    assert "too few epochs" in curve.failed
     assert not curve.stopped
 
     import autograder.grading.curve as replay

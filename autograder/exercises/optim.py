@@ -575,7 +575,8 @@ def held_out_loss(got, inputs):
     problem = _network_shapes(params, inputs["layer_sizes"])
     if problem:
         return f"train_mlp_adamw {problem}"
-    loss = float(mlp_ref.mlp_loss(as_tensor(TEST_X), as_tensor(TEST_Y), **{k: as_tensor(params[k]) for k in TRAIN_PARAMS}))
+    tensors = {k: as_tensor(params[k]) for k in TRAIN_PARAMS}
+    loss = float(mlp_ref.mlp_loss(as_tensor(TEST_X), as_tensor(TEST_Y), **tensors))
     if not np.isfinite(loss) or loss > TARGET_LOSS:
         return (f"with {', '.join(f'{k} = {inputs[k]}' for k in ('epochs', 'batch_size', 'lr', 'weight_decay', 'seed'))}"
                 f" the trained network's mean cross-entropy on the held-out spiral points is {loss:.4g}; at most "
@@ -643,7 +644,8 @@ def full_batch_steps(got, inputs):
     for hint, variant in TRAINING_MISTAKES:
         if compare("params", params, variant(got["init"], inputs), Tolerance()) is None:
             return f"{text}\nLikely mistake: {hint}"
-    return text
+    return (f"{text}\nThe training calls your adamw_step and cosine_lr: if optim.adamw or optim.cosine_lr fails, "
+            "fix it first.")
 
 
 FULL_BATCH = [0, 40, 90, 130, 170, 220, 260]  # 7 points of the spirals, of all three classes

@@ -3,8 +3,9 @@
 For a wrong array the page shows heatmaps of the expected values, the student's and their difference, on the
 failing input; an exercise may declare its own picture (`Exercise.picture`: the spirals the trained network
 classifies, a learning-rate schedule against the expected one), and a training exercise shows its learning
-curve (`ExerciseResult.curve`: the student's training against the correct one, epoch by epoch). Pictures are matplotlib PNGs embedded as data
-URIs, the styles are inline: the file needs nothing else, opens offline, and can be mailed or uploaded as is.
+curve (`ExerciseResult.curve`: the student's training against the correct one, epoch by epoch). Pictures are
+matplotlib PNGs embedded as data URIs, the styles are inline: the file needs nothing else, opens offline, and
+can be mailed or uploaded as is.
 The layout is one column that narrows to a phone's width; feedback text wraps there, code scrolls sideways.
 """
 from __future__ import annotations
