@@ -109,3 +109,27 @@ def test_select_rejects_unknown_names():
     with pytest.raises(ValueError):
         select(catalog(), ["nope"])
     assert {e.topic for e in select(catalog(), ["mlp"])} == {"mlp"}
+
+
+def test_another_threads_use_of_random_draws_no_warning():
+    """A grading process's other threads (Dask's) may use the global `random` while inputs are drawn: Hypothesis
+    would warn that a strategy uses it; the grader's strategies do not, so the warning is not printed."""
+    import subprocess
+    import sys
+
+    program = ("import random, threading, time\n"
+               "import autograder.grading.search as search\n"
+               "from hypothesis import strategies as st\n"
+               "done = False\n"
+               "def jitter():\n"
+               "    while not done:\n"
+               "        random.random()\n"
+               "        time.sleep(0)\n"
+               "threading.Thread(target=jitter, daemon=True).start()\n"
+               "slow = st.integers().map(lambda x: [time.sleep(0.002), x][1])\n"
+               "search.search(st.fixed_dictionaries({'a': slow}), (), 20, lambda inputs: None)\n"
+               "done = True\n"
+               "print('graded')\n")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "graded", done.stderr
+    assert "random" not in done.stderr, done.stderr
