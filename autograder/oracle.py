@@ -44,11 +44,21 @@ def forward_backward(fn: Callable, inputs: dict, *, out: str, grads: dict[str, s
     value = fn(**tensors)
     result = {out: as_numpy(value)}
     if grads:
-        upstream = None if dout is None else as_tensor(dout)
-        found = torch.autograd.grad(value, [tensors[k] for k in grads], grad_outputs=upstream, allow_unused=True)
+        wrt = [tensors[k] for k in grads]
+        found = (torch.autograd.grad(value, wrt, allow_unused=True) if dout is None
+                 else vector_jacobian(value, wrt, as_tensor(dout), allow_unused=True))
         for (name, grad_name), g in zip(grads.items(), found):
             result[grad_name] = np.zeros_like(inputs[name], dtype=np.float64) if g is None else as_numpy(g)
     return result
+
+
+def vector_jacobian(outputs, inputs, upstream, **options):
+    """torch.autograd.grad(outputs, inputs, grad_outputs=upstream), as the gradient of the scalar
+    sum(output * upstream): the same numbers (its gradient with respect to an output is upstream, exactly), but
+    without torch's check of grad_outputs, whose first use imports sympy (a quarter of a second of every check)."""
+    outputs = [outputs] if isinstance(outputs, torch.Tensor) else list(outputs)
+    upstream = [upstream] if isinstance(upstream, torch.Tensor) else list(upstream)
+    return torch.autograd.grad(sum((o * u).sum() for o, u in zip(outputs, upstream)), inputs, **options)
 
 
 def elementwise_derivative(fn: Callable, z: np.ndarray) -> np.ndarray:

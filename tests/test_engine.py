@@ -133,3 +133,23 @@ def test_another_threads_use_of_random_draws_no_warning():
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "graded", done.stderr
     assert "random" not in done.stderr, done.stderr
+
+
+def test_vector_jacobian_is_autograds_grad_outputs_exactly():
+    """The oracles' vector-Jacobian products (a scalar's gradient) are bit for bit torch's grad_outputs products."""
+    import torch
+
+    from autograder.oracle import vector_jacobian
+
+    rng = np.random.default_rng(0)
+    x, w = (torch.tensor(rng.normal(size=s), requires_grad=True) for s in ((4, 3), (3, 5)))
+    u1, u2 = torch.tensor(rng.normal(size=(4, 5))), torch.tensor(rng.normal(size=(4, 3)))
+    def outputs():
+        return [torch.tanh(x @ w), torch.exp(x) * 1e3]
+
+    expected = torch.autograd.grad(outputs(), [x, w], grad_outputs=[u1, u2])
+    got = vector_jacobian(outputs(), [x, w], [u1, u2])
+    assert all(torch.equal(a, b) for a, b in zip(got, expected))
+    (one,) = vector_jacobian(outputs()[0] * 3, [w], u1)
+    assert torch.equal(one, torch.autograd.grad(outputs()[0] * 3, [w], grad_outputs=u1)[0])
+    assert not torch.equal(one, expected[1])

@@ -17,7 +17,7 @@ import reference.cnn as ref
 from autograder import strategies as S
 from autograder.compare import Tolerance, compare
 from autograder.model import Check, call, exercise, mistake
-from autograder.oracle import as_numpy, as_tensor, forward_backward
+from autograder.oracle import as_numpy, as_tensor, forward_backward, vector_jacobian
 
 
 def _others(values, *taken):
@@ -185,7 +185,7 @@ def batchnorm_oracle(spatial: bool):
         fn = ref.spatial_batchnorm if spatial else ref.batchnorm
         out, new_mean, new_var = fn(t["x"], t["gamma"], t["beta"], as_tensor(running_mean), as_tensor(running_var),
                                     mode == "train", momentum, eps)
-        dx, dgamma, dbeta = torch.autograd.grad(out, [t["x"], t["gamma"], t["beta"]], grad_outputs=as_tensor(dout))
+        dx, dgamma, dbeta = vector_jacobian(out, [t["x"], t["gamma"], t["beta"]], as_tensor(dout))
         return as_numpy({"out": out, "new_running_mean": new_mean, "new_running_var": new_var,
                          "dx": dx, "dgamma": dgamma, "dbeta": dbeta})
     return oracle
@@ -332,7 +332,7 @@ def _bn_variant(x, gamma, beta, running_mean, running_var, mode, momentum, eps, 
         mean, var = as_tensor(running_mean), as_tensor(running_var)
     scale = 1 / (torch.sqrt(var) + eps) if eps_outside else 1 / torch.sqrt(var + eps)
     out = t["gamma"] * (t["x"] - mean) * scale + t["beta"]
-    dx, dgamma, dbeta = torch.autograd.grad(out, [t["x"], t["gamma"], t["beta"]], grad_outputs=as_tensor(dout))
+    dx, dgamma, dbeta = vector_jacobian(out, [t["x"], t["gamma"], t["beta"]], as_tensor(dout))
     return as_numpy({"out": out, "dx": dx, "dgamma": dgamma, "dbeta": dbeta})
 
 

@@ -20,7 +20,7 @@ import reference.rnn as ref
 from autograder import strategies as S
 from autograder.compare import Tolerance
 from autograder.model import Check, Curve, call, exercise, mistake
-from autograder.oracle import as_numpy, as_tensor
+from autograder.oracle import as_numpy, as_tensor, vector_jacobian
 
 # -- oracle helpers ---------------------------------------------------------------------------------
 
@@ -32,8 +32,8 @@ def vjp(fn, inputs: dict, grads: dict[str, str], upstream: dict[str, str], outpu
     tensors = {k: as_tensor(v, requires_grad=k in grads) for k, v in inputs.items()}
     values = dict(zip(outputs, fn(**tensors)))
     wanted = [values[o] for o in upstream]
-    found = torch.autograd.grad(wanted, [tensors[k] for k in grads],
-                                grad_outputs=[as_tensor(inputs[u]) for u in upstream.values()], allow_unused=True)
+    found = vector_jacobian(wanted, [tensors[k] for k in grads], [as_tensor(inputs[u]) for u in upstream.values()],
+                            allow_unused=True)
     result = {o: as_numpy(values[o]) for o in outputs}
     for (name, grad_name), g in zip(grads.items(), found):
         result[grad_name] = np.zeros_like(inputs[name], dtype=np.float64) if g is None else as_numpy(g)

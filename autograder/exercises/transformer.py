@@ -24,7 +24,7 @@ import reference.transformer as ref
 from autograder import strategies as S
 from autograder.compare import Tolerance, compare, describe_type, fmt_array
 from autograder.model import Check, call, exercise, mistake
-from autograder.oracle import as_numpy, as_tensor, forward_backward
+from autograder.oracle import as_numpy, as_tensor, forward_backward, vector_jacobian
 
 # -- strategies ---------------------------------------------------------------------------------
 
@@ -357,7 +357,7 @@ def attention_oracle(attend=ref.attention):
     def oracle(Q, K, V, mask, dout):
         t = [as_tensor(v, requires_grad=True) for v in (Q, K, V)]
         out, weights = attend(*t, None if mask is None else as_tensor(mask))
-        dQ, dK, dV = torch.autograd.grad(out, t, as_tensor(dout))
+        dQ, dK, dV = vector_jacobian(out, t, as_tensor(dout))
         return as_numpy({"out": out, "weights": weights, "dQ": dQ, "dK": dK, "dV": dV})
     return oracle
 
