@@ -93,13 +93,14 @@ def test_the_report_draws_the_curve_and_marks_a_diverged_run():
     diverged = LearningCurve("epochs", at, {"loss": [0.8, 3.0, math.inf, None], "accuracy": [0.5, 0.4, 0.3, None]},
                              {"loss": [0.8, 0.5, 0.3, 0.1], "accuracy": [0.5, 0.7, 0.9, 0.95]}, {"loss": 0.2},
                              stopped="runs of 20 or more epochs would take more than 20 s in all")
-    figure = learning_curves(diverged)
-    assert [len(ax.get_lines()) for ax in figure.axes] == [4, 2]  # correct, yours, off the chart, threshold
-    off_chart = figure.axes[0].get_lines()[2]
+    loss, accuracy = learning_curves(diverged)
+    assert len(loss.axes[0].get_lines()) == 4 and len(accuracy.axes[0].get_lines()) == 2  # correct, yours, off
+    # the chart, threshold: the loss's; correct and yours: the accuracy's
+    off_chart = loss.axes[0].get_lines()[2]
     assert list(off_chart.get_xdata()) == [10]
-    assert learning_curves(LearningCurve("epochs", at, {"loss": [None] * 4})) is None
+    assert learning_curves(LearningCurve("epochs", at, {"loss": [None] * 4})) == []
     result = ExerciseResult("mlp.train_mlp", "training", [CheckResult("accuracy", 3, 3)], curve=diverged)
     page = as_html(Report("s", [result]))
     assert "Learning curve" in page and "Your curve stops early: runs of 20 or more epochs" in page
     without = as_html(Report("s", [ExerciseResult("mlp.train_mlp", "training", [CheckResult("accuracy", 3, 3)])]))
-    assert page.count("data:image/png;base64,") == without.count("data:image/png;base64,") + 1
+    assert page.count("data:image/png;base64,") == without.count("data:image/png;base64,") + 2

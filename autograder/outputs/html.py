@@ -41,6 +41,7 @@ img{max-width:100%;height:auto;display:block;margin:8px 0}
 .meta{color:#666;font-size:.85rem}
 .label{font-size:.85rem;color:#444;margin:8px 0 0 0}
 .wrap{overflow-x:auto}
+.curves{display:flex;flex-wrap:wrap;gap:8px}.curves img{flex:1 1 300px;min-width:0;max-width:420px;margin:4px 0}
 @media (max-width:640px){.what{display:none} main{padding:8px} section{padding:10px 8px}}
 """
 
@@ -94,23 +95,21 @@ def heatmaps(expected: np.ndarray, got: np.ndarray, name: str) -> str | None:
     return _png(fig)
 
 
-def learning_curves(curve: LearningCurve):
+def learning_curves(curve: LearningCurve) -> list:
     """One plot per metric against the number of epochs: the student's training, the correct one from the same
     start, and the graded threshold. A value far beyond the correct curve (a diverged run) is drawn at the top edge
-    as a triangle. A matplotlib Figure, or None when there is nothing to draw."""
+    as a triangle. One matplotlib Figure per metric (side by side on a wide page, stacked on a phone's), each
+    line's label in the first figure that draws it; [] when there is nothing to draw."""
     from matplotlib.figure import Figure
 
     def series(values):
         return np.array([np.nan if v is None else v for v in values], dtype=float)
 
-    metrics = [m for m in curve.got if not np.isnan(series(curve.got[m])).all()
-               or np.isfinite(series(curve.expected.get(m, []))).any()]
-    if not metrics:
-        return None
-    fig = Figure(figsize=(min(12.0, 3.6 * len(metrics)), 2.9))
-    for k, metric in enumerate(metrics):
-        ax = fig.add_subplot(1, len(metrics), k + 1)
+    figures, labelled = [], set()
+    for metric in curve.got:
         got, expected = series(curve.got[metric]), series(curve.expected.get(metric, []))
+        if np.isnan(got).all() and not np.isfinite(expected).any():
+            continue
         anchor = np.append(expected[np.isfinite(expected)], list(filter(None, [curve.targets.get(metric)])))
         if anchor.size:  # the chart spans the correct curve, and a student's curve up to 100 times above it
             cap = anchor.max() * 100 if anchor.min() > 0 else anchor.max() + 10 * (np.ptp(anchor) or 1.0)
@@ -119,6 +118,8 @@ def learning_curves(curve: LearningCurve):
             cap = finite.max() if finite.size else 1.0
         over = got > cap  # inf included; NaN (no result) is not
         got = np.where(over, cap, got)
+        fig = Figure(figsize=(3.6, 2.7))
+        ax = fig.add_subplot()
         if expected.size:
             ax.plot(curve.at, expected, color="#1f77b4", lw=2, label="correct training")
         ax.plot(curve.at, got, color="#ff7f0e", lw=1.5, ls="--", marker="o", ms=3, label="your training")
@@ -135,24 +136,28 @@ def learning_curves(curve: LearningCurve):
         ax.set_xlabel(curve.vary, fontsize=8)
         ax.tick_params(which="both", labelsize=7)
         ax.grid(alpha=0.3)
-    handles = {label: h for ax in fig.axes for h, label in zip(*ax.get_legend_handles_labels())}
-    fig.axes[0].legend(handles.values(), handles.keys(), fontsize=7)
-    fig.tight_layout()
-    return fig
+        new = [(h, label) for h, label in zip(*ax.get_legend_handles_labels()) if label not in labelled]
+        if new:
+            ax.legend(*zip(*new), fontsize=7)
+            labelled |= {label for _, label in new}
+        fig.tight_layout()
+        figures.append(fig)
+    return figures
 
 
 def _curve_html(curve: LearningCurve | None) -> str:
-    figure = learning_curves(curve) if curve is not None else None
-    if figure is None:
+    figures = learning_curves(curve) if curve is not None else []
+    if not figures:
         return ""
     words = [curve.note, f"Your curve stops early: {curve.stopped}." if curve.stopped else "",
              f"{curve.failed}." if curve.failed else "",
              "A gap is a run whose result could not be measured." if any(
                  v is None for vs in curve.got.values() for v in vs) and not (curve.stopped or curve.failed) else ""]
     caption = " ".join(w for w in words if w)
+    images = "".join(f'<img alt="learning curve: {html.escape(fig.axes[0].get_title())}" src="{_png(fig)}">'
+                     for fig in figures)
     return (f'<div class="label">Learning curve: your training, run again for each number of '
-            f'{html.escape(curve.vary)} and scored after each run</div>'
-            f'<img alt="learning curves" src="{_png(figure)}">'
+            f'{html.escape(curve.vary)} and scored after each run</div><div class="curves">{images}</div>'
             + (f'<p class="meta">{html.escape(caption)}</p>' if caption else ""))
 
 
