@@ -541,8 +541,8 @@ def train_mlp_adamw(X, y, layer_sizes, epochs, batch_size, lr, weight_decay, see
     the examples with `rng.permutation(m)`; for each minibatch of batch_size examples in that order (the last one
     may be smaller), run mlp_forward and mlp_backward and take one adamw_step with lr $\eta_t$, betas
     (0.9, 0.999), eps 1e-8 and weight_decay, carrying the optimizer state from step to step. Graded by the mean
-    cross-entropy of the returned parameters on held-out points of the same data set, and step by step: on 7
-    examples with batch_size at least 7 (one minibatch per epoch, so the order and the split do not matter), the
+    cross-entropy of the returned parameters on held-out points of the same data set, and step by step: on 3
+    examples with batch_size at least 3 (one minibatch per epoch, so the order and the split do not matter), the
     result must be exactly `epochs` such AdamW steps from `init_params(layer_sizes, seed)`.
 
     Args:
