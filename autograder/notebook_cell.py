@@ -258,8 +258,9 @@ def _quiet():
         sink.close()
 
 
-def grade_exercise_in_notebook(exercise_id: str, namespace: dict | None = None):
-    """(ExerciseResult, feedback text): the exercise graded on the functions the notebook defines."""
+def grade_exercise_in_notebook(exercise_id: str, namespace: dict | None = None, curves: bool = False):
+    """(ExerciseResult, feedback text): the exercise graded on the functions the notebook defines (`curves`: with
+    a training exercise's learning curve)."""
     from autograder.grading import grade
     from autograder.model import catalog
     from autograder.outputs.text import exercise_text
@@ -272,7 +273,7 @@ def grade_exercise_in_notebook(exercise_id: str, namespace: dict | None = None):
     with tempfile.TemporaryDirectory(prefix="autograder-notebook-") as folder, _hypothesis_home(folder):
         path = Path(folder) / f"{ex.topic}.py"
         path.write_text(module.source, encoding="utf-8")
-        result = grade(Path(folder), [ex]).exercises[0]
+        result = grade(Path(folder), [ex], curves=curves).exercises[0]
         text = _cell_references(exercise_text(result), path, module)
         text = text.replace(f"{path.name} has no function", "this notebook defines no function")
     return result, text
@@ -297,9 +298,27 @@ def grade_in_notebook(exercise_id: str, namespace: dict | None = None) -> float:
     The functions run in the CLI's sandbox (never in the kernel), with the checks and the feedback text of
     `python -m autograder check`. The result is a plain float between 0 and the exercise's points, for the
     student to see; the grade that counts is the notebook file's, from `nbgrader-autograde`. Nothing is
-    written to stderr.
+    written to stderr. In Jupyter, a training exercise also shows its learning curves (as `check --html` does).
     """
+    figures = ""
     with _quiet():
-        result, text = grade_exercise_in_notebook(exercise_id, namespace)
+        result, text = grade_exercise_in_notebook(exercise_id, namespace, curves=_renders_html())
+        if result.curve is not None:  # only in Jupyter
+            from autograder.outputs.html import curve_html
+
+            figures = curve_html(result.curve)  # matplotlib, quietly (its first import may talk)
     print(text, flush=True)
+    if figures:
+        from IPython.display import HTML, display
+
+        display(HTML(figures))
     return float(result.score)
+
+
+def _renders_html() -> bool:
+    """Whether this runs in a Jupyter kernel, whose front end shows HTML (not a terminal IPython, not Python)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    return getattr(get_ipython(), "kernel", None) is not None

@@ -432,3 +432,31 @@ def test_in_a_real_kernel_nothing_reaches_stderr_and_a_hang_costs_only_its_exerc
     printed = "".join(o.text for o in nb.cells[5].outputs if o.output_type == "stream")
     assert f"sigmoid did not finish within {exercises['mlp.sigmoid'].seconds:g} s" in printed
     assert not list(tmp_path.glob(".hypothesis")) and not list(tmp_path.glob("autograder-notebook-*"))
+
+
+def test_in_jupyter_a_training_exercise_shows_its_learning_curves(tmp_path, monkeypatch):
+    """The test cell of a training exercise shows the curves of `check --html` under its feedback, and still
+    writes nothing to stderr; a terminal IPython (the `shell` fixture) gets the text alone."""
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    for name in ("CONFIG", "DATA", "RUNTIME"):
+        monkeypatch.setenv(f"JUPYTER_{name}_DIR", str(tmp_path / name.lower()))
+    train = next(ex for ex in catalog() if ex.id == "mlp.train_mlp")
+    cells = [new_code_cell(code) for code in solution_code("mlp")] + [new_code_cell(notebooks.grade_cell_source(train))]
+    nb = new_notebook(cells=cells, metadata={"kernelspec": notebooks.KERNELSPEC})
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = nb.cells[-1].outputs
+    assert not [o for o in outputs if o.output_type == "error" or o.get("name") == "stderr"], outputs
+    assert [o.data["text/plain"] for o in outputs if o.output_type == "execute_result"] == ["4.0"]
+    shown = [o.data["text/html"] for o in outputs if o.output_type == "display_data" and "text/html" in o.data]
+    assert len(shown) == 1 and "Learning curve" in shown[0] and shown[0].count("data:image/png;base64,") == 3
+
+
+def test_outside_jupyter_no_curve_is_replayed(shell, capsys):
+    for code in solution_code("mlp"):
+        run(shell, code)
+    capsys.readouterr()
+    assert notebook_cell.grade_in_notebook("mlp.train_mlp", shell.user_ns) == 4.0
+    printed = capsys.readouterr()
+    assert "PASS mlp.train_mlp" in printed.out and "IPython.core.display" not in printed.out and printed.err == ""

@@ -41,7 +41,6 @@ img{max-width:100%;height:auto;display:block;margin:8px 0}
 .meta{color:#666;font-size:.85rem}
 .label{font-size:.85rem;color:#444;margin:8px 0 0 0}
 .wrap{overflow-x:auto}
-.curves{display:flex;flex-wrap:wrap;gap:8px}.curves img{flex:1 1 300px;min-width:0;max-width:420px;margin:4px 0}
 @media (max-width:640px){.what{display:none} main{padding:8px} section{padding:10px 8px}}
 """
 
@@ -145,7 +144,8 @@ def learning_curves(curve: LearningCurve) -> list:
     return figures
 
 
-def _curve_html(curve: LearningCurve | None) -> str:
+def curve_html(curve: LearningCurve | None) -> str:
+    """The learning curves as an HTML fragment with inline styles (the report's, and a notebook's output)."""
     figures = learning_curves(curve) if curve is not None else []
     if not figures:
         return ""
@@ -154,11 +154,13 @@ def _curve_html(curve: LearningCurve | None) -> str:
              "A gap is a run whose result could not be measured." if any(
                  v is None for vs in curve.got.values() for v in vs) and not (curve.stopped or curve.failed) else ""]
     caption = " ".join(w for w in words if w)
-    images = "".join(f'<img alt="learning curve: {html.escape(fig.axes[0].get_title())}" src="{_png(fig)}">'
+    images = "".join(f'<img alt="learning curve: {html.escape(fig.axes[0].get_title())}" src="{_png(fig)}" '
+                     'style="flex:1 1 300px;min-width:0;max-width:420px;height:auto;margin:4px 0">'
                      for fig in figures)
-    return (f'<div class="label">Learning curve: your training, run again for each number of '
-            f'{html.escape(curve.vary)} and scored after each run</div><div class="curves">{images}</div>'
-            + (f'<p class="meta">{html.escape(caption)}</p>' if caption else ""))
+    return (f'<div style="font-size:.85rem;color:#444;margin:8px 0 0 0">Learning curve: your training, run again '
+            f'for each number of {html.escape(curve.vary)} and scored after each run</div>'
+            f'<div style="display:flex;flex-wrap:wrap;gap:8px">{images}</div>'
+            + (f'<p style="color:#666;font-size:.85rem">{html.escape(caption)}</p>' if caption else ""))
 
 
 def _message_html(message: str) -> str:
@@ -221,7 +223,7 @@ def _exercise_html(result: ExerciseResult, pictures: dict) -> str:
         if figure is not None:
             extra = f'<img alt="picture of {html.escape(result.id)}" src="{_png(figure)}">'
     try:
-        extra += _curve_html(result.curve)
+        extra += curve_html(result.curve)
     except Exception:  # noqa: BLE001 - as for a picture
         pass
     return (f'<section id="{html.escape(result.id)}"><div class="head">{badge}<h2>{html.escape(result.id)} - '
