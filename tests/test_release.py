@@ -159,6 +159,9 @@ def test_check_runs_in_the_kit_with_its_own_grader(built, tmp_path):
     (work / "mlp.py").write_text((ROOT / "solutions" / "mlp.py").read_text())  # a student who got it right
     done = run("-m", "autograder", "check", "--submission", str(work), *exercises)
     assert done.returncode == 0 and "6/6" in done.stdout.splitlines()[-1], done.stdout + done.stderr
+    page = tmp_path / "report.html"  # the README's --html: the kit's own grader draws the learning curves
+    pictured = run("-m", "autograder", "check", "--submission", str(work), "mlp.train_mlp", "--html", str(page))
+    assert pictured.returncode == 0 and "Learning curve" in page.read_text(), pictured.stdout + pictured.stderr
 
     notebook = run("-m", "autograder", "check", "--submission", "notebooks", "mlp.tanh")
     assert notebook.returncode == 1 and "0/2" in notebook.stdout.splitlines()[-1], notebook.stdout + notebook.stderr

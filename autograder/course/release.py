@@ -64,6 +64,7 @@ def student_readme(topics: list[str]) -> str:
                 (f"python -m autograder check --submission notebooks {first}", "your notebook, not assignments/")]
     if _has_watch():
         commands.append((f"python -m autograder check --watch {first}", "again each time you save"))
+    commands.append((f"python -m autograder check {first} --html report.html", "also a page with pictures"))
     width = max(len(command) for command, _ in commands) + 2
     return "\n".join([
         "# Neural networks from first principles: your kit",
@@ -114,7 +115,8 @@ def student_readme(topics: list[str]) -> str:
         "- `notebooks/<topic>.ipynb`: the same exercises, with the formulas typeset. Open it with Jupyter in",
         "  the same environment (`python -m pip install jupyterlab`, then `python -m jupyterlab`). After each",
         "  exercise, its **autograder test** cell grades the functions the notebook defines and prints the",
-        "  same feedback as `check`. Run the whole notebook from the top before you hand it in.",
+        "  same feedback as `check`; a training exercise's cell also draws your learning curves. Run the whole",
+        "  notebook from the top before you hand it in.",
         "",
         "## Check",
         "",
@@ -126,7 +128,9 @@ def student_readme(topics: list[str]) -> str:
         "failing one, what is wrong (shape, dtype, NaN, which entry, expected vs got, hints such as \"every value",
         "is 5 times the expected one\"), and the smallest input that shows it. The exit status is 0 only with",
         "full marks. Your code runs in a separate process with a time limit, so a hang or a crash costs only the",
-        "checks it touches.",
+        "checks it touches. With `--html`, a page (open it in a browser) shows each wrong array as heatmaps of",
+        "the expected values, yours and their difference, and each training exercise with its learning curves:",
+        "your training, run again for a range of epoch counts, against the correct training from the same start.",
         "",
         "## Hand in",
         "",
