@@ -209,7 +209,8 @@ def cmd_grade_all(args) -> int:
     exercises = _select(args.only)
     try:
         run = grade_class(root, out, exercises, jobs=args.jobs, seed=args.seed, scheduler=args.scheduler,
-                          timeout=args.timeout or DEFAULT_TIMEOUT, force=args.force, progress=not args.quiet)
+                          timeout=args.timeout or DEFAULT_TIMEOUT, force=args.force, progress=not args.quiet,
+                          html=args.html)
     except KeyboardInterrupt:
         print(f"\ninterrupted: the results written so far are kept in {out / 'results'}; "
               "run the same command again to grade the rest.", file=sys.stderr)
@@ -217,8 +218,9 @@ def cmd_grade_all(args) -> int:
     except (RuntimeError, OSError) as e:
         raise SystemExit(f"error: {e}")
     print(write_reports(run, out, exercises, args.assignment or root.stem), end="")
+    pages = f"; feedback pages: {out / 'feedback'}/<student>.html" if args.html else ""
     print(f"Results: {out / 'results'}/<student>.json; gradebook: {out / 'gradebook.csv'}; "
-          f"summary: {out / 'summary.txt'}")
+          f"summary: {out / 'summary.txt'}{pages}")
     return 1 if run.errors else 0
 
 
@@ -318,6 +320,8 @@ def parser() -> argparse.ArgumentParser:
     batch.add_argument("--assignment", help="the gradebook's assignment column (default: ROOT's name)")
     batch.add_argument("--force", action="store_true", help="regrade every student, even unchanged ones")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    batch.add_argument("--html", action="store_true", help="also write feedback/<student>.html, each student's "
+                       "feedback page (pictures of wrong arrays, learning curves)")
     batch.set_defaults(run=cmd_grade_all)
 
     bundle = sub.add_parser("gradescope-bundle", help="write a Gradescope autograder zip (no solutions/ in it)")

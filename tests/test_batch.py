@@ -5,6 +5,7 @@ run again writes the same gradebook; unchanged work is not regraded, changed wor
 One small class (three exercises each, so the tests stay quick) is graded once and shared.
 """
 import csv
+import html
 import io
 import json
 import os
@@ -156,6 +157,28 @@ def test_rerun_reuses_unchanged_work_and_regrades_changed_work(graded, tmp_path)
 
     other_seed = grade_all(root2, out2, "--seed", "7")  # a different grading seed is a different grade
     assert "7 graded" in other_seed.stdout and {r["seed"] for r in results(out2).values()} == {7}
+
+
+def test_feedback_pages_for_every_student_kept_with_their_results(graded, tmp_path):
+    """--html writes each student's `grade --format html` page; students graded before without one are graded
+    again for it (same results), then left alone; a regrade without --html removes the page it outdates."""
+    root, out, _ = graded
+    root2, out2 = tmp_path / "class", tmp_path / "out"
+    shutil.copytree(root, root2)
+    shutil.copytree(out, out2)
+    paged = grade_all(root2, out2, "--html")
+    assert paged.returncode == 0 and "7 graded" in paged.stdout and "feedback pages" in paged.stdout, paged.stderr
+    pages = {p.stem: html.unescape(p.read_text()) for p in (out2 / "feedback").glob("*.html")}
+    assert sorted(pages) == sorted(results(out)) and results(out2) == {
+        s: {**r, "seconds": results(out2)[s]["seconds"]} for s, r in results(out).items()}
+    assert "Feedback for bob's submission" in pages["bob"] and "da_dz" in pages["bob"] and "FAIL" in pages["bob"]
+    assert "data:image/png;base64," in pages["bob"] and str(out2) not in pages["bob"]  # a heatmap; no temp path
+    assert "<b>7/7</b> points" in pages["alice"] and "Not gradable" in pages["gina"]
+    assert "0 graded" in grade_all(root2, out2, "--html").stdout
+
+    (root2 / "bob_mlp.py").write_text(MLP)
+    assert "1 graded" in grade_all(root2, out2).stdout  # without --html: bob's old page would now be wrong
+    assert not (out2 / "feedback" / "bob.html").exists() and (out2 / "feedback" / "alice.html").exists()
 
 
 def test_a_batch_killed_midway_resumes_to_the_same_gradebook(graded, tmp_path):

@@ -2,6 +2,7 @@
 
     OUT/submissions/<student>/<topic>.py|.ipynb   exactly what was graded (regrade one with `grade`)
     OUT/results/<student>.json                    the student's results (`grade --format json`, plus who and how)
+    OUT/feedback/<student>.html                   with `html`: the student's feedback page (`grade --format html`)
     OUT/gradebook.csv, OUT/summary.txt, OUT/summary.json
 
 A results file is written atomically the moment its student is done, and it records the grader's version and
@@ -80,14 +81,20 @@ def is_current(result: dict | None, key: dict) -> bool:
 
 
 def failed_result(job: Job, exercises: list[Exercise], why: str) -> dict:
-    """Zero for every check, saying why: the grader could not grade this submission (regraded on the next run)."""
+    """Zero for every check, saying why: the grader could not grade this submission (regraded on the next run);
+    with its feedback page as "html" when the job asked for one."""
     from autograder.grading.grade import versions
     from autograder.outputs.structured import as_dict
 
     report = Report(job.task["display"], [
         ExerciseResult(ex.id, ex.title, [CheckResult(c.name, c.points, 0.0, f"Not graded: {why}") for c in ex.checks])
         for ex in exercises], seed=job.task["seed"], versions=versions(), content_hash=job.key["content_hash"])
-    return {**as_dict(report), **job.key, "error": why}
+    result = {**as_dict(report), **job.key, "error": why}
+    if job.task.get("html"):
+        from autograder.outputs.html import as_html
+
+        result["html"] = as_html(report)
+    return result
 
 
 class LocalPool:
@@ -154,13 +161,14 @@ class ClassRun:
 
 def grade_class(root: Path, out: Path, exercises: list[Exercise], *, jobs: int | None = None, seed: int | None = None,
                 scheduler: str | None = None, timeout: float = DEFAULT_TIMEOUT, force: bool = False,
-                progress: bool = True) -> ClassRun:
-    """Grade every submission under `root` not already graded in `out`; write each results file as it comes."""
+                progress: bool = True, html: bool = False) -> ClassRun:
+    """Grade every submission under `root` not already graded in `out`; write each results file as it comes
+    (`html`: and each student's feedback page; a student whose page is missing is graded again)."""
     from tqdm import tqdm
 
     start = time.perf_counter()
     out = Path(out)
-    for leftover in (out / "results").glob(".*.tmp"):  # a write cut short by a kill
+    for leftover in [*(out / "results").glob(".*.tmp"), *(out / "feedback").glob(".*.tmp")]:  # a write cut short
         leftover.unlink()
     subs = discover(root, catalog())
     run = ClassRun(subs)
@@ -171,14 +179,15 @@ def grade_class(root: Path, out: Path, exercises: list[Exercise], *, jobs: int |
         key = {"content_hash": staged_hash(out / "submissions" / sub.student, exercises), "seed": seed,
                "grader_fingerprint": grader_fingerprint(), "exercise_ids": ids}
         stored = load_result(out / "results" / f"{sub.student}.json")
-        if is_current(stored, key) and not force:
+        page = out / "feedback" / f"{sub.student}.html"
+        if is_current(stored, key) and not force and (page.is_file() or not html):
             run.results[sub.student] = stored
             run.skipped.append(sub.student)
             continue
         if stored is not None and stored.get("content_hash") != key["content_hash"] and not stored.get("error"):
             run.changed.append(sub.student)
         task = {"student": sub.student, "files": contents, "only": ids, "seed": seed,
-                "display": f"{sub.student}'s submission"}
+                "display": f"{sub.student}'s submission", "html": html}
         todo.append(Job(sub, task, key))
 
     bar = tqdm(total=len(subs), initial=len(run.skipped), unit="student", desc="grading", file=sys.stderr,
@@ -200,7 +209,13 @@ def grade_class(root: Path, out: Path, exercises: list[Exercise], *, jobs: int |
                     result = failed_result(job, exercises, result["error"])
                     run.errors.append(job.sub.student)
                     bar.write(f"{job.sub.student}: not graded: {result['error']}")
+                page = result.pop("html", None)
                 result = {**result, **job.key, "student": _who(job.sub)}
+                stale = out / "feedback" / f"{job.sub.student}.html"
+                if isinstance(page, str):  # before the results file: a rerun regrades a student without a page
+                    write_atomic(stale, page)
+                elif stale.exists():  # a page of work graded before: it no longer matches the results
+                    stale.unlink()
                 write_atomic(out / "results" / f"{job.sub.student}.json", json.dumps(result, indent=1) + "\n")
                 run.results[job.sub.student] = result
                 run.graded.append(job.sub.student)

@@ -67,9 +67,10 @@ def warm_up() -> None:
     grader_fingerprint()
 
 
-def grade_files(files: dict[str, bytes], exercises: list, seed: int | None, display: str):
+def grade_files(files: dict[str, bytes], exercises: list, seed: int | None, display: str, curves: bool = False):
     """Grade one submission given as {canonical file name: contents}; messages name it `display`, not the
-    temporary folder it was graded in. Returns the `Report`."""
+    temporary folder it was graded in. Returns the `Report` (`curves`: with the training exercises' learning
+    curves, for the HTML page)."""
     from autograder.grading import grade
 
     with tempfile.TemporaryDirectory(prefix="autograder-batch-") as tmp:
@@ -77,7 +78,7 @@ def grade_files(files: dict[str, bytes], exercises: list, seed: int | None, disp
         folder.mkdir()
         for name, data in files.items():
             (folder / Path(name).name).write_bytes(data)
-        report = grade(folder, exercises, seed=seed)
+        report = grade(folder, exercises, seed=seed, curves=curves)
     report.submission = display
     for result in report.exercises:
         for check in result.checks:
@@ -88,12 +89,19 @@ def grade_files(files: dict[str, bytes], exercises: list, seed: int | None, disp
 
 
 def grade_task(task: dict) -> dict:
-    """One submission: task = {student, files: {name: bytes}, only: [ids], seed, display}; its results as data."""
+    """One submission: task = {student, files: {name: bytes}, only: [ids], seed, display, html}; its results as
+    data, and with `html` its feedback page as "html"."""
     from autograder.model import catalog, select
     from autograder.outputs.structured import as_dict
 
-    report = grade_files(task["files"], select(catalog(), task["only"]), task["seed"], task["display"])
-    return {**as_dict(report), "seconds": round(report.timing.total, 3), "grader_fingerprint": grader_fingerprint()}
+    html = bool(task.get("html"))
+    report = grade_files(task["files"], select(catalog(), task["only"]), task["seed"], task["display"], curves=html)
+    result = {**as_dict(report), "seconds": round(report.timing.total, 3), "grader_fingerprint": grader_fingerprint()}
+    if html:
+        from autograder.outputs.html import as_html
+
+        result["html"] = as_html(report)
+    return result
 
 
 _ONE_AT_A_TIME = threading.Lock()
