@@ -604,6 +604,7 @@ def _adamw_training(start: dict, inputs: dict, epochs: int | None = None, **reci
 
 
 def _state_reset(start, inputs):
+    """The training with a fresh optimizer state every epoch: each epoch a one-epoch run at its lr."""
     params = start
     lrs = ref.schedule("cosine_lr", inputs["lr"], inputs["epochs"], eta_min=0.0, T_max=inputs["epochs"])
     for lr in lrs:
