@@ -165,7 +165,7 @@ def test_pictures_draw_what_the_student_returned():
 
     pictures = {ex.id: ex.picture for ex in catalog() if ex.picture}
     assert {"mlp.train_mlp", "rnn.train_rnn", "optim.step_lr", "optim.cosine_lr", "optim.sgdr", "optim.plateau",
-            "optim.train"} <= set(pictures)
+            "optim.train", "transformer.noam"} <= set(pictures)
 
     def lines(figure):
         return [len(ax.get_lines()) for ax in figure.axes]
@@ -180,6 +180,14 @@ def test_pictures_draw_what_the_student_returned():
     from autograder.outputs.html import as_html
     page = as_html(Report("s", [ExerciseResult("optim.step_lr", "StepLR", [wrong])]))
     assert page.count("data:image/png;base64,") == 1  # the schedule picture, no heatmap of the same series
+
+    noam = {"steps": np.array([1, 2, 3]), "d_model": 16, "warmup": 2}
+    off = CheckResult("lr", 2, 0, "wrong", kind="value", inputs=noam, got=np.array([0.18, 0.18, 0.14]))
+    drawn = pictures["transformer.noam"](ExerciseResult("transformer.noam", "", [off])).axes[0].get_lines()
+    assert [len(line.get_xdata()) for line in drawn][1:] == [2, 3]  # the warmup line, then the 3 returned lrs
+    assert list(drawn[2].get_ydata()) == [0.18, 0.18, 0.14]
+    assert pictures["transformer.noam"](ExerciseResult("transformer.noam", "", [
+        CheckResult("lr", 2, 0, "wrong", kind="value", inputs=noam, got=np.array([0.1, 0.2]))])) is None
 
     from autograder.exercises import rnn
     untrained = CheckResult("held_out", 3, 0, "too large", kind="value", got=rnn.TASK["params"])
