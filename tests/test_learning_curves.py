@@ -1,6 +1,7 @@
 """The training exercises' learning curves (the HTML report): the student's own training, replayed for each number
 of epochs, against the correct training from the same start; never graded."""
 import math
+import time
 
 import numpy as np
 import pytest
@@ -86,6 +87,15 @@ def test_runs_that_raise_leave_gaps_and_the_replay_keeps_to_its_budget(tmp_path,
     assert ran == [curve.at[0], curve.at[-1]]  # the first replay, then none; the graded run is free
     assert "would take more than 0 s" in curve.stopped
     assert None not in curve.expected["training loss"]
+
+    monkeypatch.setattr(replay, "BUDGET_SECONDS", 1.0)  # a run that hangs is stopped after this, not after 60 s
+    hang = (edit[0], "    while epochs == 5:\n        pass\n" + edit[0])
+    start = time.perf_counter()
+    curve = graded_with_curves(tmp_path / "hang", "mlp.train_mlp", [hang]).curve
+    assert time.perf_counter() - start < 30
+    assert "the run of 5 epochs failed: train_mlp did not finish within 1 s" in curve.stopped
+    losses = curve.got["training loss"]
+    assert losses[0] is not None and losses[1:-1] == [None] * (len(curve.at) - 2) and losses[-1] is not None
 
 
 def test_the_report_draws_the_curve_and_marks_a_diverged_run():

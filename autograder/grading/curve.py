@@ -4,8 +4,8 @@ the correct training's metrics at the same points. The HTML report draws it; it 
 The training functions return only their final parameters, so the curve is replayed: one more call of the
 student's function per point, in the exercise's worker, each a whole run of that many epochs. The graded run
 is memoised (free); the others go in increasing order. A run that raises leaves a gap; the replay stops at a
-run that hangs or crashes (each costs up to the exercise's time limit), or when the next run would take the
-student's runs past BUDGET_SECONDS (its cost estimated from the previous run's).
+run that hangs or crashes (each is stopped after BUDGET_SECONDS, or the exercise's own limit if smaller), or when
+the next run would take the student's runs past BUDGET_SECONDS (its cost estimated from the previous run's).
 """
 from __future__ import annotations
 
@@ -61,7 +61,8 @@ def _gist(error: dict) -> str:
 def _run(ex: Exercise, session: TopicSession, n: int, scores: dict) -> dict | None:
     """The student's training with `vary` = n, scored into scores[n]; the worker's error if the call failed."""
     curve = ex.curve
-    outcome = session.outcome(ex, ex.plan_for(curve.output), {**curve.inputs, curve.vary: n})
+    limit = None if n == curve.inputs[curve.vary] else min(ex.seconds, BUDGET_SECONDS)  # None: the graded run's
+    outcome = session.outcome(ex, ex.plan_for(curve.output), {**curve.inputs, curve.vary: n}, limit)
     if outcome.error:
         return outcome.error
     scores[n] = _measured(curve, outcome.results.get(curve.output))

@@ -63,10 +63,11 @@ class TopicSession:
             self.worker.close()
         self.worker = self.worker_for = None
 
-    def outcome(self, ex: Exercise, plan: tuple[int, ...], inputs: dict) -> Outcome:
+    def outcome(self, ex: Exercise, plan: tuple[int, ...], inputs: dict, seconds: float | None = None) -> Outcome:
+        """The plan's calls on `inputs`, run once (memoised); `seconds` per call, the exercise's unless given."""
         key = (ex.id, plan, _digest(inputs))
         if key not in self.outcomes:
-            self.outcomes[key] = self._run(ex, plan, inputs)
+            self.outcomes[key] = self._run(ex, plan, inputs, seconds or ex.seconds)
         return self.outcomes[key]
 
     def oracle(self, ex: Exercise, inputs: dict) -> dict:
@@ -87,7 +88,7 @@ class TopicSession:
             self.worker, self.worker_for = worker, ex.id
         return self.worker
 
-    def _run(self, ex: Exercise, plan: tuple[int, ...], inputs: dict) -> Outcome:
+    def _run(self, ex: Exercise, plan: tuple[int, ...], inputs: dict, seconds: float) -> Outcome:
         calls = [ex.calls[i] for i in plan]
         request = {"op": "run", "calls": [(c.function, c.args, c.returns) for c in calls], "inputs": inputs,
                    "send_back": sorted({o for c in ex.checks for o in (c.path[0], *c.needs)}), "mutable": ex.mutable,
@@ -97,7 +98,7 @@ class TopicSession:
             if isinstance(worker, Crash):
                 return Outcome({}, {"kind": "crash", "call": calls[0].function, "index": 0, "detail": "",
                                     "message": worker.message})
-            reply = worker.request(request, ex.seconds * len(calls), len(calls))
+            reply = worker.request(request, seconds * len(calls), len(calls))
             # A worker that died before starting this request was finished off by an earlier one: that is not
             # this check's fault, so retry once.
             if not (isinstance(reply, Crash) and reply.kind == "crash" and reply.index is None):
