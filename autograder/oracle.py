@@ -61,6 +61,16 @@ def vector_jacobian(outputs, inputs, upstream, **options):
     return torch.autograd.grad(sum((o * u).sum() for o, u in zip(outputs, upstream)), inputs, **options)
 
 
+def continued(train: Callable, start, at) -> list:
+    """One training continued to each number of epochs in `at` (increasing), and its result at each:
+    train(params, epochs) trains `epochs` more from params (a learning curve's reference, in one run)."""
+    path, params, done = [], start, 0
+    for epochs in at:
+        params, done = train(params, epochs - done), epochs
+        path.append(params)
+    return path
+
+
 def elementwise_derivative(fn: Callable, z: np.ndarray) -> np.ndarray:
     """d fn(z) / dz for an elementwise fn: the gradient of sum(fn(z))."""
     t = as_tensor(z, requires_grad=True)

@@ -179,8 +179,8 @@ def grade_class(root: Path, out: Path, exercises: list[Exercise], *, jobs: int |
         key = {"content_hash": staged_hash(out / "submissions" / sub.student, exercises), "seed": seed,
                "grader_fingerprint": grader_fingerprint(), "exercise_ids": ids}
         stored = load_result(out / "results" / f"{sub.student}.json")
-        page = out / "feedback" / f"{sub.student}.html"
-        if is_current(stored, key) and not force and (page.is_file() or not html):
+        has_page = (out / "feedback" / f"{sub.student}.html").is_file()
+        if is_current(stored, key) and not force and (has_page or not html):
             run.results[sub.student] = stored
             run.skipped.append(sub.student)
             continue
@@ -211,11 +211,11 @@ def grade_class(root: Path, out: Path, exercises: list[Exercise], *, jobs: int |
                     bar.write(f"{job.sub.student}: not graded: {result['error']}")
                 page = result.pop("html", None)
                 result = {**result, **job.key, "student": _who(job.sub)}
-                stale = out / "feedback" / f"{job.sub.student}.html"
+                page_file = out / "feedback" / f"{job.sub.student}.html"
                 if isinstance(page, str):  # before the results file: a rerun regrades a student without a page
-                    write_atomic(stale, page)
-                elif stale.exists():  # a page of work graded before: it no longer matches the results
-                    stale.unlink()
+                    write_atomic(page_file, page)
+                elif page_file.exists():  # a page of work graded before: it no longer matches the results
+                    page_file.unlink()
                 write_atomic(out / "results" / f"{job.sub.student}.json", json.dumps(result, indent=1) + "\n")
                 run.results[job.sub.student] = result
                 run.graded.append(job.sub.student)

@@ -19,7 +19,7 @@ import reference.mlp as ref
 from autograder import strategies as S
 from autograder.compare import Tolerance, compare
 from autograder.model import Check, Curve, call, exercise, mistake
-from autograder.oracle import as_numpy, as_tensor, elementwise_derivative, forward_backward
+from autograder.oracle import as_numpy, as_tensor, continued, elementwise_derivative, forward_backward
 
 PARAMS = ("W1", "b1", "W2", "b2", "W3", "b3")
 
@@ -283,11 +283,8 @@ def gradient_descent_curve(got, inputs, at):
     problem = _param_shapes(got.get("init"), inputs["layer_sizes"])
     if problem:
         raise ValueError(problem)
-    path, params, done = [], got["init"], 0
-    for epochs in at:
-        params, done = gradient_descent(params, inputs["X"], inputs["y"], inputs["lr"], epochs - done), epochs
-        path.append(params)
-    return path
+    return continued(lambda params, epochs: gradient_descent(params, inputs["X"], inputs["y"], inputs["lr"], epochs),
+                     got["init"], at)
 
 
 def decision_regions(result):

@@ -20,7 +20,7 @@ import reference.rnn as ref
 from autograder import strategies as S
 from autograder.compare import Tolerance
 from autograder.model import Check, Curve, call, exercise, mistake
-from autograder.oracle import as_numpy, as_tensor, vector_jacobian
+from autograder.oracle import as_numpy, as_tensor, continued, vector_jacobian
 
 # -- oracle helpers ---------------------------------------------------------------------------------
 
@@ -948,13 +948,10 @@ def copy_task_errors(trained) -> dict | None:
 
 def clipped_training_curve(got, inputs, at):
     """The correct training's parameters after each number of epochs in `at` (from the given params)."""
-    path, params, done = [], {k: as_tensor(v) for k, v in inputs["params"].items()}, 0
-    for epochs in at:
-        params, _ = ref.train_rnn(as_tensor(inputs["x"]), as_tensor(inputs["y"]), params, inputs["lr"], epochs - done,
-                                  inputs["max_norm"])
-        path.append(as_numpy(params))
-        done = epochs
-    return path
+    x, y = as_tensor(inputs["x"]), as_tensor(inputs["y"])
+    path = continued(lambda params, epochs: ref.train_rnn(x, y, params, inputs["lr"], epochs, inputs["max_norm"])[0],
+                     {k: as_tensor(v) for k, v in inputs["params"].items()}, at)
+    return [as_numpy(params) for params in path]
 
 
 def held_out_sequences(result):
