@@ -7,6 +7,10 @@ OUT.zip, uploaded as the assignment's autograder ("Zip file upload"), holds:
     config.json      what to grade and how: the exercises, the grading seed, one test per check, visibility
     grader/          the grader's source (autograder/, reference/, pyproject.toml); never solutions/
 
+setup.sh also draws every input the grading replays, with the oracle's values, once for all students, into
+draws/ beside config.json (grading/cache.py), in the image itself (so the versions are the image's); like
+config.json it is readable by root alone, since it holds the grading seed's inputs.
+
 The submission is found as `grade-all` finds one student's work: `<topic>.py` or `<topic>.ipynb` anywhere in
 the upload (a zip Gradescope unpacked, a GitHub repository with `assignments/`), else by the names and functions
 in the files. results.json is written in every case: a crashing or hostile submission is graded like any other,
@@ -42,10 +46,14 @@ PIP="$AUTOGRADER/venv/bin/pip"
 # CPU-only torch first: installing the grader then finds its torch requirement met.
 "$PIP" install --index-url "{torch_index}" "{torch}"
 "$PIP" install "$SOURCE/grader"
+# The inputs every student's grading replays, drawn once (without them each submission's grading draws its own).
+"$AUTOGRADER/venv/bin/python" -m autograder.batch.bundle --precompute "$SOURCE/draws" --config "$SOURCE/config.json" \
+    || echo "warning: the inputs could not be drawn ahead; each submission's grading draws them"
 # Fail the image build here, not at the first student.
 "$AUTOGRADER/venv/bin/python" -c "import autograder.grading, autograder.batch.bundle"
 # The grading seed is for the grader alone: without bubblewrap, student code runs as nobody (README, threat model).
 chmod 600 "$SOURCE/config.json"
+chmod -R go-rwx "$SOURCE/draws" 2>/dev/null || true
 """
 
 RUN_AUTOGRADER = r"""#!/usr/bin/env bash
@@ -94,17 +102,34 @@ def build_bundle(out: Path, config: dict, torch_index: str = TORCH_CPU_INDEX) ->
     return list(files)
 
 
-def grade_submission(submission: Path, config: dict) -> dict:
-    """results.json for the upload in `submission`, as `config` asks."""
+def precompute(config: dict, folder: Path) -> int:
+    """Draw every search the grading of `config` replays into `folder` (made private to this user); how many."""
+    from autograder.grading.cache import DRAWS, Folder, make_private
+    from autograder.grading.search import prepare, searches
+    from autograder.model import catalog, select
+
+    exercises = select(catalog(), config.get("only") or [])
+    make_private(folder)
+    DRAWS.folders.insert(0, Folder(folder, config.get("seed")))
+    prepare(exercises, config.get("seed"))
+    return sum(len(searches(ex)) for ex in exercises)
+
+
+def grade_submission(submission: Path, config: dict, draws: Path | None = None) -> dict:
+    """results.json for the upload in `submission`, as `config` asks (`draws`: what `precompute` drew)."""
     from autograder.batch.discover import discover_one
     from autograder.batch.worker import grade_files
+    from autograder.grading.cache import DRAWS, Folder
     from autograder.model import catalog, select
     from autograder.outputs.gradescope import as_gradescope
 
     exercises = select(catalog(), config.get("only") or [])
+    if draws is not None:
+        DRAWS.folders.insert(0, Folder(draws, config.get("seed"), writable=False))
     chosen, notes = discover_one(submission, exercises)
     files = {name: entry.read() for name, entry in chosen.items()}
     report = grade_files(files, exercises, config.get("seed"), "your submission")
+    print(f"inputs: {DRAWS.summary()}")  # for the instructor (Gradescope's autograder output)
     results = as_gradescope(report, per_check=config.get("per_check", False),
                             visibility=config.get("visibility", "visible"),
                             stdout_visibility=config.get("stdout_visibility", "hidden"))
@@ -118,12 +143,17 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description="Grade /autograder/submission (what run_autograder calls).")
     p.add_argument("--autograder", type=Path, default=Path("/autograder"))
     p.add_argument("--config", type=Path, required=True)
+    p.add_argument("--precompute", type=Path, metavar="DIR", help="draw the inputs into DIR and stop (setup.sh)")
     args = p.parse_args(argv)
     from autograder.batch.run import write_atomic
 
+    if args.precompute:
+        searches = precompute(json.loads(args.config.read_text()), args.precompute)
+        print(f"drew the inputs of {searches} searches into {args.precompute}")
+        return 0
     try:
         config = json.loads(args.config.read_text())
-        results = grade_submission(args.autograder / "submission", config)
+        results = grade_submission(args.autograder / "submission", config, args.config.parent / "draws")
     except Exception:  # noqa: BLE001 -- the grader's own failure still gets a results.json
         traceback.print_exc()  # stdout_visibility decides whether the student sees it; the instructor always can
         results = {"score": 0, "tests": [], "output": "The autograder itself failed while grading this submission; "

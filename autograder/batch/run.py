@@ -74,6 +74,23 @@ class Job:
     task: dict
     key: dict  # what a stored result must match to be reused
     attempts: int = 0
+    seconds: float | None = None  # how long its last grading took, when a results file says so
+    size: int = 0  # bytes of its files
+
+
+def longest_first(jobs: list[Job]) -> list[Job]:
+    """The jobs in the order to start them: the longest first, so that no long one is left for the end while the
+    other processes idle. A job's length is its last grading's time where known; else it is estimated from its
+    size (seconds per byte of the jobs whose time is known, or the size alone when none is)."""
+    timed = [j for j in jobs if j.seconds is not None and j.size > 0]
+    rate = sorted(j.seconds / j.size for j in timed)[len(timed) // 2] if timed else None
+
+    def length(job: Job) -> float:
+        if job.seconds is not None:
+            return job.seconds
+        return job.size * rate if rate is not None else job.size
+
+    return sorted(jobs, key=length, reverse=True)
 
 
 def is_current(result: dict | None, key: dict) -> bool:
@@ -107,8 +124,8 @@ class LocalPool:
         self.timeout = timeout
         self.pool = ProcessPool(max_workers=jobs, initializer=warm_up, context=multiprocessing.get_context("spawn"))
 
-    def submit(self, task: dict) -> cf.Future:
-        return self.pool.schedule(grade_task, args=(task,), timeout=self.timeout)
+    def submit(self, task: dict, priority: int = 0) -> cf.Future:
+        return self.pool.schedule(grade_task, args=(task,), timeout=self.timeout)  # in the order submitted
 
     def wait(self, pending: list) -> set:
         return cf.wait(pending, return_when=cf.FIRST_COMPLETED).done
@@ -135,8 +152,8 @@ class DaskPool:
             raise RuntimeError(f"these Dask workers run a different grader than this machine: {', '.join(other)}; "
                                "install the same nn-autograder on every worker")
 
-    def submit(self, task: dict):
-        return self.client.submit(grade_task_on_dask, task, pure=False, retries=1,
+    def submit(self, task: dict, priority: int = 0):
+        return self.client.submit(grade_task_on_dask, task, pure=False, retries=1, priority=priority,
                                   key=f"grade-{task['student']}-{time.monotonic_ns()}")
 
     def wait(self, pending: list) -> set:
@@ -188,7 +205,10 @@ def grade_class(root: Path, out: Path, exercises: list[Exercise], *, jobs: int |
             run.changed.append(sub.student)
         task = {"student": sub.student, "files": contents, "only": ids, "seed": seed,
                 "display": f"{sub.student}'s submission", "html": html}
-        todo.append(Job(sub, task, key))
+        last = stored.get("seconds") if stored is not None else None
+        todo.append(Job(sub, task, key, seconds=last if isinstance(last, (int, float)) and last >= 0 else None,
+                        size=sum(len(data) for data in contents.values())))
+    todo = longest_first(todo)
 
     bar = tqdm(total=len(subs), initial=len(run.skipped), unit="student", desc="grading", file=sys.stderr,
                disable=not progress, dynamic_ncols=True, smoothing=0.1)
@@ -196,14 +216,14 @@ def grade_class(root: Path, out: Path, exercises: list[Exercise], *, jobs: int |
     try:
         if todo:
             pool = DaskPool(scheduler) if scheduler else LocalPool(jobs or len(os.sched_getaffinity(0)), timeout)
-        running = {pool.submit(job.task): job for job in todo}
+        running = {pool.submit(job.task, len(todo) - rank): job for rank, job in enumerate(todo)}
         while running:
             for future in pool.wait(list(running)):
                 job = running.pop(future)
                 result = _outcome(future, job, timeout)
                 if result is None:  # the grading process died: once more, in a fresh one
                     job.attempts += 1
-                    running[pool.submit(job.task)] = job
+                    running[pool.submit(job.task, len(todo))] = job
                     continue
                 if "error" in result:
                     result = failed_result(job, exercises, result["error"])

@@ -65,6 +65,15 @@ def warm_up() -> None:
 
     catalog()
     grader_fingerprint()
+    _keep_warm()
+
+
+def _keep_warm() -> None:
+    """What this process keeps from one submission to the next: a sandbox started ahead for the next topic
+    (autograder/sandbox/pool.py); the inputs and oracle values it draws stay in memory (grading/cache.py)."""
+    from autograder.sandbox.pool import POOL
+
+    POOL.keep_warm()
 
 
 def grade_files(files: dict[str, bytes], exercises: list, seed: int | None, display: str, curves: bool = False):
@@ -108,6 +117,8 @@ _ONE_AT_A_TIME = threading.Lock()
 
 
 def grade_task_on_dask(task: dict) -> dict:
-    """`grade_task` on a Dask worker: one grade at a time per worker process, whatever its thread count."""
+    """`grade_task` on a Dask worker: one grade at a time per worker process, whatever its thread count; the
+    worker keeps what a grading process keeps between submissions."""
     with _ONE_AT_A_TIME:
+        _keep_warm()
         return grade_task(task)

@@ -10,11 +10,11 @@ from typing import Callable
 
 import autograder
 from autograder.grading.curve import learning_curve
+from autograder.sandbox.pool import POOL
 from autograder.grading.results import CheckResult, ExerciseResult, Report
 from autograder.grading.search import grade_exercise
 from autograder.grading.session import TopicSession
 from autograder.model import Exercise, topics
-from autograder.sandbox.host import Sandbox
 from autograder.submissions import TopicSource, content_hash, topic_source
 
 
@@ -51,10 +51,11 @@ def grade(submission: Path, exercises: list[Exercise], *, seed: int | None = Non
     start = time.perf_counter()
     report = Report(str(submission), [], seed=seed, grader_version=autograder.__version__, versions=versions())
     graded: list[TopicSource] = []
-    for topic in topics(exercises):
+    chosen = topics(exercises)
+    for index, topic in enumerate(chosen):
         mine = [ex for ex in exercises if ex.topic == topic]
         source = topic_source(Path(submission), topic)
-        with Sandbox() as sandbox:
+        with POOL.sandbox(ahead=index + 1 < len(chosen)) as sandbox:  # the next topic's starts meanwhile
             problem = source if isinstance(source, str) else None
             if isinstance(source, TopicSource):
                 graded.append(source)

@@ -15,15 +15,24 @@ What a failing check says, and why:
   check that needs it, and the other checks it prevented are "not checked", not failed a second time.
 Failures that say nothing about the input (missing function, the stub's NotImplementedError, a forbidden
 import) stop the search at once; a crash or a timeout is shown with its input, unshrunk.
+
+The parts, in this order: Hypothesis as the grader runs it (`search`); the verdict of one check on one input
+(`Verdict`, `_verdict`, `_diagnose`); the search for a check's most telling failing input (`CheckSearch`); the
+explanation of a failure (`_explain`); and an exercise's grading, the shared pass first (`ExerciseGrading`).
+A search that finds no failure draws the same inputs for every student: they and the oracle's values on them
+are drawn once (`grading/cache.py`) and replayed; a failure still goes to Hypothesis, which finds and shrinks it.
 """
 from __future__ import annotations
 
 import re
+import threading
 import warnings
 import weakref
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
+import hypothesis
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, example, given, reject, settings
 from hypothesis import strategies as st
@@ -33,38 +42,15 @@ from hypothesis import seed as hypothesis_seed
 from autograder import strategies as S
 from autograder.compare import (compare, discrepancy, exact_factor, fmt_array, format_inputs, largest_axis,
                                 tiny_numbers)
+from autograder.grading.cache import DRAWS, Draws, Key, fresh
 from autograder.grading.results import CheckResult, ExerciseResult
-from autograder.grading.session import TopicSession
+from autograder.grading.session import TopicSession, torch_for_oracle
 from autograder.model import Check, Exercise, Mistake
 
 HYPOTHESIS = settings(database=None, derandomize=True, deadline=None, verbosity=Verbosity.quiet,
                       suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
                       print_blob=False, phases=(Phase.explicit, Phase.generate, Phase.shrink))
-
-
-def _no_local_constants() -> None:
-    """Draw inputs from the strategies alone, whatever modules happen to be imported.
-
-    Hypothesis mixes number literals from every *local* module in sys.modules (its "local constants") into
-    what it draws, so the inputs of an exercise changed when a judge lazily imported autograder.statistics,
-    and differed between `grade`, `grade --only` and a notebook. Those literals are the grader's own (the
-    submission runs in the worker), so they are switched off; Hypothesis's built-in constants stay.
-    """
-    try:
-        from hypothesis.internal.conjecture import providers
-    except ImportError:  # pragma: no cover - a Hypothesis without the feature
-        return
-    if hasattr(providers, "_get_local_constants") and hasattr(providers, "Constants"):
-        providers._get_local_constants = providers.Constants  # an empty set of constants
-        getattr(getattr(providers, "CONSTANTS_CACHE", None), "cache", {}).clear()
-
-
-_no_local_constants()
-# No strategy of the grader uses the global `random`, and student code never runs in this process; but another
-# thread of a grading process may (Dask's heartbeats jitter with it), and Hypothesis, seeing the global state
-# change during a draw, would blame the strategy in a warning every instructor would read. Draws come from
-# Hypothesis's own generator, so the inputs do not change either way.
-warnings.filterwarnings("ignore", message="Do not use the `random` module inside strategies")
+HYPOTHESIS_VERSIONS = ((6, 100), (7,))  # pyproject.toml's range: which inputs a seed draws may change beyond it
 NO_INPUT = {"missing", "not_implemented", "forbidden"}  # the input does not matter: say nothing about it
 STOPPING = NO_INPUT | {"timeout", "crash", "protocol", "memory", "leaked"}  # not worth shrinking: stop at the first
 SHRINK_BUDGET = 50  # evaluations after the first failure, then the smallest failure so far is reported:
@@ -72,11 +58,168 @@ SHRINK_BUDGET = 50  # evaluations after the first failure, then the smallest fai
 SMALL_AXIS = 3  # inputs no longer than this along every axis are searched first
 SMALL_REJECTS = 25  # drawn inputs too large for that search before it gives up: some strategies never draw small
 # inputs (five distinct layer widths), and each rejected draw costs a whole draw (0.04 s for an MLP network)
-_NO_SMALL_INPUTS: set[int] = set()  # id() of the strategies that gave up: not tried again in this process
 CLEAR = 0.01  # an error of at least 1 % of the expected scale is "clearly visible"
 EVERY_INPUT_FAILED = 5  # inputs on which every check failed before the shared pass stops (a function that
 # raises for some inputs only, say stride > 1, passes on others: that is worth knowing and telling)
 PATTERN_MIN = 2  # a pattern needs at least this many passing and this many failing inputs
+SHARED = ""  # the name of an exercise's shared pass among its searches (the others are named by their check)
+
+
+# -- Hypothesis, as the grader runs it ------------------------------------------------------------------------
+
+
+class _NoLocalConstants:
+    """Draw inputs from the strategies alone, whatever modules happen to be imported.
+
+    Hypothesis mixes number literals from every *local* module in sys.modules (its "local constants") into
+    what it draws, so the inputs of an exercise changed when a judge lazily imported autograder.statistics,
+    and differed between `grade`, `grade --only` and a notebook. Those literals are the grader's own (the
+    submission runs in the worker), so they are switched off while a search runs (re-entrant, across threads);
+    Hypothesis's built-in constants stay, and its cache of constants is emptied whenever the switch changes.
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.depth = 0
+        self.original = None
+
+    def __enter__(self):
+        with self.lock:
+            if self.depth == 0:
+                providers = _hypothesis_providers()
+                if providers is not None:
+                    self.original = providers._get_local_constants
+                    providers._get_local_constants = providers.Constants  # an empty set of constants
+                    providers.CONSTANTS_CACHE.cache.clear()
+            self.depth += 1
+
+    def __exit__(self, *exc):
+        with self.lock:
+            self.depth -= 1
+            if self.depth == 0 and self.original is not None:
+                providers = _hypothesis_providers()
+                providers._get_local_constants, self.original = self.original, None
+                providers.CONSTANTS_CACHE.cache.clear()
+
+
+def _hypothesis_providers():
+    """The Hypothesis internals `_NoLocalConstants` changes (None: a Hypothesis without local constants), once the
+    version is known to be one the grader's inputs were drawn with."""
+    version = getattr(hypothesis, "__version_info__", (0,))
+    if not HYPOTHESIS_VERSIONS[0] <= tuple(version) < HYPOTHESIS_VERSIONS[1]:
+        raise RuntimeError(f"the grader draws its inputs with Hypothesis 6 (6.100 or later), not {hypothesis.__version__}"
+                           ": install the version pyproject.toml requires")
+    from hypothesis.internal.conjecture import providers
+
+    if not hasattr(providers, "_get_local_constants"):  # before Hypothesis had local constants: nothing to switch off
+        return None
+    if not (hasattr(providers, "Constants") and hasattr(getattr(providers, "CONSTANTS_CACHE", None), "cache")):
+        raise RuntimeError(f"Hypothesis {hypothesis.__version__} changed the internals the grader relies on to draw the "
+                           "same inputs whatever modules are loaded")
+    return providers
+
+
+_NO_LOCAL_CONSTANTS = _NoLocalConstants()
+
+
+@contextmanager
+def hypothesis_for_grading() -> Iterator[None]:
+    """Hypothesis as the grader runs it: no local constants (above), and no warning about the global `random`.
+
+    No strategy of the grader uses the global `random`, and student code never runs in this process; but another
+    thread of a grading process may (Dask's heartbeats jitter with it), and Hypothesis, seeing the global state
+    change during a draw, would blame the strategy in a warning every instructor would read. Draws come from
+    Hypothesis's own generator, so the inputs do not change either way.
+    """
+    with _NO_LOCAL_CONSTANTS, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Do not use the `random` module inside strategies")
+        yield
+
+
+def search(strategy, examples, max_examples: int, test_one: Callable[[dict], None], seed: int | None = None) -> None:
+    """Run `test_one` on the inputs the grader draws: the explicit examples, then Hypothesis's.
+
+    Every check (and tests/test_coverage.py) goes through this one function. With `seed` None, Hypothesis
+    derives its derandomized seed from the test function, so the same strategy yields the same (public) inputs
+    everywhere; with a grading seed, the draws come from that seed instead, still the same on every run.
+    (The source of `prop` names the public inputs: changing it changes every input `check` draws.)
+    """
+    def prop(inputs):
+        test_one(inputs)
+
+    test = given(strategy)(prop)
+    for explicit in reversed(examples):
+        test = example(explicit)(test)
+    with hypothesis_for_grading():
+        if seed is None:
+            settings(HYPOTHESIS, max_examples=max_examples)(test)()
+        else:
+            hypothesis_seed(seed)(settings(HYPOTHESIS, max_examples=max_examples, derandomize=False)(test))()
+
+
+def drawn(strategy, examples, max_examples: int, seed: int | None = None) -> list[dict]:
+    """The inputs `search` gives a test that never fails, in order."""
+    found: list[dict] = []
+    search(strategy, examples, max_examples, found.append, seed)
+    return found
+
+
+def _shared(ex: Exercise) -> list[Check]:
+    """The checks evaluated together on the exercise's own inputs."""
+    return [c for c in ex.checks if c.inputs is None and c.max_examples is None]
+
+
+def searches(ex: Exercise) -> dict[str, tuple]:
+    """Each search grading `ex` runs when nothing fails, by name (SHARED, or a check's): (strategy, explicit
+    examples, max_examples, whether a check of it compares with the oracle)."""
+    shared = _shared(ex)
+    found = {}
+    if shared:
+        found[SHARED] = (ex.inputs, ex.examples, ex.max_examples, any(c.judge is None for c in shared))
+    for check in ex.checks:
+        if check not in shared:
+            strategy = check.inputs if check.inputs is not None else ex.inputs
+            found[check.name] = (strategy, (), check.max_examples or ex.max_examples, check.judge is None)
+    return found
+
+
+def draws(ex: Exercise, name: str, seed: int | None) -> Draws | None:
+    """The inputs of the search `name` of `ex` and the oracle's values on them: drawn once (grading/cache.py)."""
+    strategy, examples, max_examples, compared = searches(ex)[name]
+
+    def compute():
+        try:
+            found = drawn(strategy, examples, max_examples, seed)
+        except Exception:  # noqa: BLE001 - the search itself fails: graded without the cache, failing as before
+            return None
+        return [(inputs, _expected(ex, inputs) if compared and ex.oracle else None) for inputs in found]
+
+    return DRAWS.get(Key(ex.id, name, seed), compute)
+
+
+def prepare(exercises: list[Exercise], seed: int | None) -> None:
+    """Draw every search of `exercises` now (a Gradescope image, a grading process before its first student)."""
+    for ex in exercises:
+        for name in searches(ex):
+            draws(ex, name, seed)
+
+
+def _expected(ex: Exercise, inputs: dict) -> dict | None:
+    try:
+        with torch_for_oracle():
+            return ex.oracle(**fresh(inputs))
+    except Exception:  # noqa: BLE001 - computed (and raised) when a check asks for it, as without the cache
+        return None
+
+
+def _replayed(session: TopicSession, ex: Exercise, found: Draws) -> Iterator[dict]:
+    """The inputs of `found`, in order, each with its oracle values handed to the session."""
+    for inputs, expected in found:
+        session.expect(ex, inputs, expected)
+        yield inputs
+
+
+# -- the verdict: what one check says about one input ----------------------------------------------------------
 
 
 class _Failed(Exception):
@@ -155,7 +298,8 @@ def _mistake_value(session: TopicSession, ex: Exercise, mistake: Mistake, inputs
     key = (ex.id, mistake.name, _digest(inputs))
     if key not in memo:
         try:
-            memo[key] = mistake.oracle(**inputs)
+            with torch_for_oracle():
+                memo[key] = mistake.oracle(**inputs)
         except Exception:  # noqa: BLE001 - a variant that does not apply to this input names nothing
             memo[key] = None
     values = memo[key]
@@ -243,23 +387,7 @@ def _shape_context(ex: Exercise, session: TopicSession, inputs: dict, function: 
     return ("\n" + "; ".join(lines) + ".") if lines else ""
 
 
-def search(strategy, examples, max_examples: int, test_one: Callable[[dict], None], seed: int | None = None) -> None:
-    """Run `test_one` on the inputs the grader draws: the explicit examples, then Hypothesis's.
-
-    Every check (and tests/test_coverage.py) goes through this one function. With `seed` None, Hypothesis
-    derives its derandomized seed from the test function, so the same strategy yields the same (public) inputs
-    everywhere; with a grading seed, the draws come from that seed instead, still the same on every run.
-    """
-    def prop(inputs):
-        test_one(inputs)
-
-    test = given(strategy)(prop)
-    for explicit in reversed(examples):
-        test = example(explicit)(test)
-    if seed is None:
-        settings(HYPOTHESIS, max_examples=max_examples)(test)()
-    else:
-        hypothesis_seed(seed)(settings(HYPOTHESIS, max_examples=max_examples, derandomize=False)(test))()
+# -- the search: a check's most telling failing input ---------------------------------------------------------
 
 
 @dataclass
@@ -270,109 +398,190 @@ class _Found:
     first: dict | None = None  # the first failing input found, before shrinking: generic random values
 
 
-def _find(ex: Exercise, check: Check, session: TopicSession, known_failures: list[dict], seed: int | None,
-          stopping: set[str], tried: list | None = None) -> _Found | None:
-    """The most telling small failing input of `check`: a known (already small) failure of another check, else
-    Hypothesis's shrunk failure among inputs no larger than 3 along every axis, else among all the strategy's
-    inputs, else the first failing explicit example (Hypothesis does not shrink those)."""
-    own = check.inputs is not None
-    strategy = check.inputs if own else ex.inputs
-    for known in ([] if own else known_failures):
-        v = _verdict(ex, check, session, known, diagnose=True)
-        if v.failed and v.kind == "value":
-            return _Found(v, known, True)
-    n = check.max_examples or ex.max_examples
-    found = _shrink(ex, check, session, strategy, n, seed, stopping, tried)
-    if found is not None and found.shrunk and n > 1 and largest_axis(_shown(ex, check, found.inputs)) > SMALL_AXIS \
-            and id(strategy) not in _NO_SMALL_INPUTS:
-        # Hypothesis's shrinker spends its budget on the values of large arrays before it tries smaller shapes:
-        # look among the inputs no longer than 3 along every axis too (the point is an input a student can read)
-        small = _shrink(ex, check, session, _small(strategy), n, seed, stopping)
-        found = small if small is not None and small.verdict.kind == found.verdict.kind else found
-    if found is not None:
-        return found
-    for explicit in ([] if own else ex.examples):
-        v = _verdict(ex, check, session, explicit, diagnose=True)
-        if v.failed:
-            return _Found(v, explicit, False)
-    return None
+class CheckSearch:
+    """One check graded and its failure explained: built once per check that did not simply pass.
+
+    Inputs that failed earlier checks of the exercise (`known_failures`) are tried first (no shrinking needed when
+    they fail this one too); a new failure is shrunk within SHRINK_BUDGET evaluations. `partial`: the check passed
+    on some inputs, so even a NotImplementedError depends on the input and is shown with it. `history` holds
+    every input the shared pass tried and whether the check failed there (the patterns of the feedback)."""
+
+    def __init__(self, ex: Exercise, check: Check, session: TopicSession, known_failures: list[dict],
+                 seed: int | None = None, history: list[tuple[dict, bool]] | None = None, partial: bool = False,
+                 first_input: dict | None = None, shown_under: dict | None = None):
+        self.ex, self.check, self.session, self.seed = ex, check, session, seed
+        self.known_failures, self.history, self.partial = known_failures, history or [], partial
+        self.first_input, self.shown_under = first_input, shown_under
+        self.stopping = STOPPING - {"not_implemented"} if partial else STOPPING
+        self.own = check.inputs is not None
+        self.strategy = check.inputs if self.own else ex.inputs
+        self.max_examples = check.max_examples or ex.max_examples
+        self.name = SHARED if check.inputs is None and check.max_examples is None else check.name  # its search
+        self.tried: list = []  # the first input evaluated and its verdict (an exercise's picture draws them)
+
+    def run(self) -> CheckResult:
+        ex, check = self.ex, self.check
+        found = self.find()
+        if found is None:
+            inputs, v = self.tried[0] if self.tried and ex.picture is not None else (None, Verdict(None))
+            return CheckResult(check.name, check.points, check.points, inputs=inputs, got=v.got)  # for the picture
+        if found.shrunk and not self.own and not any(found.inputs is k for k in self.known_failures):
+            self.known_failures.append(found.inputs)
+        if found.verdict.mistakes:  # plain shrunk numbers can make a variant coincide: it must hold on a generic input too
+            generic = found.first if found.first is not None else self.first_input
+            if generic is not None and generic is not found.inputs:
+                confirmed = set(_verdict(ex, check, self.session, generic, diagnose=True).mistakes)
+                found.verdict.mistakes = tuple(m for m in found.verdict.mistakes if m in confirmed)
+        if found.verdict.kind == "not_implemented" and self.partial:
+            found.verdict.kind = "exception"  # raised for some inputs only: the input is the point
+        result = _explain(ex, check, self.session, found, self.history, self.shown_under)
+        result.call = found.verdict.call
+        return result
+
+    def find(self) -> _Found | None:
+        """The most telling small failing input of the check: a known (already small) failure of another check,
+        else Hypothesis's shrunk failure among inputs no larger than 3 along every axis, else among all the
+        strategy's inputs, else the first failing explicit example (Hypothesis does not shrink those)."""
+        ex, check, session = self.ex, self.check, self.session
+        for known in ([] if self.own else self.known_failures):
+            v = _verdict(ex, check, session, known, diagnose=True)
+            if v.failed and v.kind == "value":
+                return _Found(v, known, True)
+        n, strategy = self.max_examples, self.strategy
+        found = None if self.passes_on_its_draws() else _Shrinking(self, strategy, self.tried).run()
+        if found is not None and found.shrunk and n > 1 and largest_axis(_shown(ex, check, found.inputs)) > SMALL_AXIS \
+                and id(strategy) not in _SmallInputs.gave_up:
+            # Hypothesis's shrinker spends its budget on the values of large arrays before it tries smaller shapes:
+            # look among the inputs no longer than 3 along every axis too (the point is an input a student can read)
+            small = _Shrinking(self, _SmallInputs(strategy).strategy()).run()
+            found = small if small is not None and small.verdict.kind == found.verdict.kind else found
+        if found is not None:
+            return found
+        for explicit in ([] if self.own else ex.examples):
+            v = _verdict(ex, check, session, explicit, diagnose=True)
+            if v.failed:
+                return _Found(v, explicit, False)
+        return None
+
+    def passes_on_its_draws(self) -> bool:
+        """Whether the check passes on every input its search draws, replayed from the cache: then Hypothesis would
+        find no failure either (a search that never fails draws the same inputs whatever its verdicts). `tried`
+        gets the first input, as the search would have given it; on a failure Hypothesis searches as ever."""
+        found = draws(self.ex, self.name, self.seed)
+        if found is None:
+            return False
+        if self.name == SHARED:
+            found = found.after(len(self.ex.examples))  # the check's own search has no explicit examples
+        try:
+            for inputs in _replayed(self.session, self.ex, found):
+                v = _verdict(self.ex, self.check, self.session, inputs)
+                if not self.tried:
+                    self.tried.append((inputs, v))
+                if v.failed:
+                    break
+            else:
+                return True
+        except Exception:  # noqa: BLE001 - the grader's own failure: Hypothesis reports it, as without the cache
+            pass
+        self.tried.clear()
+        return False
 
 
-def _small(strategy):
-    """`strategy` restricted to inputs no longer than SMALL_AXIS along every axis. An array too large is rejected
+class _Shrinking:
+    """Hypothesis's first failure in `strategy`, shrunk within SHRINK_BUDGET evaluations toward inputs that say at
+    least as much as it did (see Verdict.quality); the declared mistakes are evaluated only where they matter.
+    `tried`, if given, receives the first input evaluated and its verdict (an exercise's picture draws them)."""
+
+    def __init__(self, search: CheckSearch, strategy, tried: list | None = None):
+        self.search, self.strategy, self.tried = search, strategy, tried
+        self.best: Verdict | None = None
+        self.inputs: dict | None = None
+        self.wanted: tuple | None = None  # the quality of the first failure
+        self.best_quality: tuple | None = None
+        self.after = 0  # evaluations since the first failure
+        self.first: dict | None = None
+
+    def test_one(self, inputs: dict) -> None:
+        s = self.search
+        if self.best is not None:
+            self.after += 1
+            if self.after > SHRINK_BUDGET:
+                raise _Stop("budget")
+        wanted = self.wanted
+        v = _verdict(s.ex, s.check, s.session, inputs, diagnose=wanted is None or bool(wanted[2]))
+        if self.tried is not None and not self.tried:
+            self.tried.append((inputs, v))
+        if not v.failed:
+            return
+        if v.kind in s.stopping:
+            self.best, self.inputs = v, inputs
+            raise _Stop("stop")
+        q = v.quality(inputs)
+        if wanted is None:
+            self.wanted, self.first = q, inputs
+        elif not _at_least(q, wanted, self.best_quality):
+            return  # it fails, but says less than the first failure did: shrinking does not go there
+        self.best, self.inputs, self.best_quality = v, inputs, q
+        raise _Failed(v.message)
+
+    def run(self) -> _Found | None:
+        s = self.search
+        try:
+            search(self.strategy, (), s.max_examples, self.test_one, s.seed)
+        except (_Failed, _Stop, Unsatisfiable):
+            pass
+        except Exception as group:  # Flaky and friends wrap our failure; anything else is the grader's fault
+            if _first_failure(group) is None:
+                raise
+            if self.best is not None:
+                self.best.message += "\n(Your code gave different results for the same input.)"
+        best = self.best
+        if best is None:
+            return None
+        if best.kind == "value" and not best.mistakes and s.ex.mistakes:
+            best = _verdict(s.ex, s.check, s.session, self.inputs, diagnose=True)  # memoised: no new worker call
+        return _Found(best, self.inputs, best.kind not in s.stopping, self.first)
+
+
+class _SmallInputs:
+    """A strategy restricted to inputs no longer than SMALL_AXIS along every axis. An array too large is rejected
     as soon as its shape is drawn (S.shape_guard), before its elements; the rest of the input is checked once drawn.
     If the first SMALL_REJECTS draws are all too large, the search gives up (a _Stop, which Hypothesis lets
     through), for good in this process; once it has drawn a small input it never gives up early (Hypothesis's
     generation drifts to larger inputs after the first few, and small failing inputs exist)."""
-    state = {"rejected": 0, "found": False}
 
-    def too_large() -> None:
-        state["rejected"] += 1
-        if not state["found"] and state["rejected"] >= SMALL_REJECTS:
-            _NO_SMALL_INPUTS.add(id(strategy))
+    gave_up: set[int] = set()  # id() of the strategies that gave up: not tried again in this process
+
+    def __init__(self, strategy):
+        self.whole = strategy
+        self.rejected = 0
+        self.found = False
+
+    def too_large(self) -> None:
+        self.rejected += 1
+        if not self.found and self.rejected >= SMALL_REJECTS:
+            self.gave_up.add(id(self.whole))
             raise _Stop("no small inputs")
         reject()
 
-    def guard(shape: tuple[int, ...]) -> None:
+    def guard(self, shape: tuple[int, ...]) -> None:
         if max(shape, default=0) > SMALL_AXIS:
-            too_large()
+            self.too_large()
 
-    @st.composite
-    def small(draw):
-        with S.shape_guard(guard):
-            inputs = draw(strategy)
-        if largest_axis(inputs) > SMALL_AXIS:
-            too_large()
-        state["found"] = True
-        return inputs
+    def strategy(self):
+        @st.composite
+        def small(draw):
+            with S.shape_guard(self.guard):
+                inputs = draw(self.whole)
+            if largest_axis(inputs) > SMALL_AXIS:
+                self.too_large()
+            self.found = True
+            return inputs
 
-    return small()
+        return small()
 
 
-def _shrink(ex: Exercise, check: Check, session: TopicSession, strategy, max_examples: int, seed: int | None,
-            stopping: set[str], tried: list | None = None) -> _Found | None:
-    """Hypothesis's first failure in `strategy`, shrunk within SHRINK_BUDGET evaluations toward inputs that say at
-    least as much as it did (see Verdict.quality); the declared mistakes are evaluated only where they matter.
-    `tried`, if given, receives the first input evaluated and its verdict (an exercise's picture draws them)."""
-    state: dict = {"best": None, "inputs": None, "wanted": None, "after": 0, "first": None}
-
-    def test_one(inputs):
-        if state["best"] is not None:
-            state["after"] += 1
-            if state["after"] > SHRINK_BUDGET:
-                raise _Stop("budget")
-        wanted = state["wanted"]
-        v = _verdict(ex, check, session, inputs, diagnose=wanted is None or bool(wanted[2]))
-        if tried is not None and not tried:
-            tried.append((inputs, v))
-        if not v.failed:
-            return
-        if v.kind in stopping:
-            state.update(best=v, inputs=inputs)
-            raise _Stop("stop")
-        q = v.quality(inputs)
-        if wanted is None:
-            state["wanted"], state["first"] = q, inputs
-        elif not _at_least(q, wanted, state["best_quality"]):
-            return  # it fails, but says less than the first failure did: shrinking does not go there
-        state.update(best=v, inputs=inputs, best_quality=q)
-        raise _Failed(v.message)
-
-    try:
-        search(strategy, (), max_examples, test_one, seed)
-    except (_Failed, _Stop, Unsatisfiable):
-        pass
-    except Exception as group:  # Flaky and friends wrap our failure; anything else is the grader's fault
-        if _first_failure(group) is None:
-            raise
-        if state["best"] is not None:
-            state["best"].message += "\n(Your code gave different results for the same input.)"
-    best = state["best"]
-    if best is None:
-        return None
-    if best.kind == "value" and not best.mistakes and ex.mistakes:
-        best = _verdict(ex, check, session, state["inputs"], diagnose=True)  # memoised: no new worker call
-    return _Found(best, state["inputs"], best.kind not in stopping, state["first"])
+# -- the explanation of a failing check ----------------------------------------------------------------------
 
 
 def _patterns(history: list[tuple[dict, bool]]) -> list[str]:
@@ -477,34 +686,10 @@ def _arrays(value):
             yield from _arrays(v)
 
 
-def run_check(ex: Exercise, check: Check, session: TopicSession, known_failures: list[dict],
-              seed: int | None = None, history: list[tuple[dict, bool]] | None = None,
-              partial: bool = False, first_input: dict | None = None, shown_under: dict | None = None) -> CheckResult:
-    """Grade one check and explain its failure. Inputs that failed earlier checks of the exercise are tried
-    first (no shrinking needed when they fail this one too); a new failure is shrunk within SHRINK_BUDGET
-    evaluations. `partial`: the check passed on some inputs, so even a NotImplementedError depends on the
-    input and is shown with it."""
-    stopping = STOPPING - {"not_implemented"} if partial else STOPPING
-    tried: list = []
-    found = _find(ex, check, session, known_failures, seed, stopping, tried)
-    if found is None:
-        inputs, v = tried[0] if tried and ex.picture is not None else (None, Verdict(None))
-        return CheckResult(check.name, check.points, check.points, inputs=inputs, got=v.got)  # for the picture
-    if found.shrunk and check.inputs is None and not any(found.inputs is k for k in known_failures):
-        known_failures.append(found.inputs)
-    if found.verdict.mistakes:  # plain shrunk numbers can make a variant coincide: it must hold on a generic input too
-        generic = found.first if found.first is not None else first_input
-        if generic is not None and generic is not found.inputs:
-            confirmed = set(_verdict(ex, check, session, generic, diagnose=True).mistakes)
-            found.verdict.mistakes = tuple(m for m in found.verdict.mistakes if m in confirmed)
-    if found.verdict.kind == "not_implemented" and partial:
-        found.verdict.kind = "exception"  # raised for some inputs only: the input is the point
-    result = _explain(ex, check, session, found, history or [], shown_under)
-    result.call = found.verdict.call
-    return result
+# -- an exercise's grading: the shared pass, then each check that failed there -----------------------------------
 
 
-def grade_exercise(ex: Exercise, session: TopicSession, seed: int | None = None) -> ExerciseResult:
+class ExerciseGrading:
     """All checks of one exercise.
 
     First one pass over the exercise's inputs evaluates every check that shares them (most submissions
@@ -513,59 +698,89 @@ def grade_exercise(ex: Exercise, session: TopicSession, seed: int | None = None)
     a small failing input and explains it. A student function that failed (raised, hung, is missing) is
     reported once, under the first check that needs it; the other checks it prevented are "not checked".
     """
-    shared = [c for c in ex.checks if c.inputs is None and c.max_examples is None]
-    failed: dict[str, Verdict] = {}
-    history: dict[str, list[tuple[dict, bool]]] = {c.name: [] for c in shared}
 
-    seen: dict[str, tuple[dict, Verdict]] = {}  # the first input of each check, for an exercise's picture
+    def __init__(self, ex: Exercise, session: TopicSession, seed: int | None = None):
+        self.ex, self.session, self.seed = ex, session, seed
+        self.shared = _shared(ex)
+        self.start_pass()
 
-    def test_one(inputs):
-        for check in shared:
-            v = _verdict(ex, check, session, inputs)
-            history[check.name].append((inputs, v.failed))
-            seen.setdefault(check.name, (inputs, v))
+    def start_pass(self) -> None:
+        self.failed: dict[str, Verdict] = {}
+        self.history: dict[str, list[tuple[dict, bool]]] = {c.name: [] for c in self.shared}
+        self.seen: dict[str, tuple[dict, Verdict]] = {}  # the first input of each check, for an exercise's picture
+
+    def test_one(self, inputs: dict) -> None:
+        """The shared pass on one input: every shared check's verdict, remembered."""
+        for check in self.shared:
+            v = _verdict(self.ex, check, self.session, inputs)
+            self.history[check.name].append((inputs, v.failed))
+            self.seen.setdefault(check.name, (inputs, v))
             if v.failed:
-                failed.setdefault(check.name, v)
-        if len(failed) == len(shared) and all(f for h in history.values() for _, f in h):
-            costly = any(v.kind in STOPPING - NO_INPUT for v in failed.values())  # a timeout costs seconds
-            if costly or len(history[shared[0].name]) >= EVERY_INPUT_FAILED:
+                self.failed.setdefault(check.name, v)
+        if len(self.failed) == len(self.shared) and all(f for h in self.history.values() for _, f in h):
+            costly = any(v.kind in STOPPING - NO_INPUT for v in self.failed.values())  # a timeout costs seconds
+            if costly or len(self.history[self.shared[0].name]) >= EVERY_INPUT_FAILED:
                 raise _Stop("every check failed on every input: nothing more to learn")
 
-    if shared:
+    def shared_pass(self) -> None:
+        """`test_one` on the exercise's inputs: replayed from the cache, or drawn by Hypothesis (the same inputs)."""
+        if not self.shared:
+            return
+        found = draws(self.ex, SHARED, self.seed)
         try:
-            search(ex.inputs, ex.examples, ex.max_examples, test_one, seed)
+            if found is not None:
+                try:
+                    for inputs in _replayed(self.session, self.ex, found):
+                        self.test_one(inputs)
+                    return
+                except Exception:  # noqa: BLE001 - the grader's own failure: Hypothesis reports it, as without the cache
+                    self.start_pass()
+            search(self.ex.inputs, self.ex.examples, self.ex.max_examples, self.test_one, self.seed)
         except _Stop:
             pass
-    known_failures: list[dict] = []
-    shown_under: dict = {}  # inputs shown once, referred to by the checks that fail on them too
-    causes: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, function) -> (check that reports it, summary)
-    results = []
-    for check in ex.checks:
-        if check in shared and check.name not in failed:
-            inputs, v = seen.get(check.name, (None, Verdict(None)))
-            kept = ex.picture is not None  # the picture may draw what the student returned
-            results.append(CheckResult(check.name, check.points, check.points, inputs=inputs if kept else None,
-                                       got=v.got if kept else None))
-            continue
-        first = failed.get(check.name)
-        blocked = _blocked(check, first, causes)
-        if blocked:
-            results.append(blocked)
-            continue
-        passed_some = any(not f for _, f in history.get(check.name, []))
-        if first is not None and first.kind in NO_INPUT and not (first.kind == "not_implemented" and passed_some):
-            result = CheckResult(check.name, check.points, 0.0, first.message, kind=first.kind, call=first.call)
-        else:
-            generic = next((i for i, f in history.get(check.name, []) if f), None)  # its first failing input
-            result = run_check(ex, check, session, known_failures, seed, history.get(check.name), passed_some, generic,
-                               shown_under)
-            blocked = _blocked(check, _as_verdict(result), causes)
+
+    def run(self) -> ExerciseResult:
+        with hypothesis_for_grading():
+            self.shared_pass()
+            return self.results()
+
+    def results(self) -> ExerciseResult:
+        ex, history = self.ex, self.history
+        known_failures: list[dict] = []
+        shown_under: dict = {}  # inputs shown once, referred to by the checks that fail on them too
+        causes: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, function) -> (check that reports it, summary)
+        results = []
+        for check in ex.checks:
+            if check in self.shared and check.name not in self.failed:
+                inputs, v = self.seen.get(check.name, (None, Verdict(None)))
+                kept = ex.picture is not None  # the picture may draw what the student returned
+                results.append(CheckResult(check.name, check.points, check.points, inputs=inputs if kept else None,
+                                           got=v.got if kept else None))
+                continue
+            first = self.failed.get(check.name)
+            blocked = _blocked(check, first, causes)
             if blocked:
-                result = blocked
-        if not result.passed and result.kind not in ("value", "not_checked") and result.call:
-            causes.setdefault((result.kind, result.call), (check.name, _short(result.message)))
-        results.append(result)
-    return ExerciseResult(ex.id, ex.title, results)
+                results.append(blocked)
+                continue
+            passed_some = any(not f for _, f in history.get(check.name, []))
+            if first is not None and first.kind in NO_INPUT and not (first.kind == "not_implemented" and passed_some):
+                result = CheckResult(check.name, check.points, 0.0, first.message, kind=first.kind, call=first.call)
+            else:
+                generic = next((i for i, f in history.get(check.name, []) if f), None)  # its first failing input
+                result = CheckSearch(ex, check, self.session, known_failures, self.seed, history.get(check.name),
+                                     passed_some, generic, shown_under).run()
+                blocked = _blocked(check, _as_verdict(result), causes)
+                if blocked:
+                    result = blocked
+            if not result.passed and result.kind not in ("value", "not_checked") and result.call:
+                causes.setdefault((result.kind, result.call), (check.name, _short(result.message)))
+            results.append(result)
+        return ExerciseResult(ex.id, ex.title, results)
+
+
+def grade_exercise(ex: Exercise, session: TopicSession, seed: int | None = None) -> ExerciseResult:
+    """All checks of one exercise (see ExerciseGrading)."""
+    return ExerciseGrading(ex, session, seed).run()
 
 
 def _short(message: str) -> str:

@@ -317,8 +317,16 @@ class Sandbox:
         self.spare: tuple[Worker, int] | None = None
         self.starts = 0
         self.oom_kills = 0
+        self.early = False  # the fork server was started before its module was known (`prestart`)
 
     # -- the public face -----------------------------------------------------------------------------------
+
+    def prestart(self) -> None:
+        """Start the fork server now, before its module is known (a warm sandbox: pool.py);
+        `load` then only sends the module. No code of any submission runs in it before."""
+        if self.iso.level != "portable" and self.control is None:
+            self._start()
+            self.early = True
 
     def load(self, request: dict, seconds: float) -> dict | Crash:
         """Import the module (request: name, path, source or cells, seed); the reply or a Crash."""
@@ -331,7 +339,8 @@ class Sandbox:
             elif worker is not None:
                 worker.close()
             return reply
-        self.kill()
+        if not self.early:
+            self.kill()
         return self._start_and_load(seconds)
 
     def worker(self) -> Worker | Crash:
@@ -428,7 +437,8 @@ class Sandbox:
     # -- starting ------------------------------------------------------------------------------------------
 
     def _start_and_load(self, seconds: float) -> dict | Crash:
-        problem = self._start()
+        early, self.early = self.early and self.proc is not None and self.proc.poll() is None, False
+        problem = None if early else self._start()
         if problem:
             return problem
         reply = self.control.request(dict(self.load_request, op="load"), Budget(seconds, self.control.cpu))

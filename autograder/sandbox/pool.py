@@ -1,0 +1,100 @@
+"""Warm sandboxes: the next topic's sandbox started while the current one is graded.
+
+Starting a sandbox (bubblewrap, Python and NumPy in it, the isolation probe the first time) costs about a fifth
+of a second, once per topic of each submission. A grading process starts the next one ahead, in a background
+thread, so that the next topic finds it ready: `grade` does so for the topics of a submission, and a process that
+grades again and again (`check --watch`, grade-all's grading processes, a Dask worker) keeps one ready always
+(`keep_warm`). `check` starts its first one before it imports torch, which takes longer.
+
+Containment is unchanged: a sandbox started ahead is only a process waiting for its module, in which no
+submission's code has run; each is handed out once, for one topic of one submission, and closed after it, as a
+sandbox started on the spot would be. One that is no longer usable (its process died, the isolation level
+changed) is closed and replaced by a new one.
+"""
+from __future__ import annotations
+
+import atexit
+import threading
+from concurrent.futures import Future
+
+from autograder.sandbox.host import Sandbox
+from autograder.sandbox.isolation import isolation
+
+
+class SandboxPool:
+    """Sandboxes started ahead of their use, in this process."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.ready: list[Future] = []  # sandboxes starting or started, oldest first
+        self.uses: int | None = 0  # takes still to come that should find one ready (None: every take)
+
+    def keep_warm(self, uses: int | None = None) -> None:
+        """Keep a sandbox ready for each of the next `uses` sandboxes asked for (None: from now on), starting the
+        first now."""
+        with self.lock:
+            self.uses = uses
+        self._fill()
+
+    def sandbox(self, ahead: bool = False) -> Sandbox:
+        """A fresh sandbox, started already if one is ready; `ahead`: start another one for the next use now."""
+        with self.lock:
+            future = self.ready.pop(0) if self.ready else None
+            if self.uses:
+                self.uses -= 1
+        sandbox = _usable(future)
+        if ahead:
+            self.start()
+        else:
+            self._fill()
+        return sandbox or Sandbox()
+
+    def start(self) -> None:
+        """Start one sandbox in the background, unless one is ready or starting."""
+        with self.lock:
+            if self.ready:
+                return
+            future: Future = Future()
+            self.ready.append(future)
+        threading.Thread(target=_prestart, args=(future,), name="sandbox-pool", daemon=True).start()
+
+    def close(self) -> None:
+        """Stop every sandbox started ahead (at exit)."""
+        with self.lock:
+            ready, self.ready, self.uses = self.ready, [], 0
+        for future in ready:
+            sandbox = _usable(future)
+            if sandbox is not None:
+                sandbox.close()
+
+    def _fill(self) -> None:
+        if self.uses is None or self.uses > 0:
+            self.start()
+
+
+def _prestart(future: Future) -> None:
+    try:
+        sandbox = Sandbox()
+        sandbox.prestart()
+        future.set_result(sandbox)
+    except BaseException as e:  # noqa: BLE001 - the caller starts one itself, and sees the problem there
+        future.set_exception(e)
+
+
+def _usable(future: Future | None) -> Sandbox | None:
+    """The sandbox `future` started, if it is still good for this process's isolation; else None (closed)."""
+    if future is None:
+        return None
+    try:
+        sandbox = future.result()
+    except Exception:  # noqa: BLE001
+        return None
+    alive = sandbox.proc is None or sandbox.proc.poll() is None
+    if alive and sandbox.iso == isolation():
+        return sandbox
+    sandbox.close()
+    return None
+
+
+POOL = SandboxPool()  # this process's
+atexit.register(POOL.close)
