@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 
 import numpy as np
 from hypothesis import strategies as st
@@ -39,6 +40,7 @@ def _guard(shape) -> None:
         guard((shape,) if isinstance(shape, int) else tuple(shape))
 
 
+@lru_cache(maxsize=None)
 def floats(low: float = -2.0, high: float = 2.0) -> st.SearchStrategy[float]:
     """Floats in [low, high]. Around 0 at unit scale, no tiny nonzero values: Hypothesis favours extreme floats
     (about a quarter of its draws in [-2, 2] were below 1e-3, such as 1.4e-45 or 6.9e-308), which only make a
@@ -52,9 +54,18 @@ def floats(low: float = -2.0, high: float = 2.0) -> st.SearchStrategy[float]:
 def arrays(shape, low: float = -2.0, high: float = 2.0, elements=None) -> st.SearchStrategy[np.ndarray]:
     """float64 arrays of `shape` with each element in [low, high] (or from `elements`)."""
     _guard(shape)
-    return hnp.arrays(np.float64, shape, elements=floats(low, high) if elements is None else elements, fill=st.nothing())
+    if elements is None:
+        return _float_arrays(shape if isinstance(shape, int) else tuple(shape), low, high)
+    return hnp.arrays(np.float64, shape, elements=elements, fill=st.nothing())
 
 
+@lru_cache(maxsize=4096)
+def _float_arrays(shape, low: float, high: float) -> st.SearchStrategy[np.ndarray]:
+    """One strategy object per shape and range: built and validated once, not at every draw (the same draws)."""
+    return hnp.arrays(np.float64, shape, elements=floats(low, high), fill=st.nothing())
+
+
+@lru_cache(maxsize=None)
 def sizes(n: int, low: int = 2, high: int = 5, distinct: bool = True) -> st.SearchStrategy[list[int]]:
     """n sizes in [low, high]; pairwise distinct by default, so no shape is accidentally square."""
     return st.lists(st.integers(low, high), min_size=n, max_size=n, unique=distinct)
@@ -63,6 +74,11 @@ def sizes(n: int, low: int = 2, high: int = 5, distinct: bool = True) -> st.Sear
 def labels(m: int, classes: int) -> st.SearchStrategy[np.ndarray]:
     """m int64 class labels in [0, classes); the first two differ, so two classes are always present."""
     _guard(m)
+    return _labels(m, classes)
+
+
+@lru_cache(maxsize=1024)
+def _labels(m: int, classes: int) -> st.SearchStrategy[np.ndarray]:
     rest = hnp.arrays(np.int64, max(m - 2, 0), elements=st.integers(0, classes - 1), fill=st.nothing())
     return st.tuples(st.integers(0, classes - 1), st.integers(1, classes - 1), rest).map(
         lambda t: np.concatenate([[t[0], (t[0] + t[1]) % classes], t[2]]).astype(np.int64)[:m])
@@ -71,6 +87,11 @@ def labels(m: int, classes: int) -> st.SearchStrategy[np.ndarray]:
 def binary_labels(m: int) -> st.SearchStrategy[np.ndarray]:
     """m float64 labels in {0, 1}, both present when m >= 2 (by construction: the first two differ)."""
     _guard(m)
+    return _binary_labels(m)
+
+
+@lru_cache(maxsize=1024)
+def _binary_labels(m: int) -> st.SearchStrategy[np.ndarray]:
     rest = hnp.arrays(np.float64, max(m - 2, 0), elements=st.sampled_from([0.0, 1.0]), fill=st.nothing())
     return st.tuples(st.sampled_from([0.0, 1.0]), rest).map(
         lambda t: np.concatenate([[t[0], 1.0 - t[0]], t[1]])[:m])
@@ -85,6 +106,11 @@ def distinct_arrays(shape, low: float = -2.0, high: float = 2.0) -> st.SearchStr
     """
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
     _guard(shape)
+    return _distinct_arrays(shape, low, high)
+
+
+@lru_cache(maxsize=4096)
+def _distinct_arrays(shape: tuple[int, ...], low: float, high: float) -> st.SearchStrategy[np.ndarray]:
     size = int(np.prod(shape))
     step = (high - low) / size
     offsets = hnp.arrays(np.float64, size, elements=floats(0.0, 0.5), fill=st.nothing())
@@ -95,5 +121,11 @@ def distinct_arrays(shape, low: float = -2.0, high: float = 2.0) -> st.SearchStr
 def nonzero_arrays(shape, margin: float = 0.1, high: float = 2.0) -> st.SearchStrategy[np.ndarray]:
     """float64 arrays of `shape` with every |entry| in [margin, high] and its sign drawn on its own:
     no entry is near 0, where ReLU has its kink."""
-    return st.tuples(arrays(shape, margin, high), hnp.arrays(np.bool_, shape, elements=st.booleans())).map(
+    _guard(shape)
+    return _nonzero_arrays(shape if isinstance(shape, int) else tuple(shape), margin, high)
+
+
+@lru_cache(maxsize=4096)
+def _nonzero_arrays(shape, margin: float, high: float) -> st.SearchStrategy[np.ndarray]:
+    return st.tuples(_float_arrays(shape, margin, high), hnp.arrays(np.bool_, shape, elements=st.booleans())).map(
         lambda t: np.where(t[1], -t[0], t[0]))

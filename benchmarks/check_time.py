@@ -1,49 +1,176 @@
-"""How fast the student's loop is: `check`'s first line, `check TOPIC.EXERCISE`, `check TOPIC`, and the start-up floor.
+"""How fast the student's loop and one grade are, this tree against a baseline, in one run.
 
-    python benchmarks/check_time.py [--submission solutions] [--repeat 5]
+    python benchmarks/check_time.py [--baseline 309e4f5] [--repeat 5] [--submission solutions]
 
-The floor is what any check pays before grading: Python with NumPy, torch and Hypothesis imported. A
-one-exercise check should cost that plus the exercise (DESIGN.md: within 0.5 s of the floor). The time to the
-first line is measured to the moment `check` has written it (it prints before importing torch).
+Measured, each the median of --repeat runs, wall-clock and CPU (the command and every process it started and
+reaped: its sandboxes), alternating baseline and this tree so that both see the same load:
+
+    floor                     python -c "import numpy, torch, hypothesis"
+    check mlp.affine          python -m autograder check mlp.affine --submission S (warm: the public inputs on disk)
+    check mlp                 the same for a whole topic
+    check --watch, re-check   from a save of S/mlp.py to the line saying the check is done (mlp.affine)
+    grade, first run          python -m autograder grade S (all five topics; this tree: an empty cache folder)
+    grade, second run         the same again (this tree: the cache the first run wrote)
+
+The baseline is the grader at --baseline, checked out into a git worktree (kept in --work) and run with this
+virtualenv; this tree's cache goes to a folder of its own (AUTOGRADER_CACHE), never the user's. The load average
+is printed at the start and the end: the machine is shared, so compare CPU times when the wall times are noisy.
 """
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import resource
+import select
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+BASELINE = "309e4f5"  # before issue 21: no cache, a sandbox started on the spot
 
 
-def wall(cmd: list[str]) -> tuple[float, float]:
-    """(seconds to the first line of output, seconds to the end)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    proc.stdout.readline()
-    first = time.perf_counter() - start
-    proc.communicate()
-    return first, time.perf_counter() - start
+def worktree(commit: str, work: Path) -> Path:
+    """A checkout of `commit` (made once, kept in `work`)."""
+    tree = work / f"tree-{commit}"
+    if not tree.exists():
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), commit], check=True,
+                       capture_output=True)
+    return tree
+
+
+class Tree:
+    """A grader to run: its source folder, and the environment its commands run in."""
+
+    def __init__(self, label: str, path: Path, cache: Path | None):
+        self.label, self.path = label, path
+        self.env = dict(os.environ, PYTHONPATH=str(path))
+        if cache is not None:
+            self.env["AUTOGRADER_CACHE"] = str(cache)
+
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "autograder", *args]
+
+    def shown(self, *args: str) -> str:
+        cache = f"AUTOGRADER_CACHE={self.env['AUTOGRADER_CACHE']} " if "AUTOGRADER_CACHE" in self.env else ""
+        return f"(cd {self.path} && {cache}PYTHONPATH={self.path} {sys.executable} -m autograder {' '.join(args)})"
+
+
+def timed(cmd: list[str], cwd: Path, env: dict, tries: int = 3) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the command and the processes it reaped). The submission earns every point,
+    so a run that does not (a sandbox killed from outside on a shared machine) is not a measurement: run again."""
+    for _ in range(tries):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        run = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if run.returncode == 0 and (not run.stdout.startswith("{") or _full_marks(run.stdout)):
+            return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        print(f"  (a run without full marks, not counted: {' '.join(cmd[-4:])})", flush=True)
+    raise SystemExit(f"{' '.join(cmd)} failed {tries} times in {cwd}")
+
+
+def _full_marks(output: str) -> bool:
+    result = json.loads(output)
+    return result["score"] == result["max_score"]
+
+
+def watch_recheck(tree: Tree, submission: Path, selector: str, saves: int) -> list[float]:
+    """Seconds from each save of the topic file to the line `check --watch` prints when its check is done."""
+    topic = selector.split(".")[0]
+    proc = subprocess.Popen(tree.command("check", selector, "--watch", "--submission", str(submission)),
+                            cwd=tree.path, env=tree.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    times = []
+    try:
+        _wait_for(proc, "watching", 300)
+        source = submission / f"{topic}.py"
+        for i in range(saves):
+            time.sleep(1.0)  # the pool starts the next sandbox meanwhile, as it would while a student types
+            start = time.perf_counter()
+            source.write_text(source.read_text().rstrip("\n") + "\n" + "\n" * (i % 2))
+            _wait_for(proc, "checked in", 120)
+            times.append(time.perf_counter() - start)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return times
+
+
+def _wait_for(proc: subprocess.Popen, text: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], 0.01)
+        if ready:
+            line = proc.stdout.readline()
+            if not line:
+                raise RuntimeError("check --watch ended")
+            if text in line:
+                return
+    raise RuntimeError(f"no {text!r} from check --watch within {seconds} s")
+
+
+def row(label: str, runs: list[tuple[float, float]]) -> str:
+    walls, cpus = [w for w, _ in runs], [c for _, c in runs]
+    return (f"  {label:34} {statistics.median(walls):6.2f} s wall  {statistics.median(cpus):6.2f} s CPU   "
+            f"(walls {', '.join(f'{w:.2f}' for w in walls)})")
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--baseline", default=BASELINE, help="commit to compare with ('none': this tree only)")
     p.add_argument("--submission", default="solutions")
     p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "autograder-bench")
     args = p.parse_args()
-    py = sys.executable
-    runs = {
-        "floor: import numpy, torch, hypothesis": [py, "-c", "import numpy, torch, hypothesis; print()"],
-        "check mlp.affine": [py, "-m", "autograder", "check", "mlp.affine", "--submission", args.submission],
-        "check mlp": [py, "-m", "autograder", "check", "mlp", "--submission", args.submission],
-    }
-    print(f"median of {args.repeat} runs, submission {args.submission}:")
-    for label, cmd in runs.items():
-        firsts, totals = zip(*(wall(cmd) for _ in range(args.repeat)))
-        print(f"  {label:40} {statistics.median(totals):6.2f} s   (first line after "
-              f"{statistics.median(firsts):.2f} s; runs {', '.join(f'{t:.2f}' for t in totals)})")
+    args.work.mkdir(parents=True, exist_ok=True)
+    submission = (ROOT / args.submission).resolve()
+    warm_cache = Path(tempfile.mkdtemp(prefix="cache-", dir=args.work))
+    trees = [Tree("this tree", ROOT, warm_cache)]
+    if args.baseline != "none":
+        trees.insert(0, Tree(f"baseline {args.baseline}", worktree(args.baseline, args.work), None))
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start; "
+          f"median of {args.repeat} runs, submission {submission}")
+    for tree in trees:
+        print(f"  {tree.label}: {tree.shown('check', 'mlp.affine', '--submission', str(submission))}")
+    results: dict[str, dict[str, list]] = {t.label: {} for t in trees}
+
+    def measure(name: str, tree: Tree, cmd: list[str], env: dict | None = None):
+        results[tree.label].setdefault(name, []).append(timed(cmd, tree.path, env or tree.env))
+
+    floor = [sys.executable, "-c", "import numpy, torch, hypothesis"]
+    for tree in trees:  # a first run of each: the disk cache of this tree filled, files in the page cache
+        timed(tree.command("check", "mlp", "--submission", str(submission)), tree.path, tree.env)
+    for _ in range(args.repeat):
+        for tree in trees:
+            measure("floor: import numpy, torch, hypothesis", tree, floor)
+            measure("check mlp.affine", tree, tree.command("check", "mlp.affine", "--submission", str(submission)))
+            measure("check mlp", tree, tree.command("check", "mlp", "--submission", str(submission)))
+    for _ in range(max(1, args.repeat // 2)):
+        for tree in trees:
+            cold = tempfile.mkdtemp(prefix="cold-", dir=args.work)
+            env = dict(tree.env, AUTOGRADER_CACHE=cold) if "AUTOGRADER_CACHE" in tree.env else tree.env
+            cmd = tree.command("grade", str(submission), "--format", "json")
+            measure("grade, first run", tree, cmd, env)
+            measure("grade, second run", tree, cmd, env)
+    for tree in trees:
+        copy = Path(tempfile.mkdtemp(prefix="watched-", dir=args.work))
+        shutil.copy(submission / "mlp.py", copy / "mlp.py")
+        saves = watch_recheck(tree, copy, "mlp.affine", args.repeat)
+        results[tree.label]["check --watch mlp.affine, re-check"] = [(t, float("nan")) for t in saves]
+    for tree in trees:
+        print(f"\n{tree.label}:")
+        for name, runs in results[tree.label].items():
+            print(row(name, runs))
+        floor_wall = statistics.median(w for w, _ in results[tree.label]["floor: import numpy, torch, hypothesis"])
+        affine = statistics.median(w for w, _ in results[tree.label]["check mlp.affine"])
+        print(f"  check mlp.affine - floor: {affine - floor_wall:+.2f} s ({affine / floor_wall:.2f} x the floor)")
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f} (the CPU figures depend far less on it than wall)")
 
 
 if __name__ == "__main__":

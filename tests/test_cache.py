@@ -22,7 +22,7 @@ from autograder.model import catalog, select
 from autograder.outputs.structured import as_dict
 from autograder.outputs.text import exercise_text
 from autograder.sandbox.isolation import bwrap_command, isolation
-from conftest import ROOT, mutate, solution_source
+from conftest import ROOT, affected_exercises, corpus, mutate, solution_source
 
 TOPICS = ["mlp", "cnn", "rnn", "transformer", "optim"]
 
@@ -97,6 +97,33 @@ def graded_both_ways(folder: Path, exercises) -> tuple[str, str]:
     with cache.disabled():
         without = run()
     return without, run()
+
+
+def corpus_cases(every: int) -> list:
+    """Every `every`-th bug and correct variant of each topic's corpus (tests/bugs_*.py, tests/variants_*.py)."""
+    cases = []
+    for topic, module in corpus("bugs").items():
+        cases += [pytest.param(topic, bug.edits, id=f"bug-{topic}-{bug.id}") for bug in module.BUGS[::every]]
+    for topic, module in corpus("variants").items():
+        cases += [pytest.param(topic, edits, id=f"variant-{topic}-{name}")
+                  for name, edits in list(module.VARIANTS.items())[::every]]
+    return cases
+
+
+# Both corpora graded twice cost as much as the corpus tests themselves: CI compares every EVERY-th case (each
+# topic, each kind of failure); AUTOGRADER_EVERY=1 compares them all (the README gives the last full run).
+EVERY = int(os.environ.get("AUTOGRADER_EVERY", "4"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("topic, edits", corpus_cases(EVERY))
+def test_the_corpora_grade_byte_for_byte_the_same_with_and_without_the_cache(topic, edits, tmp_path):
+    source = mutate(solution_source(topic), edits)
+    (tmp_path / f"{topic}.py").write_text(source)
+    exercises = select(catalog(), affected_exercises(topic, source) or [topic])
+    without, cached = graded_both_ways(tmp_path, exercises)
+    assert "the grader failed" not in without and "did not start" not in without  # a real grade, not a broken one
+    assert cached == without
 
 
 def test_solutions_grade_the_same_with_and_without_the_cache(fresh_cache):
@@ -231,3 +258,90 @@ def test_student_code_can_neither_read_nor_write_the_cache(fresh_cache, tmp_path
     report = grade(tmp_path / "probe", [tanh])
     assert report.score == report.points, [c.message for e in report.exercises for c in e.checks]
     assert draw_files(fresh_cache) == files and not (fresh_cache / "planted.draws").exists()
+
+
+# -- the parts around it: Hypothesis's settings, torch's, warm sandboxes, the batch's order ----------------------
+
+
+def test_the_grader_changes_hypothesis_only_while_it_searches(monkeypatch):
+    """Local constants are switched off (and the `random` warning filtered) inside a search, restored after; a
+    Hypothesis outside the range the inputs were drawn with is refused rather than silently drawing others."""
+    import hypothesis
+    from hypothesis import strategies as st
+    from hypothesis.internal.conjecture import providers
+
+    original = providers._get_local_constants
+    inside = []
+    search(st.fixed_dictionaries({"a": st.integers()}), (), 3,
+           lambda inputs: inside.append(providers._get_local_constants))
+    assert inside and all(f is providers.Constants for f in inside)
+    assert providers._get_local_constants is original
+    with hypothesis_for_grading():
+        with hypothesis_for_grading():
+            assert providers._get_local_constants is providers.Constants
+        assert providers._get_local_constants is providers.Constants  # nested: the outer one still holds
+    assert providers._get_local_constants is original
+    monkeypatch.setattr(hypothesis, "__version_info__", (7, 0, 0))
+    with pytest.raises(RuntimeError, match="Hypothesis 6"):
+        search(st.fixed_dictionaries({"a": st.integers()}), (), 3, lambda inputs: None)
+    assert providers._get_local_constants is original
+
+
+def test_the_oracle_computes_with_autograd_whatever_the_process_set():
+    """torch's grad mode and default dtype are process-wide: a grading process whose other code turned autograd
+    off (inference in a Dask worker, say) still gets the oracle's gradients."""
+    import torch
+
+    (affine,) = select(catalog(), ["mlp.affine"])
+    torch.set_grad_enabled(False)
+    try:
+        with cache.disabled():
+            assert solutions_grade([affine]) == (4, 4)
+    finally:
+        torch.set_grad_enabled(True)
+
+
+def test_a_warm_sandbox_is_fresh_for_each_topic_and_lives_until_used():
+    """With the pool warm, every topic of every submission gets a sandbox of its own, started ahead (by a thread
+    that outlives it: a sandbox dies with the thread that started it), and grades as a sandbox started on the
+    spot does."""
+    from autograder.sandbox import pool
+
+    (affine,) = select(catalog(), ["mlp.affine"])
+    (relu,) = select(catalog(), ["cnn.relu"])
+    started = []
+    real = pool._prestart
+
+    def recording():
+        sandbox = real()
+        started.append(sandbox.proc.pid if sandbox.proc is not None else None)
+        return sandbox
+
+    cold = grade(ROOT / "solutions", [affine, relu])
+    original = pool._prestart
+    pool._prestart = recording
+    try:
+        pool.POOL.keep_warm()
+        time.sleep(1.0)  # the thread that started the first one has long been idle
+        warm = [grade(ROOT / "solutions", [affine, relu]) for _ in range(2)]
+    finally:
+        pool._prestart = original
+        pool.POOL.close()
+    assert all(r.score == r.points == cold.points for r in warm)
+    assert all(r.not_gradable == {} for r in warm)
+    if isolation().level != "portable":
+        assert len(started) >= 4 and len(set(started)) == len(started)  # four topics graded, each its own
+
+
+def test_the_longest_submissions_start_first():
+    from autograder.batch.run import Job, longest_first
+
+    def job(name, seconds, size):
+        return Job(None, {"student": name}, {}, seconds=seconds, size=size)
+
+    jobs = [job("small", None, 1_000), job("slow", 30.0, 10_000), job("quick", 2.0, 10_000),
+            job("big", None, 40_000), job("medium", 9.0, 3_000)]
+    order = [j.task["student"] for j in longest_first(jobs)]
+    # seconds per byte: the median of 3e-3, 2e-4 and 3e-3, so big ~ 120 s and small ~ 3 s
+    assert order == ["big", "slow", "medium", "small", "quick"]
+    assert [j.task["student"] for j in longest_first([job("a", None, 5), job("b", None, 50)])] == ["b", "a"]

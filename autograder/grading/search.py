@@ -292,10 +292,8 @@ _MISTAKE_VALUES: "weakref.WeakKeyDictionary[TopicSession, dict]" = weakref.WeakK
 
 def _mistake_value(session: TopicSession, ex: Exercise, mistake: Mistake, inputs: dict, path):
     """What `mistake` gives at `path` on `inputs` (memoised per session), or None if it says nothing there."""
-    from autograder.grading.session import _digest
-
     memo = _MISTAKE_VALUES.setdefault(session, {})
-    key = (ex.id, mistake.name, _digest(inputs))
+    key = (ex.id, mistake.name, session.digest(inputs))
     if key not in memo:
         try:
             with torch_for_oracle():

@@ -57,6 +57,7 @@ class TopicSession:
         self.source, self.sandbox, self.timing = source, sandbox, timing
         self.outcomes: dict[tuple, Outcome] = {}
         self.expected: dict[tuple, dict] = {}
+        self.digests: dict[int, tuple[dict, bytes]] = {}  # id(inputs) -> (inputs, its digest): once per object
         self.worker: Worker | None = None
         self.worker_for: str | None = None  # the exercise the worker belongs to
 
@@ -84,13 +85,13 @@ class TopicSession:
 
     def outcome(self, ex: Exercise, plan: tuple[int, ...], inputs: dict, seconds: float | None = None) -> Outcome:
         """The plan's calls on `inputs`, run once (memoised); `seconds` per call, the exercise's unless given."""
-        key = (ex.id, plan, _digest(inputs))
+        key = (ex.id, plan, self.digest(inputs))
         if key not in self.outcomes:
             self.outcomes[key] = self._run(ex, plan, inputs, seconds or ex.seconds)
         return self.outcomes[key]
 
     def oracle(self, ex: Exercise, inputs: dict) -> dict:
-        key = (ex.id, _digest(inputs))
+        key = (ex.id, self.digest(inputs))
         if key not in self.expected:
             start = time.perf_counter()
             with torch_for_oracle():
@@ -101,7 +102,16 @@ class TopicSession:
     def expect(self, ex: Exercise, inputs: dict, expected: dict | None) -> None:
         """The oracle's values on `inputs`, computed before (grading/cache.py): `oracle` returns them."""
         if expected is not None:
-            self.expected.setdefault((ex.id, _digest(inputs)), expected)
+            self.expected.setdefault((ex.id, self.digest(inputs)), expected)
+
+    def digest(self, inputs: dict) -> bytes:
+        """What memoises a result of `inputs`: a digest of its values, computed once per inputs object (every check
+        of an input asks for it; nothing in the grader changes an input once drawn). The object is kept with it,
+        so that its id cannot be another object's."""
+        known = self.digests.get(id(inputs))
+        if known is None or known[0] is not inputs:
+            known = self.digests[id(inputs)] = (inputs, _digest(inputs))
+        return known[1]
 
     def _worker(self, ex: Exercise) -> Worker | Crash:
         if self.worker is not None and (self.worker_for != ex.id or not self.worker.alive):

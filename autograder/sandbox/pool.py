@@ -9,13 +9,15 @@ grades again and again (`check --watch`, grade-all's grading processes, a Dask w
 Containment is unchanged: a sandbox started ahead is only a process waiting for its module, in which no
 submission's code has run; each is handed out once, for one topic of one submission, and closed after it, as a
 sandbox started on the spot would be. One that is no longer usable (its process died, the isolation level
-changed) is closed and replaced by a new one.
+changed) is closed and replaced by a new one. Sandboxes are started by one thread that lives as long as the
+process: a sandbox dies with the thread that started it (bubblewrap's --die-with-parent, the worker's
+PR_SET_PDEATHSIG), so a thread per start would take its sandbox down with it.
 """
 from __future__ import annotations
 
 import atexit
 import threading
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from autograder.sandbox.host import Sandbox
 from autograder.sandbox.isolation import isolation
@@ -28,6 +30,7 @@ class SandboxPool:
         self.lock = threading.Lock()
         self.ready: list[Future] = []  # sandboxes starting or started, oldest first
         self.uses: int | None = 0  # takes still to come that should find one ready (None: every take)
+        self.starter: ThreadPoolExecutor | None = None  # its one thread starts every sandbox, and outlives them
 
     def keep_warm(self, uses: int | None = None) -> None:
         """Keep a sandbox ready for each of the next `uses` sandboxes asked for (None: from now on), starting the
@@ -54,9 +57,9 @@ class SandboxPool:
         with self.lock:
             if self.ready:
                 return
-            future: Future = Future()
-            self.ready.append(future)
-        threading.Thread(target=_prestart, args=(future,), name="sandbox-pool", daemon=True).start()
+            if self.starter is None:
+                self.starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-pool")
+            self.ready.append(self.starter.submit(_prestart))
 
     def close(self) -> None:
         """Stop every sandbox started ahead (at exit)."""
@@ -72,13 +75,10 @@ class SandboxPool:
             self.start()
 
 
-def _prestart(future: Future) -> None:
-    try:
-        sandbox = Sandbox()
-        sandbox.prestart()
-        future.set_result(sandbox)
-    except BaseException as e:  # noqa: BLE001 - the caller starts one itself, and sees the problem there
-        future.set_exception(e)
+def _prestart() -> Sandbox:
+    sandbox = Sandbox()
+    sandbox.prestart()
+    return sandbox
 
 
 def _usable(future: Future | None) -> Sandbox | None:
