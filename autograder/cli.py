@@ -80,7 +80,9 @@ def _grade(submission: Path, selectors: list[str], on_exercise=None, seed: int |
 
     if not submission.is_dir():
         raise SystemExit(f"error: {submission} is not a folder")
-    return grade(submission, _select(selectors), on_exercise=on_exercise, seed=seed, curves=curves)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return grade(submission, _select(selectors), on_exercise=on_exercise, seed=seed, curves=curves,
+                 parallel=cores)  # a topic per core
 
 
 def _console():

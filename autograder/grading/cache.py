@@ -34,6 +34,7 @@ import stat
 import struct
 import sys
 import tempfile
+import threading
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -135,7 +136,7 @@ class Folder:
             folder = self.file(key).parent
             if not folder.exists():
                 make_private(self.path)
-                folder.mkdir(mode=0o700)
+                folder.mkdir(mode=0o700, exist_ok=True)  # another grading process may make it too
                 self._prune(keep=folder)
             if not private(self.path):
                 return False
@@ -159,6 +160,7 @@ class DrawCache:
     """The draws of one process: in memory, and in the folders on disk that may hold them."""
 
     def __init__(self):
+        self.lock = threading.Lock()  # topics graded in threads share it (never held while drawing)
         self.memory: OrderedDict[Key, Draws] = OrderedDict()
         self.folders: list[Folder] = []  # the first that may hold a key's seed is used
         self.enabled = True
@@ -171,22 +173,25 @@ class DrawCache:
         none (then the caller searches as if there were no cache)."""
         if not self.enabled:
             return None
-        draws = self.memory.get(key)
-        if draws is not None:
-            self.memory.move_to_end(key)
-            self.served["memory"] += 1
-            return draws
+        with self.lock:
+            draws = self.memory.get(key)
+            if draws is not None:
+                self.memory.move_to_end(key)
+                self.served["memory"] += 1
+                return draws
         folder = self.folder(key.seed)
         entries = folder.read(key) if folder is not None else None
-        self.served["disk" if entries is not None else "drawn"] += 1
+        served = "disk" if entries is not None else "drawn"
         if entries is None:
             entries = compute()
             if entries is None:
                 return None
             if folder is not None:
                 folder.write(key, entries)
-        draws = self.memory[key] = Draws(entries)
-        self._evict()
+        with self.lock:
+            self.served[served] += 1
+            draws = self.memory[key] = Draws(entries)
+            self._evict()
         return draws
 
     def folder(self, seed: int | None) -> Folder | None:

@@ -3,18 +3,21 @@ from __future__ import annotations
 
 import os
 import platform
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
 import autograder
 from autograder.grading.curve import learning_curve
-from autograder.sandbox.pool import POOL
-from autograder.grading.results import CheckResult, ExerciseResult, Report
+from autograder.grading.results import CheckResult, ExerciseResult, Report, Timing
 from autograder.grading.search import grade_exercise
 from autograder.grading.session import TopicSession
 from autograder.model import Exercise, topics
+from autograder.sandbox.pool import POOL
 from autograder.submissions import TopicSource, content_hash, topic_source
 
 
@@ -39,7 +42,8 @@ def seed_from_environment() -> int | None:
 
 
 def grade(submission: Path, exercises: list[Exercise], *, seed: int | None = None,
-          on_exercise: Callable[[ExerciseResult], None] | None = None, curves: bool = False) -> Report:
+          on_exercise: Callable[[ExerciseResult], None] | None = None, curves: bool = False,
+          parallel: int = 1) -> Report:
     """Grade `exercises` on the topic sources in `submission` (a folder of `<topic>.py` or `<topic>.ipynb`).
 
     `seed` None draws the public inputs that `check` uses; an integer draws the inputs from that grading seed
@@ -47,36 +51,95 @@ def grade(submission: Path, exercises: list[Exercise], *, seed: int | None = Non
     worker there. Nothing a submission does makes this raise: a failure of the grader itself while grading one
     exercise costs that exercise's checks (with a message saying so), and the other exercises and topics are
     still graded. `curves`: also replay each training exercise's learning curve (for the HTML report).
+    `parallel`: topics graded at the same time, each in its own sandbox and thread (`grade` and `check` use a
+    core each; a grading process of a batch, one); the report and `on_exercise` keep the course's order.
     """
     start = time.perf_counter()
     report = Report(str(submission), [], seed=seed, grader_version=autograder.__version__, versions=versions())
-    graded: list[TopicSource] = []
     chosen = topics(exercises)
-    for index, topic in enumerate(chosen):
+    in_order = _InOrder(chosen, on_exercise)
+
+    def one(index: int, topic: str) -> _Topic:
         mine = [ex for ex in exercises if ex.topic == topic]
         source = topic_source(Path(submission), topic)
-        with POOL.sandbox(ahead=index + 1 < len(chosen)) as sandbox:  # the next topic's starts meanwhile
-            problem = source if isinstance(source, str) else None
-            if isinstance(source, TopicSource):
-                graded.append(source)
-                session = TopicSession(source, sandbox, report.timing)
-                problem = _guarded(session.load, lambda e: f"the grader could not run {source.filename} ({e}).")
-            for ex in mine:
-                if problem:
-                    report.not_gradable[topic] = problem
-                    result = _all_fail(ex, f"Not gradable: {problem}")
-                else:
-                    result = _guarded(lambda: grade_exercise(ex, session, seed=seed), lambda e: _all_fail(
-                        ex, f"Your result could not be checked: the grader failed ({e}). Please report this."))
-                    if curves and ex.curve is not None:
-                        result.curve = _guarded(lambda: learning_curve(ex, session), lambda e: None)
-                    _guarded(session.end_exercise, lambda e: None)
-                report.exercises.append(result)
-                if on_exercise:
-                    on_exercise(result)
-    report.content_hash = content_hash(graded)
+        done = _Topic(source if isinstance(source, TopicSource) else None)
+        try:
+            with POOL.sandbox(ahead=index + 1 < len(chosen)) as sandbox:  # the next topic's starts meanwhile
+                problem = source if isinstance(source, str) else None
+                if isinstance(source, TopicSource):
+                    session = TopicSession(source, sandbox, done.timing)
+                    problem = _guarded(session.load, lambda e: f"the grader could not run {source.filename} ({e}).")
+                for ex in mine:
+                    if problem:
+                        done.problem = problem
+                        result = _all_fail(ex, f"Not gradable: {problem}")
+                    else:
+                        result = _guarded(lambda: grade_exercise(ex, session, seed=seed), lambda e: _all_fail(
+                            ex, f"Your result could not be checked: the grader failed ({e}). Please report this."))
+                        if curves and ex.curve is not None:
+                            result.curve = _guarded(lambda: learning_curve(ex, session), lambda e: None)
+                        _guarded(session.end_exercise, lambda e: None)
+                    done.results.append(result)
+                    in_order.add(topic, result)
+        finally:
+            in_order.finish(topic)
+        return done
+
+    if parallel > 1 and len(chosen) > 1:
+        with ThreadPoolExecutor(min(parallel, len(chosen)), thread_name_prefix="topic") as threads:
+            graded = list(threads.map(one, range(len(chosen)), chosen))
+    else:
+        graded = [one(index, topic) for index, topic in enumerate(chosen)]
+    for topic, done in zip(chosen, graded):
+        report.exercises += done.results
+        if done.problem:
+            report.not_gradable[topic] = done.problem
+        report.timing.student += done.timing.student
+        report.timing.oracle += done.timing.oracle
+    report.content_hash = content_hash([done.source for done in graded if done.source is not None])
     report.timing.total = time.perf_counter() - start
     return report
+
+
+@dataclass
+class _Topic:
+    """One topic of a submission, graded."""
+
+    source: TopicSource | None
+    results: list[ExerciseResult] = field(default_factory=list)
+    problem: str | None = None  # why the topic is not gradable
+    timing: Timing = field(default_factory=Timing)
+
+
+class _InOrder:
+    """Hands each exercise's result to `callback` in the course's order, whichever topic is graded first."""
+
+    def __init__(self, topics: list[str], callback: Callable[[ExerciseResult], None] | None):
+        self.callback, self.order = callback, list(topics)
+        self.waiting: dict[str, list[ExerciseResult]] = {t: [] for t in topics}
+        self.finished: set[str] = set()
+        self.lock = threading.Lock()
+
+    def add(self, topic: str, result: ExerciseResult) -> None:
+        with self.lock:
+            self.waiting[topic].append(result)
+            self._flush()
+
+    def finish(self, topic: str) -> None:
+        with self.lock:
+            self.finished.add(topic)
+            self._flush()
+
+    def _flush(self) -> None:
+        while self.order:
+            head = self.order[0]
+            ready, self.waiting[head] = self.waiting[head], []
+            for result in ready:
+                if self.callback:
+                    self.callback(result)
+            if head not in self.finished:
+                return
+            self.order.pop(0)
 
 
 def _all_fail(ex: Exercise, message: str) -> ExerciseResult:

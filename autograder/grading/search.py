@@ -76,12 +76,18 @@ class _NoLocalConstants:
     and differed between `grade`, `grade --only` and a notebook. Those literals are the grader's own (the
     submission runs in the worker), so they are switched off while a search runs (re-entrant, across threads);
     Hypothesis's built-in constants stay, and its cache of constants is emptied whenever the switch changes.
+
+    No strategy of the grader uses the global `random`, and student code never runs in this process; but another
+    thread of a grading process may (Dask's heartbeats jitter with it), and Hypothesis, seeing the global state
+    change during a draw, would blame the strategy in a warning every instructor would read. Draws come from
+    Hypothesis's own generator, so the inputs do not change either way: that warning is filtered meanwhile.
     """
 
     def __init__(self):
         self.lock = threading.Lock()
         self.depth = 0
         self.original = None
+        self.warnings: warnings.catch_warnings | None = None
 
     def __enter__(self):
         with self.lock:
@@ -91,15 +97,20 @@ class _NoLocalConstants:
                     self.original = providers._get_local_constants
                     providers._get_local_constants = providers.Constants  # an empty set of constants
                     providers.CONSTANTS_CACHE.cache.clear()
+                self.warnings = warnings.catch_warnings()  # process-wide, like the filter list it saves
+                self.warnings.__enter__()
+                warnings.filterwarnings("ignore", message="Do not use the `random` module inside strategies")
             self.depth += 1
 
     def __exit__(self, *exc):
         with self.lock:
             self.depth -= 1
-            if self.depth == 0 and self.original is not None:
-                providers = _hypothesis_providers()
-                providers._get_local_constants, self.original = self.original, None
-                providers.CONSTANTS_CACHE.cache.clear()
+            if self.depth == 0:
+                self.warnings.__exit__(None, None, None)
+                if self.original is not None:
+                    providers = _hypothesis_providers()
+                    providers._get_local_constants, self.original = self.original, None
+                    providers.CONSTANTS_CACHE.cache.clear()
 
 
 def _hypothesis_providers():
@@ -120,19 +131,13 @@ def _hypothesis_providers():
 
 
 _NO_LOCAL_CONSTANTS = _NoLocalConstants()
+_ONE_SEARCH_AT_A_TIME = threading.RLock()  # topics graded in threads: Hypothesis before 6.136 is not thread-safe
 
 
 @contextmanager
 def hypothesis_for_grading() -> Iterator[None]:
-    """Hypothesis as the grader runs it: no local constants (above), and no warning about the global `random`.
-
-    No strategy of the grader uses the global `random`, and student code never runs in this process; but another
-    thread of a grading process may (Dask's heartbeats jitter with it), and Hypothesis, seeing the global state
-    change during a draw, would blame the strategy in a warning every instructor would read. Draws come from
-    Hypothesis's own generator, so the inputs do not change either way.
-    """
-    with _NO_LOCAL_CONSTANTS, warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Do not use the `random` module inside strategies")
+    """Hypothesis as the grader runs it (see _NoLocalConstants), while the block runs; re-entrant."""
+    with _NO_LOCAL_CONSTANTS:
         yield
 
 
@@ -150,7 +155,7 @@ def search(strategy, examples, max_examples: int, test_one: Callable[[dict], Non
     test = given(strategy)(prop)
     for explicit in reversed(examples):
         test = example(explicit)(test)
-    with hypothesis_for_grading():
+    with hypothesis_for_grading(), _ONE_SEARCH_AT_A_TIME:
         if seed is None:
             settings(HYPOTHESIS, max_examples=max_examples)(test)()
         else:
