@@ -31,34 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BASELINE = "309e4f5"  # before issue 21: no cache, a sandbox started on the spot
-
-
-def worktree(commit: str, work: Path) -> Path:
-    """A checkout of `commit` (made once, kept in `work`)."""
-    tree = work / f"tree-{commit}"
-    if not tree.exists():
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), commit], check=True,
-                       capture_output=True)
-    return tree
-
-
-class Tree:
-    """A grader to run: its source folder, and the environment its commands run in."""
-
-    def __init__(self, label: str, path: Path, cache: Path | None):
-        self.label, self.path = label, path
-        self.env = dict(os.environ, PYTHONPATH=str(path))
-        if cache is not None:
-            self.env["AUTOGRADER_CACHE"] = str(cache)
-
-    def command(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "autograder", *args]
-
-    def shown(self, *args: str) -> str:
-        cache = f"AUTOGRADER_CACHE={self.env['AUTOGRADER_CACHE']} " if "AUTOGRADER_CACHE" in self.env else ""
-        return f"(cd {self.path} && {cache}PYTHONPATH={self.path} {sys.executable} -m autograder {' '.join(args)})"
+from trees import BASELINE, ROOT, Tree, worktree  # beside this script
 
 
 def timed(cmd: list[str], cwd: Path, env: dict, tries: int = 3) -> tuple[float, float]:

@@ -42,10 +42,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from conftest import corpus, mutate  # noqa: E402  (the realistic bugs of the test corpora)
+from trees import BASELINE, Tree, worktree  # noqa: E402  (beside this script)
 
 ALL_TOPICS = ("mlp", "cnn", "rnn", "transformer", "optim")
 NB_TOPICS = ("mlp", "cnn")  # the nbgrader comparison
-BASELINE = "309e4f5"  # before issue 21
 BIN = Path(sys.executable).parent
 HOSTILE = {
     "loop": ("mlp", "def tanh(z):\n", "def tanh(z):\n    while True:\n        pass\n"),
@@ -117,28 +117,6 @@ def write_class(root: Path, count: int, kind: str, topics: tuple[str, ...]) -> d
     return kinds
 
 
-class Tree:
-    """A grader to run: its source folder and the environment of its commands (this tree: its own cache folder)."""
-
-    def __init__(self, label: str, path: Path, cache: Path | None = None):
-        self.label, self.path = label, path
-        self.env = dict(os.environ, PYTHONPATH=str(path))
-        if cache is not None:
-            self.env["AUTOGRADER_CACHE"] = str(cache)
-
-    def shown(self, args: list[str]) -> str:
-        cache = f"AUTOGRADER_CACHE={self.env['AUTOGRADER_CACHE']} " if "AUTOGRADER_CACHE" in self.env else ""
-        return f"(cd {self.path} && {cache}PYTHONPATH={self.path} {sys.executable} -m autograder {' '.join(args)})"
-
-
-def worktree(commit: str, work: Path) -> Path:
-    tree = work / f"tree-{commit}"
-    if not tree.exists():
-        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), commit], check=True,
-                       capture_output=True)
-    return tree
-
-
 def cpu_of_children() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -156,7 +134,7 @@ def grade_all(tree: Tree, root: Path, out: Path, *args: str, show: bool = False)
     """(wall, CPU) seconds of the whole command."""
     argv = ["grade-all", str(root), "--out", str(out), "--quiet", "--assignment", "class", *args]
     if show:
-        print(f"    {tree.shown(argv)}")
+        print(f"    {tree.shown(*argv)}")
     wall, cpu, run = timed([sys.executable, "-m", "autograder", *argv], cwd=tree.path, env=tree.env)
     if run.returncode not in (0, 1):
         raise SystemExit(f"grade-all failed:\n{run.stdout}\n{run.stderr}")

@@ -345,3 +345,41 @@ def test_the_longest_submissions_start_first():
     # seconds per byte: the median of 3e-3, 2e-4 and 3e-3, so big ~ 120 s and small ~ 3 s
     assert order == ["big", "slow", "medium", "small", "quick"]
     assert [j.task["student"] for j in longest_first([job("a", None, 5), job("b", None, 50)])] == ["b", "a"]
+
+
+@pytest.mark.slow
+def test_a_gradescope_image_draws_its_seeds_inputs_once_for_root_alone(tmp_path):
+    """setup.sh draws the bundle's inputs into draws/ beside config.json, readable by root alone; each
+    run_autograder then grades from them (and from its own draws when they are tampered with)."""
+    import subprocess
+    import sys
+
+    from test_gradescope_bundle import MLP, fake_autograder
+
+    bundle = tmp_path / "autograder.zip"
+    made = subprocess.run([sys.executable, "-m", "autograder", "gradescope-bundle", str(bundle), "--only", "mlp.tanh",
+                           "mlp.affine", "--seed", "7"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0, made.stderr
+    root = fake_autograder(tmp_path, bundle, {"mlp.py": MLP})
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable,
+           "PYTHONPATH": str(root / "source" / "grader"), "AUTOGRADER_CACHE": str(tmp_path / "user-cache")}
+    draws = root / "source" / "draws"
+    precompute = subprocess.run([sys.executable, "-m", "autograder.batch.bundle", "--precompute", str(draws),
+                                 "--config", str(root / "source" / "config.json")], cwd="/", env=env,
+                                capture_output=True, text=True, timeout=600)
+    assert precompute.returncode == 0, precompute.stderr
+    assert draw_files(draws) and draws.stat().st_mode & 0o077 == 0
+    assert not draw_files(tmp_path / "user-cache")  # a grading seed's inputs: only in the image's private folder
+
+    def run_autograder() -> tuple[dict, str]:
+        run = subprocess.run(["bash", str(root / "source" / "run_autograder")], cwd="/", env=env,
+                             capture_output=True, text=True, timeout=600)
+        return json.loads((root / "results" / "results.json").read_text()), run.stdout
+
+    results, output = run_autograder()
+    assert results["score"] == 6 and results["extra_data"]["seed"] == 7
+    assert "searches from disk" in output and "drawn" not in output, output
+    for path in draw_files(draws):
+        poison(path)
+    results, output = run_autograder()
+    assert results["score"] == 6 and "drawn" in output and "from disk" not in output, output
