@@ -2,8 +2,8 @@
 
     python benchmarks/check_time.py [--baseline 309e4f5] [--repeat 5] [--submission solutions]
 
-Measured, each the median of --repeat runs, wall-clock and CPU (the command and every process it started and
-reaped: its sandboxes), alternating baseline and this tree so that both see the same load:
+Measured, each the median of --repeat runs, wall-clock and CPU (the command and every process it started: its
+sandboxes too, see trees.Cpu), alternating baseline and this tree so that both see the same load:
 
     floor                     python -c "import numpy, torch, hypothesis"
     check mlp.affine          python -m autograder check mlp.affine --submission S (warm: the public inputs on disk)
@@ -21,30 +21,29 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import select
+import queue
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
-from trees import BASELINE, ROOT, Tree, worktree  # beside this script
+from trees import BASELINE, ROOT, Cpu, Tree, worktree  # beside this script
 
 
 def timed(cmd: list[str], cwd: Path, env: dict, tries: int = 3) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of the command and the processes it reaped). The submission earns every point,
+    """(wall seconds, CPU seconds of the command and every process it started). The submission earns every point,
     so a run that does not (a sandbox killed from outside on a shared machine) is not a measurement: run again."""
     for _ in range(tries):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        run = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        wall = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        with Cpu() as cpu:
+            start = time.perf_counter()
+            run = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            wall = time.perf_counter() - start
         if run.returncode == 0 and (not run.stdout.startswith("{") or _full_marks(run.stdout)):
-            return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            return wall, cpu.seconds
         print(f"  (a run without full marks, not counted: {' '.join(cmd[-4:])})", flush=True)
     raise SystemExit(f"{' '.join(cmd)} failed {tries} times in {cwd}")
 
@@ -58,16 +57,19 @@ def watch_recheck(tree: Tree, submission: Path, selector: str, saves: int) -> li
     """Seconds from each save of the topic file to the line `check --watch` prints when its check is done."""
     topic = selector.split(".")[0]
     proc = subprocess.Popen(tree.command("check", selector, "--watch", "--submission", str(submission)),
-                            cwd=tree.path, env=tree.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                            cwd=tree.path, env=dict(tree.env, PYTHONUNBUFFERED="1"), stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
     times = []
     try:
-        _wait_for(proc, "watching", 300)
+        _wait_for(lines, "watching", 300)
         source = submission / f"{topic}.py"
         for i in range(saves):
             time.sleep(1.0)  # the pool starts the next sandbox meanwhile, as it would while a student types
             start = time.perf_counter()
             source.write_text(source.read_text().rstrip("\n") + "\n" + "\n" * (i % 2))
-            _wait_for(proc, "checked in", 120)
+            _wait_for(lines, "checked in", 120)
             times.append(time.perf_counter() - start)
     finally:
         proc.terminate()
@@ -75,16 +77,14 @@ def watch_recheck(tree: Tree, submission: Path, selector: str, saves: int) -> li
     return times
 
 
-def _wait_for(proc: subprocess.Popen, text: str, seconds: float) -> None:
+def _wait_for(lines: queue.Queue, text: str, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 0.01)
-        if ready:
-            line = proc.stdout.readline()
-            if not line:
-                raise RuntimeError("check --watch ended")
-            if text in line:
+        try:
+            if text in lines.get(timeout=max(0.0, deadline - time.monotonic())):
                 return
+        except queue.Empty:
+            break
     raise RuntimeError(f"no {text!r} from check --watch within {seconds} s")
 
 

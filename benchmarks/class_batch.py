@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -42,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from conftest import corpus, mutate  # noqa: E402  (the realistic bugs of the test corpora)
-from trees import BASELINE, Tree, worktree  # noqa: E402  (beside this script)
+from trees import BASELINE, Cpu, Tree, worktree  # noqa: E402  (beside this script)
 
 ALL_TOPICS = ("mlp", "cnn", "rnn", "transformer", "optim")
 NB_TOPICS = ("mlp", "cnn")  # the nbgrader comparison
@@ -117,17 +116,13 @@ def write_class(root: Path, count: int, kind: str, topics: tuple[str, ...]) -> d
     return kinds
 
 
-def cpu_of_children() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def timed(cmd: list[str], **kw) -> tuple[float, float, subprocess.CompletedProcess]:
-    """(wall seconds, CPU seconds of the command and its children, the run)."""
-    before = cpu_of_children()
-    start = time.perf_counter()
-    run = subprocess.run(cmd, capture_output=True, text=True, **kw)
-    return time.perf_counter() - start, cpu_of_children() - before, run
+    """(wall seconds, CPU seconds of the command and every process it started, the run)."""
+    with Cpu() as cpu:
+        start = time.perf_counter()
+        run = subprocess.run(cmd, capture_output=True, text=True, **kw)
+        wall = time.perf_counter() - start
+    return wall, cpu.seconds, run
 
 
 def grade_all(tree: Tree, root: Path, out: Path, *args: str, show: bool = False) -> tuple[float, float]:
@@ -238,13 +233,13 @@ def grade_class(work: Path, args) -> None:
     for n in args.workers or []:
         from distributed import LocalCluster
 
-        before = cpu_of_children()
-        start = time.perf_counter()
-        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-            label = f"Dask LocalCluster, {n} worker{'s' if n > 1 else ''}"
-            run(label, this, "--scheduler", cluster.scheduler_address)
+        label = f"Dask LocalCluster, {n} worker{'s' if n > 1 else ''}"
+        with Cpu() as cpu:  # the cluster's processes are this script's: counted with the command
+            start = time.perf_counter()
+            with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+                run(label, this, "--scheduler", cluster.scheduler_address)
         (wall, _), out = runs[label]
-        runs[label] = ((wall, cpu_of_children() - before), out)  # the workers' CPU too, reaped with the cluster
+        runs[label] = ((wall, cpu.seconds), out)
         print(f"    (the cluster's start and stop took {time.perf_counter() - start - wall:.1f} s more)")
     first = next(iter(runs.values()))[0][0]
     dask_one = next((r[0][0] for label, r in runs.items() if label.endswith(" 1 worker")), None)
