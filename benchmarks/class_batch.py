@@ -15,6 +15,7 @@ Each figure is the whole `python -m autograder grade-all` command, start-up incl
     this tree, --jobs J      a first batch: its cache of the public inputs in a new, empty folder
     this tree, --seed S      a secret grading seed: every grading process draws its inputs in memory
     Dask, N workers          this tree on a LocalCluster of N single-threaded worker processes, each N of --workers
+                             (a first batch too: the workers' cache folder is new for each cluster)
 with the wall time, students per minute, the speedup over the baseline (Dask: over 1 worker) and the CPU time of
 the command and every process it started (Dask: the cluster's too, which this script starts). All gradebooks of
 the public inputs must be identical. The machine's load average is printed at the start and the end: on a shared
@@ -234,6 +235,7 @@ def grade_class(work: Path, args) -> None:
         from distributed import LocalCluster
 
         label = f"Dask LocalCluster, {n} worker{'s' if n > 1 else ''}"
+        os.environ["AUTOGRADER_CACHE"] = tempfile.mkdtemp(prefix="dask-cache-", dir=work)  # a first batch, too
         with Cpu() as cpu:  # the cluster's processes are this script's: counted with the command
             start = time.perf_counter()
             with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
