@@ -16,6 +16,8 @@ from pathlib import Path
 # doing before it pays for them.
 EXERCISES = Path(__file__).resolve().parent / "exercises"
 FORMATS = ("text", "json", "gradescope", "html", "junit", "csv")  # autograder.outputs.FORMATS, without importing it
+LAYOUTS = ("auto", "folders", "files", "nbgrader", "gradescope", "canvas", "moodle", "blackboard", "brightspace")
+# autograder.batch.discover.LAYOUTS, likewise
 
 
 def cmd_list(args) -> int:
@@ -200,8 +202,10 @@ def cmd_nbgrader_autograde(args) -> int:
 
 
 def cmd_grade_all(args) -> int:
+    from autograder.batch.discover import LayoutError
     from autograder.batch.report import write_reports
     from autograder.batch.run import DEFAULT_TIMEOUT, grade_class
+    from autograder.outputs.safe import printable
 
     root, out = Path(args.root), Path(args.out)
     if not root.exists():
@@ -210,18 +214,18 @@ def cmd_grade_all(args) -> int:
     try:
         run = grade_class(root, out, exercises, jobs=args.jobs, seed=args.seed, scheduler=args.scheduler,
                           timeout=args.timeout or DEFAULT_TIMEOUT, force=args.force, progress=not args.quiet,
-                          html=args.html)
+                          html=args.html, layout=args.layout)
     except KeyboardInterrupt:
         print(f"\ninterrupted: the results written so far are kept in {out / 'results'}; "
               "run the same command again to grade the rest.", file=sys.stderr)
         return 130
-    except (RuntimeError, OSError) as e:
-        raise SystemExit(f"error: {e}")
+    except (LayoutError, RuntimeError, OSError) as e:
+        raise SystemExit(printable(f"error: {e}", keep=""))
     print(write_reports(run, out, exercises, args.assignment or root.stem), end="")
     pages = f"; feedback pages: {out / 'feedback'}/<student>.html" if args.html else ""
     print(f"Results: {out / 'results'}/<student>.json; gradebook: {out / 'gradebook.csv'}; "
           f"summary: {out / 'summary.txt'}{pages}")
-    return 1 if run.errors else 0
+    return 1 if run.grader_failures else 0
 
 
 def cmd_gradescope_bundle(args) -> int:
@@ -322,6 +326,9 @@ def parser() -> argparse.ArgumentParser:
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
     batch.add_argument("--html", action="store_true", help="also write feedback/<student>.html, each student's "
                        "feedback page (pictures of wrong arrays, learning curves)")
+    batch.add_argument("--layout", choices=LAYOUTS, default="auto",
+                       help="how ROOT is laid out (default auto: decided from ROOT's top level; a class that fits no "
+                       "layout clearly is an error that names the layout to pass)")
     batch.set_defaults(run=cmd_grade_all)
 
     bundle = sub.add_parser("gradescope-bundle", help="write a Gradescope autograder zip (no solutions/ in it)")

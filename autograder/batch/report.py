@@ -1,7 +1,9 @@
 """What a batch leaves for the instructor besides each student's results: the gradebook and the class summary.
 
 Both are computed from the results files of the students now in ROOT, never from what one run happened to
-grade, so a resumed batch writes the same gradebook as an uninterrupted one.
+grade, so a resumed batch writes the same gradebook as an uninterrupted one. The summary names the students
+whose results hold a failure of the grader (they are regraded on the next run), and lists the top-level names
+that are no one's; its text is safe to print (`safe.printable`), and every file is the grader's alone (0600).
 """
 from __future__ import annotations
 
@@ -11,8 +13,10 @@ from collections import Counter
 from pathlib import Path
 
 from autograder.batch.run import ClassRun, write_atomic
+from autograder.grading.grade import GRADER_FAILURE
 from autograder.model import Exercise
 from autograder.outputs.csv import gradebook
+from autograder.outputs.safe import printable
 
 TOP = 10  # exercises and checks listed in the summary
 
@@ -36,7 +40,7 @@ def summarize(run: ClassRun, exercises: list[Exercise]) -> dict:
             attempted[e["id"]] += 1
             missed[e["id"]] += e["score"] < e["max_score"]
             for c in e["checks"]:
-                if not c["passed"]:
+                if not c["passed"] and not str(c.get("kind") or "").startswith(GRADER_FAILURE):  # the student's
                     key = f"{e['id']} {c['name']}"
                     failed[key] += 1
                     first_lines.setdefault(key, Counter())[(c["message"] or "").strip().split("\n")[0][:120]] += 1
@@ -45,6 +49,8 @@ def summarize(run: ClassRun, exercises: list[Exercise]) -> dict:
         bins[min(int(10 * score / total), 9) if total else 9] += 1
     return {
         "students": len(run.submissions), "graded": n, "errors": run.errors, "changed": run.changed,
+        "grader_failures": [s for s in run.grader_failures if s not in run.errors], "layout": run.layout,
+        "unmapped": run.unmapped,
         "graded_this_run": len(run.graded), "reused": len(run.skipped), "seconds": round(run.seconds, 1),
         "max_score": total,
         "scores": {"mean": statistics.fmean(scores), "median": statistics.median(scores), "min": scores[0],
@@ -60,11 +66,20 @@ def summarize(run: ClassRun, exercises: list[Exercise]) -> dict:
 
 
 def summary_text(data: dict) -> str:
-    lines = [f"{data['students']} students: {data['graded_this_run']} graded in {data['seconds']:g} s, "
+    lines = [f"{data['students']} students ({data['layout']} layout): {data['graded_this_run']} graded in "
+             f"{data['seconds']:g} s, "
              f"{data['reused']} unchanged since their stored results"
              + (f", {len(data['changed'])} changed since graded ({', '.join(data['changed'])})" if data["changed"] else "")]
     if data["errors"]:
         lines.append(f"NOT GRADED (the grader failed; run again to retry): {', '.join(data['errors'])}")
+    if data["grader_failures"]:
+        lines.append("PARTLY GRADED (the grader failed some checks, scored 0 for now; run again to regrade them): "
+                     + ", ".join(data["grader_failures"]))
+    if data["unmapped"]:
+        lines.append(f"No one's ({len(data['unmapped'])} names at ROOT's top level not mapped to a student; "
+                     "see --layout):")
+        lines += [f"  {u}" for u in data["unmapped"][:TOP]] + (
+            [f"  ... and {len(data['unmapped']) - TOP} more (summary.json)"] if len(data["unmapped"]) > TOP else [])
     if data["scores"]:
         s, top = data["scores"], data["max_score"]
         lines.append(f"Scores out of {top:g}: mean {s['mean']:.1f}, median {s['median']:g}, min {s['min']:g}, "
@@ -82,15 +97,15 @@ def summary_text(data: dict) -> str:
         lines.append("Checks most often failed:")
         lines += [f"  {c['check']:44} {c['students']:4d} ({c['share']:.0%})  {c['usual_feedback']}"
                   for c in data["checks_failed"]]
-    return "\n".join(lines) + "\n"
+    return printable("\n".join(lines) + "\n")
 
 
 def write_reports(run: ClassRun, out: Path, exercises: list[Exercise], assignment: str = "") -> str:
     """gradebook.csv, summary.json and summary.txt in `out`; returns the summary text."""
     results = [run.results[s.student] for s in run.submissions if s.student in run.results]
-    write_atomic(out / "gradebook.csv", gradebook(results, [ex.id for ex in exercises], assignment))
+    write_atomic(out / "gradebook.csv", gradebook(results, [ex.id for ex in exercises], assignment), 0o600)
     data = summarize(run, exercises)
-    write_atomic(out / "summary.json", json.dumps(data, indent=1) + "\n")
+    write_atomic(out / "summary.json", json.dumps(data, indent=1) + "\n", 0o600)
     text = summary_text(data)
-    write_atomic(out / "summary.txt", text)
+    write_atomic(out / "summary.txt", text, 0o600)
     return text

@@ -2,6 +2,8 @@
 
 The gradebook starts with the columns of `nbgrader export` (so a sheet or script made for nbgrader reads it),
 where `raw_score` and `score` are the total; one column per exercise follows, with its points.
+Every text cell (names, ids, feedback, notes: a student's text) goes through `safe.cell`: no formula, no control
+character; the numbers the grader writes itself stay numbers.
 """
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import csv
 import io
 
 from autograder.grading.results import Report
+from autograder.outputs.safe import cell
 
 NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                     "raw_score", "late_submission_penalty", "score", "max_score"]
@@ -29,7 +32,8 @@ def _pts(x: float) -> str:
 def as_csv(report: Report) -> str:
     """One row per check: its exercise, points, and the feedback when it failed."""
     return _table(["exercise", "title", "check", "score", "max_score", "passed", "message"], [
-        [e.id, e.title, c.name, _pts(c.score), _pts(c.points), str(c.passed).lower(), c.message or ""]
+        [cell(e.id), cell(e.title), cell(c.name), _pts(c.score), _pts(c.points), str(c.passed).lower(),
+         cell(c.message or "")]
         for e in report.exercises for c in e.checks])
 
 
@@ -48,10 +52,10 @@ def gradebook(results: list[dict], exercise_ids: list[str], assignment: str = ""
             problems.insert(0, f"not graded: {result['error']}")
         for member in [who.get("id", "")] + list(who.get("partners", [])):
             own = member == who.get("id")
-            rows.append([assignment, "", who.get("timestamp", ""), member,
-                         who.get("last_name", "") if own else "", who.get("first_name", "") if own else "",
-                         who.get("email", "") if own else "", _pts(result["score"]), "0", _pts(result["score"]),
-                         _pts(result["max_score"])]
+            text = [assignment, "", who.get("timestamp", ""), member, who.get("last_name", "") if own else "",
+                    who.get("first_name", "") if own else "", who.get("email", "") if own else ""]
+            rows.append([cell(str(t)) for t in text]
+                        + [_pts(result["score"]), "0", _pts(result["score"]), _pts(result["max_score"])]
                         + [_pts(scores[i]) if i in scores else "" for i in exercise_ids]
-                        + ["; ".join(problems + who.get("notes", []))])
+                        + [cell("; ".join(problems + who.get("notes", [])))])
     return _table(NBGRADER_COLUMNS + exercise_ids + ["notes"], rows)
