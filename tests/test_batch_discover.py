@@ -310,3 +310,11 @@ def test_ids_are_bounded_safe_unique_and_stable_and_names_exact(tmp_path):
     assert ids["con"] != "con"  # a reserved name on Windows
     alone = write(tmp_path / "alone", {"Zoë Li/mlp.py": MLP, "alice/mlp.py": MLP})
     assert {s.name: s.student for s in discover(alone, catalog())} == {"Zoë Li": ids["Zoë Li"], "alice": "alice"}
+
+
+def test_the_cli_offers_every_layout():
+    """The CLI names the layouts without importing discovery (so `check` starts fast): the two lists agree."""
+    from autograder import cli
+    from autograder.batch.discover import LAYOUTS
+
+    assert cli.LAYOUTS == LAYOUTS

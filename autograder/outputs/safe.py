@@ -3,15 +3,16 @@
 Feedback carries what a submission wrote (an exception's message, printed output, a file name, a name in an LMS
 export), and any of it may hold control sequences: ESC sequences that write the clipboard (OSC 52), set the window
 title, clear the screen or colour a fake PASS; a CR or BS that overwrites what is on the line; Unicode bidi controls
-that reorder what is shown. `printable` writes each such character as its escape (`\\x1b`, `\\r`, `\\u202e`), so the
-text says what it held and does nothing. `cell` also neutralises a spreadsheet formula as OWASP recommends for CSV
-injection: a cell beginning with `=`, `+`, `-`, `@`, tab or CR is prefixed with `'`.
+that reorder what is shown; a lone surrogate (an undecodable file name) that no UTF-8 file can hold. `printable`
+writes each such character as its escape (`\\x1b`, `\\r`, `\\u202e`), so the text says what it held and does
+nothing. `cell` also neutralises a spreadsheet formula as OWASP recommends for CSV injection: a cell beginning
+with `=`, `+`, `-`, `@`, tab or CR is prefixed with `'`.
 """
 from __future__ import annotations
 
 import re
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
