@@ -205,3 +205,32 @@ def test_one_adversary_changes_no_one_elses_grade(tmp_path, level, jobs):
     for path in [out, *out.rglob("*")]:
         mode = stat.S_IMODE(path.stat().st_mode)
         assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
+
+
+@pytest.mark.slow
+def test_a_rerun_regrades_what_the_grader_failed_or_graded_at_another_level(tmp_path):
+    """A zero the grader caused (a check of kind "grader", a lost worker), or a result of another isolation level,
+    is not kept by a rerun, as it was at 309e4f5 (only --force recovered it)."""
+    root = tmp_path / "class"
+    for student in ("alice", "bob", "carol"):
+        (root / student).mkdir(parents=True)
+        (root / student / "mlp.py").write_text(MLP)
+    out = tmp_path / "out"
+    first = subprocess.run([sys.executable, "-m", "autograder", "grade-all", str(root), "--out", str(out), "--only",
+                            "mlp.tanh", "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr[-3000:]
+    results = {p.stem: json.loads(p.read_text()) for p in (out / "results").glob("*.json")}
+    assert {s: r["score"] for s, r in results.items()} == {"alice": 2, "bob": 2, "carol": 2}
+    alice = results["alice"]  # as a lost worker left it: one check zero, "the grader failed"
+    alice["exercises"][0]["checks"][0].update(score=0.0, passed=False, kind=GRADER_FAILURE,
+                                              message="Your result could not be checked: the grader failed.")
+    alice["exercises"][0]["score"] = alice["score"] = 1.0
+    bob = {**results["bob"], "isolation": "portable"}  # graded where student code was barely contained
+    for name, result in (("alice", alice), ("bob", bob)):
+        (out / "results" / f"{name}.json").write_text(json.dumps(result))
+    again = subprocess.run([sys.executable, "-m", "autograder", "grade-all", str(root), "--out", str(out), "--only",
+                            "mlp.tanh", "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "2 graded" in again.stdout and "1 unchanged" in again.stdout
+    assert {p.stem: json.loads(p.read_text())["score"] for p in (out / "results").glob("*.json")} == \
+           {"alice": 2, "bob": 2, "carol": 2}
