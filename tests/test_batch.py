@@ -131,7 +131,7 @@ def test_gradebook_and_summary(graded):
     header = list(gradebook(out)[0])
     assert header[:11] == ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                            "raw_score", "late_submission_penalty", "score", "max_score"]  # nbgrader's export
-    assert header[11:] == ONLY + ["notes"]
+    assert header[11:] == ["name"] + ONLY + ["notes"]  # then the name exactly as the layout gave it
     for student, result in results(out).items():
         row = rows[student]
         assert float(row["score"]) == result["score"] and float(row["max_score"]) == 7
