@@ -191,6 +191,7 @@ def test_moodle_round_trip_with_and_without_the_worksheet():
                result("Zoe-3", NAMES["zoe1"], {"participant_id": "5503"}, 88),
                result("Zoe-4", NAMES["zoe2"], {"participant_id": "5504"}, 1),
                result("mallory", EVIL, {"participant_id": "5599"}, 3)]
+    results[-1]["student"]["notes"] = ["mlp: graded mlp.py; also found <img src=x onerror=alert(1)>.py"]
     made = export(results, "moodle", "HW1")
     back = moodle_import(made.data)
     assert {p: r["grade"] for p, r in back.items()} == {"5501": "80", "5502": "44.5", "5503": "88", "5504": "1",
@@ -198,6 +199,7 @@ def test_moodle_round_trip_with_and_without_the_worksheet():
     assert [back[p]["name"] for p in ("5501", "5502", "5503", "5504", "5599")] == [
         NAMES["alice"], NAMES["jose"], NAMES["zoe1"], NAMES["zoe2"], "'" + EVIL]
     assert back["5502"]["comments"] == "marked late by the LMS" and made.late == []  # the late flag travels here
+    assert back["5599"]["comments"].endswith("also found &lt;img src=x onerror=alert(1)&gt;.py")  # Moodle: HTML
     assert made.data.startswith("\ufeff".encode())
 
     filled = export(results, "moodle", "HW1", read_roster(DATA / "moodle_worksheet.csv"))

@@ -14,10 +14,11 @@ Each export is built from who the download said each student is (the results fil
     moodle      The assignment's offline grading worksheet (Grading action > Upload grading worksheet): Moodle
                 finds the columns `Identifier`, `Grade` and `Last modified (grade)` by their (English) names, all
                 three required, reads `Participant N` as participant N (the number a Moodle download writes
-                after each name), and imports `Feedback comments` when the comments plugin is on. Based on Moodle
-                Docs, "Assignment settings: Offline grading worksheet" (docs.moodle.org/en/Assignment_settings), and
-                mod/assign/feedback/offline/importgradeslib.php and locallib.php (a grade above the assignment's
-                maximum, or older than the grade in Moodle, is skipped).
+                after each name), and imports `Feedback comments` as HTML (so they are written escaped) when the
+                comments plugin is on. Based on Moodle Docs, "Assignment settings: Offline grading worksheet"
+                (docs.moodle.org/en/Assignment_settings), and mod/assign/feedback/offline/importgradeslib.php and
+                locallib.php (a grade above the assignment's maximum, or older than the grade in Moodle, is
+                skipped).
     blackboard  The Grade Center upload (Work Offline > Upload): `Last Name, First Name, Username, Student ID`,
                 then a column per grade item; Blackboard matches a row on `Username` and a column on the id after
                 `|` in its header ("HW1 [Total Pts: 88 Score] |1234"); a column without an id is added as a new
@@ -51,6 +52,7 @@ know, so there it is listed in the export's report instead (the LMS already hold
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from dataclasses import dataclass, field
@@ -353,7 +355,7 @@ def _fresh(lms: str, graded: list[tuple[tuple[str, str], Person]], assignment: s
         rows = [["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade", "Grade can be changed",
                  "Last modified (submission)", "Last modified (grade)", "Feedback comments"]]
         rows += [[f"Participant {key[1]}", cell(p.name), cell(p.email), "", _number(p.score), _number(max_score),
-                  "Yes", "", "", cell("; ".join(p.notes))] for key, p in graded]
+                  "Yes", "", "", cell(html.escape("; ".join(p.notes), quote=False))] for key, p in graded]
         return rows, [
             "Email address, Status and the Last modified dates are empty: a Moodle download carries each "
             "participant's number and full name only, and Moodle matches rows on Identifier",
@@ -380,10 +382,10 @@ def _fresh(lms: str, graded: list[tuple[tuple[str, str], Person]], assignment: s
 
 
 def _fill(lms: str, roster: Roster, claimed: dict[tuple[str, str], Person], disputed: set,
-          assignment: str) -> tuple[list[list[str]], list[str], list[Person]]:
-    """The roster with the grades of the rows it matches; the problems; who was written."""
+          column: int | None) -> tuple[list[list[str]], list[str], list[Person]]:
+    """The roster with the grades of the rows it matches in `column` (None: a Total Score column added); the
+    problems; who was written."""
     header = roster.rows[0]
-    column = _score_column(roster, lms, assignment)
     rows = [list(r) for r in roster.rows]
     if column is None:  # Gradescope's Total Score, added
         column = len(header)
@@ -451,9 +453,10 @@ def export(results: list[dict], lms: str, assignment: str, roster: Roster | None
         result.written = [p.who for _, p in graded]
     else:
         check_roster(roster, lms, assignment)
-        rows, more, written = _fill(lms, roster, claimed, disputed, assignment)
+        column = _score_column(roster, lms, assignment)
+        rows, more, written = _fill(lms, roster, claimed, disputed, column)
         problems += more
-        theirs = _points_possible(roster, lms, _score_column(roster, lms, assignment))
+        theirs = _points_possible(roster, lms, column)
         try:
             if theirs and float(theirs) != max_score:
                 problems.append(f"{TITLE[lms]} says the grade item is out of {theirs}; these grades are out of "
