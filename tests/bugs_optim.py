@@ -5,7 +5,11 @@ root, the velocity v = gamma v + eta g, ">= patience", keep vs drop probability)
 forum threads (Adam's weight_decay is not AdamW's, the step counter, schedulers off by one epoch), and from the
 classic slips of students (state not carried over, hard-coded defaults, the missing 1/2 of the L2 penalty).
 Every `fails` set was found by running the grader and read for sense. `_adam_direction` is shared by adam_step and
-adamw_step, so a bug in it costs both exercises, and optim.train's steps (it trains with adamw_step).
+adamw_step, so a bug in it costs both exercises, and optim.train's steps (it trains with adamw_step). Issue 18 added
+Adam slips that the former comparison told "the bias correction uses t = 0" (a NaN mistake matched any answer), slow
+progress on a plateau and the threshold's other arithmetic, min_delta as a fraction, and training loops that are right
+with one minibatch per epoch only (a schedule stepped per minibatch, one order for every epoch, a dropped last
+minibatch). `mistakes` lists what the feedback names where that is exact (tests/test_validity.py checks some).
 """
 from conftest import Bug
 

@@ -128,8 +128,6 @@ def test_oracles_are_finite_and_every_mistake_can_be_named(ex):
       but no exercise means to ask for one (the causal mask, -inf by design, is judged);
     - on some input of every check it applies to, a declared mistake is finite where the oracle is: a misconception
       that always divides by zero (Adam's t = 0) could never be named, only falsely suspected."""
-    from autograder.compare import finite_where
-
     usable = {}  # (mistake, check) -> finite where the oracle is on some input (absent: it never applied)
     for check, inputs in compared_cases(ex):
         with np.errstate(all="ignore"):
@@ -141,7 +139,9 @@ def test_oracles_are_finite_and_every_mistake_can_be_named(ex):
             with np.errstate(all="ignore"):
                 value = m.oracle(**copy.deepcopy(inputs))
             if isinstance(value, dict) and check.path[0] in value:  # else it says nothing about this check here
-                usable[(m.name, check.name)] = finite_where(lookup(value, check.path), expected)
+                usable[(m.name, check.name)] = all(
+                    np.isfinite(v).all() if v.shape != e.shape else (np.isfinite(v) | ~np.isfinite(e)).all()
+                    for v, e in zip(floats(lookup(value, check.path)), floats(expected)))
     assert all(usable.values()), [key for key, ok in usable.items() if not ok]
 
 
@@ -212,7 +212,8 @@ def test_the_relative_min_delta_is_drawn_often():
     assert len(differs) >= len(cases) / 5
 
 
-@pytest.mark.parametrize("key", list(E.CHECK_COVERS), ids=lambda k: f"{k[0]}-{k[1]}")
+@pytest.mark.parametrize("key", [("optim.train", "steps"), ("optim.plateau", "slow progress")],
+                         ids=lambda k: f"{k[0]}-{k[1]}")
 def test_checks_with_their_own_inputs_meet_their_conditions(key):
     ex, check = check_of(*key)
     inputs = graded(ex, check)

@@ -5,8 +5,10 @@ of solutions/optim.py (found by `region`, so the variants follow the solution), 
 variant adds a class. All of them are correct float64 code and must earn full marks
 (tests/test_correct_variants.py): optimizer state held in a class instead of a dict, or as a tuple; parameters
 updated in place instead of functionally; Adam in PyTorch's "step size / denominator" form; recursive instead
-of closed-form schedules (cosine in torch's chainable form); ReduceLROnPlateau as an object; other RNG calls for
-dropout; training with a different minibatch split.
+of closed-form schedules (cosine in torch's chainable form); ReduceLROnPlateau as an object, and with its threshold
+written as a difference; early stopping with the first loss as the starting best; other RNG calls for dropout;
+training with np.array_split (into equal minibatches, or at the multiples of batch_size), over pre-shuffled copies of
+the data, with an index array shuffled in place.
 """
 import textwrap
 

@@ -9,7 +9,9 @@ root, or a missing eps, decide the outcome by construction rather than by luck (
 Hyperparameters are drawn away from their defaults, so a hard-coded default fails.
 
 Schedules are graded on whole runs of epochs that reach t = s - 1, s, past T_max and across SGDR restarts;
-ReduceLROnPlateau on five scenarios, each its own check (patience, threshold, cooldown, mode "max", min_lr).
+ReduceLROnPlateau on six scenarios, each its own check (patience, threshold, slow progress, cooldown, mode "max",
+min_lr); early stopping on losses where an absolute and a relative min_delta disagree, and at patience boundaries.
+The training exercise is replayed exactly, step by step, on a few examples in several minibatches per epoch.
 Each exercise's `mistakes` are the common misconceptions, written as variants of the oracle.
 """
 import math
