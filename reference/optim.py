@@ -128,7 +128,8 @@ def slices(order, batch_size: int) -> list:
 
 
 def train_mlp_adamw(X, y, params: dict, epochs: int, batch_size: int, lr: float, weight_decay: float, seed: int,
-                    optimizer: str = "adamw", lrs=None, orders=shuffled, batches=slices, per_step: bool = False) -> dict:
+                    optimizer: str = "adamw", lrs=None, orders=shuffled, batches=slices,
+                    per_step: bool = False) -> dict:
     """optim.train's training from `params` (the mlp topic's network): every epoch t, the examples in the order
     orders(m, epochs, seed)[t] (numpy.random.default_rng(seed).permutation), in minibatches of batch_size (the
     last one may be smaller), one step of torch's AdamW each (betas (0.9, 0.999), eps 1e-8) on the batch's mean

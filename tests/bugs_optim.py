@@ -161,7 +161,7 @@ BUGS = [
          (DIRECTION, "    direction = {}\n    for k in grads:\n        t += 1\n"
                      "        direction[k] = (m[k] / (1 - beta1 ** t)) / (np.sqrt(v[k] / (1 - beta2 ** t)) + eps)\n")],
         ADAM_ALL | ADAMW_ALL | TRAIN_STEPS),
-    Bug("adam_epsilon_hat", "the Adam paper's efficient form: lr * sqrt(1 - beta2^t) / (1 - beta1^t) * m / (sqrt(v) + eps)",
+    Bug("adam_epsilon_hat", "the Adam paper's efficient form: lr sqrt(1 - beta2^t) / (1 - beta1^t) m / (sqrt(v) + eps)",
         [(DIRECTION, "    direction = {k: np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t) * m[k] / (np.sqrt(v[k]) + eps) "
                      "for k in grads}\n")],
         ADAM_ALL | ADAMW_ALL | TRAIN_STEPS, mistakes=("epsilon hat",)),
@@ -216,7 +216,8 @@ BUGS = [
     Bug("plateau_threshold_inf_minus_inf", "the threshold written best - best * threshold: inf - inf = nan at the start",
         [("        improved = metric < best * (1 - threshold) if mode == \"min\" else metric > best * (1 + threshold)\n",
           "        improved = metric < best - best * threshold if mode == \"min\" else metric > best + best * threshold\n")],
-        steps(PLATEAU, "patience", "threshold", "slow progress", "cooldown", "min_lr")),  # in mode max, -inf + -inf is -inf
+        # in mode max, -inf + -inf is -inf
+        steps(PLATEAU, "patience", "threshold", "slow progress", "cooldown", "min_lr")),
     Bug("plateau_best_follows_every_decrease", "the best tracks every decrease, the bad epochs reset only on a "
         "significant one: slow progress never counts",
         [("        best, bad = (metric, 0) if improved else (best, bad + 1)\n",
@@ -227,10 +228,12 @@ BUGS = [
         [("        best, bad = (metric, 0) if improved else (best, bad + 1)\n",
           "        best, bad = metric, 0 if improved else bad + 1\n")],
         steps(PLATEAU, "patience", "slow progress", "mode max"), mistakes=("compared with the last epoch",)),
-    Bug("plateau_absolute_threshold", "torch's threshold_mode \"abs\": best - threshold instead of best * (1 - threshold)",
-        [(PLATEAU_IMPROVED, "        improved = metric < best - threshold if mode == \"min\" else metric > best + threshold\n")],
+    Bug("plateau_absolute_threshold", "torch's threshold_mode \"abs\": best - threshold, not best * (1 - threshold)",
+        [(PLATEAU_IMPROVED,
+          "        improved = metric < best - threshold if mode == \"min\" else metric > best + threshold\n")],
         steps(PLATEAU, "threshold", "slow progress"), mistakes=("absolute threshold",)),
-    Bug("plateau_threshold_over_the_metric", "the relative threshold taken of the new metric: metric * (1 + threshold) < best",
+    Bug("plateau_threshold_over_the_metric", "the relative threshold taken of the new metric: metric (1 + threshold) "
+        "< best",
         [(PLATEAU_IMPROVED, "        improved = metric * (1 + threshold) < best if mode == \"min\" else "
                          "metric * (1 - threshold) > best\n")],
         steps(PLATEAU, "slow progress"), mistakes=("threshold of the new metric",)),

@@ -225,7 +225,7 @@ def test_checks_with_their_own_inputs_meet_their_conditions(key):
 
 
 TRAINING = {  # bug -> the hint the steps check names (autograder/exercises/optim.py's TRAINING_MISTAKES)
-    "train_schedule_per_minibatch": "steps after every minibatch; it steps once per epoch",
+    "train_schedule_per_minibatch": "steps after every minibatch, over all the steps",
     "train_schedule_per_minibatch_t_max_epochs": "steps after every minibatch (with T_max = epochs)",
     "train_generator_per_epoch": "Every epoch takes the examples in the same order",
     "train_permutation_drawn_once": "Every epoch takes the examples in the same order",

@@ -340,8 +340,8 @@ def _bests(i):
 
 def _adds_up(i):
     """A metric that improves on the best by the threshold although it improves on the metric before it by less."""
-    m = i["metrics"]
-    return any(_improves(m[t], best, i["mode"], i["threshold"]) and not _improves(m[t], m[t - 1], i["mode"], i["threshold"])
+    m, mode, threshold = i["metrics"], i["mode"], i["threshold"]
+    return any(_improves(m[t], best, mode, threshold) and not _improves(m[t], m[t - 1], mode, threshold)
                for t, best in enumerate(_bests(i)) if t > 0)
 
 
@@ -727,18 +727,17 @@ TRAINING_MISTAKES = [  # (the hint, what a training with that mistake returns)
     ("The weight decay is added to the gradient, as Adam's L2 penalty does; AdamW decays the parameters "
      "outside the adaptive step.", lambda start, i: _adamw_training(start, i, optimizer="adam")),
     ("Every epoch starts from a fresh optimizer state: m, v and the step count are not carried over.", _state_reset),
-    ("The cosine schedule steps after every minibatch; it steps once per epoch, so all the minibatches of epoch t "
-     "share its lr.", lambda start, i: _adamw_training(start, i, lrs=_per_step_lrs(i), per_step=True)),
-    ("The cosine schedule steps after every minibatch (with T_max = epochs); it steps once per epoch, so all the "
-     "minibatches of epoch t share its lr.",
+    ("The cosine schedule steps after every minibatch, over all the steps, not once per epoch.",
+     lambda start, i: _adamw_training(start, i, lrs=_per_step_lrs(i), per_step=True)),
+    ("The cosine schedule steps after every minibatch (with T_max = epochs), not once per epoch.",
      lambda start, i: _adamw_training(start, i, lrs=_per_step_lrs(i, T_max=i["epochs"]), per_step=True)),
-    ("Every epoch takes the examples in the same order: draw a new rng.permutation(m) each epoch from one generator "
-     "created once, before the first epoch.", lambda start, i: _adamw_training(start, i, orders=_same_order)),
+    ("Every epoch takes the examples in the same order: the generator is created again every epoch, or one "
+     "permutation serves them all.", lambda start, i: _adamw_training(start, i, orders=_same_order)),
     ("The examples are not shuffled: every epoch takes them in data order.",
      lambda start, i: _adamw_training(start, i, orders=lambda m, epochs, seed: [np.arange(m)] * epochs)),
     ("The examples are shuffled by np.random's legacy global generator (np.random.seed, np.random.permutation), "
      "not by np.random.default_rng(seed).", lambda start, i: _adamw_training(start, i, orders=_legacy_orders)),
-    ("The last, smaller minibatch of each epoch is skipped: every example is used once per epoch.",
+    ("The last, smaller minibatch of each epoch is skipped.",
      lambda start, i: _adamw_training(start, i, batches=lambda order, b: ref.slices(order, b)[:len(order) // b])),
 ]
 
@@ -807,7 +806,7 @@ def replay_inputs(draw):
 
 
 CHECK_COVERS = {  # what the inputs of a check with its own strategy meet, on that check's draws alone
-    # (tests/test_optim_validity.py); an exercise's `covers` hold for the inputs of all its checks together
+    # (tests/test_validity.py); an exercise's `covers` hold for the inputs of all its checks together
     ("optim.train", "steps"): {
         "several minibatches, the last one smaller": lambda i: len(i["X"]) > i["batch_size"]
         and len(i["X"]) % i["batch_size"] != 0,
