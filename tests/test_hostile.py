@@ -247,3 +247,63 @@ def test_cli_writes_a_results_file_a_daemon_cannot_rewrite(tmp_path):
     time.sleep(4.5)  # the daemon, had it survived, would have written by now
     result = json.loads(out.read_text())
     assert result["max_score"] > 0 and {e["id"] for e in result["exercises"]} == {"mlp.tanh", "mlp.sigmoid"}
+
+
+# -- what the worker says about its inputs is not trusted ------------------------------------------------------
+
+# The type's real dict, through gc (assignments bypass the read-only proxy); the originals are kept alive and the
+# type cache cleared, so that the patched methods are the ones called (and nothing crashes).
+PATCH_COPY = '''
+import gc, sys
+_types = gc.get_referents(np.ndarray.__dict__)[0]
+_ORIGINAL, _PRISTINE = dict(_types), {}
+_types["copy"] = lambda self, *a, **k: self  # every snapshot of an input is the input itself
+sys._clear_type_cache()
+'''
+PATCH_MORE = '''
+_types["tobytes"] = lambda self, *a, **k: _ORIGINAL["tobytes"](_PRISTINE.get(id(self), self), *a, **k)
+sys._clear_type_cache()
+np.ascontiguousarray = lambda x, *a, **k: _PRISTINE.get(id(x), x)
+np.asarray = lambda x, *a, **k: _PRISTINE.get(id(x), x)
+np.array_equal = lambda *a, **k: True
+'''
+
+
+@pytest.mark.parametrize("patch", [PATCH_COPY, PATCH_COPY + PATCH_MORE], ids=["copy", "copy-tobytes-compare"])
+def test_patched_numpy_cannot_hide_an_input_changed_in_place(submission, patch):
+    """The module makes every copy (and then every comparison and serialisation) of an array lie, and tanh
+    overwrites its input, keeping a pristine copy to show whoever asks: the grader still sees the change."""
+    hide = "out = np.tanh(z)\n_PRISTINE[id(z)] = np.array(z)\nz[...] = 0.0\nreturn out"
+    source = mutate(solution_source("mlp"), [body("tanh", hide)]).replace("import numpy as np\n",
+                                                                          "import numpy as np\n" + patch, 1)
+    report = submission("mlp", source, only=["mlp.tanh"])
+    assert failing(report) == {("mlp.tanh", "a")}
+    assert "modified in place" in messages(report)[("mlp.tanh", "a")], messages(report)[("mlp.tanh", "a")]
+
+
+# -- a hang costs its exercise once, not once per request --------------------------------------------------------
+
+SLEEPER = "import time\nwhile True:\n    try:\n        time.sleep(1)\n    except BaseException:\n        pass"
+
+
+def test_a_sleeping_hang_costs_its_exercise_once_and_seconds_not_the_backstop(submission, monkeypatch):
+    """Both functions of mlp.tanh sleep forever, swallowing every exception; the exercise has two checks and
+    Hypothesis would try many inputs: one request is sent and stopped as soon as it is seen waiting (not after
+    the 4 x 5 + 10 s backstop), its checks are charged once, and the next exercise is graded as usual."""
+    from autograder.sandbox import host
+
+    sent, request = [], host.Worker.request
+
+    def counted(self, message, *args, **kwargs):
+        reply = request(self, message, *args, **kwargs)
+        sent.append(reply.kind if isinstance(reply, host.Crash) else "reply")
+        return reply
+
+    monkeypatch.setattr(host.Worker, "request", counted)
+    edits = [body("tanh", SLEEPER), body("tanh_derivative", SLEEPER)]
+    report = submission("mlp", mutate(solution_source("mlp"), edits), only=["mlp.tanh", "mlp.sigmoid"])
+    assert failing(report) == {("mlp.tanh", "a"), ("mlp.tanh", "da_dz")}
+    said = messages(report)
+    assert "without computing" in said[("mlp.tanh", "a")], said
+    assert said[("mlp.tanh", "da_dz")].startswith("Not checked"), said
+    assert sent.count("timeout") == 1 and sent[0] == "timeout", sent  # then only mlp.sigmoid's requests
