@@ -4,9 +4,10 @@ The session turns a plan of student calls into a request to the exercise's worke
 and the worker's reply (or its crash, timeout, protocol error) into an `Outcome` the checks can judge. Nothing
 the worker says is trusted: every field of a reply is checked for its type and bounded before it is used.
 
-Time is bounded per exercise, not per request: once a request of an exercise timed out, no other is sent for
-that exercise (its later checks get the same outcome, and are "not checked"), and all its requests together
-get at most EXERCISE_CALLS times one call's budget. Whether a call changed its inputs in place is decided here,
+Time is bounded per function, not per request: once a call of a function timed out, no other request that
+calls it is sent in that exercise (the checks that need it get the same outcome, and are "not checked"; those
+that do not are graded as usual), and all the exercise's requests together get at most EXERCISE_CALLS times one
+call's budget. Whether a call changed its inputs in place is decided here,
 from the inputs the worker sends back after the plan, against the grader's own copy: a submission that patches
 NumPy in its worker cannot hide it.
 """
@@ -51,7 +52,7 @@ class TopicSession:
         self.expected: dict[tuple, dict] = {}
         self.worker: Worker | None = None
         self.worker_for: str | None = None  # the exercise the worker belongs to
-        self.hung: dict[str, dict] = {}  # exercise id -> the error of its request that timed out
+        self.hung: dict[tuple[str, str], dict] = {}  # (exercise id, function) -> the error of its call that timed out
         self.left: dict[str, list[float]] = {}  # exercise id -> [CPU, wall-clock] seconds its requests may still use
 
     def load(self) -> str | None:
@@ -103,15 +104,15 @@ class TopicSession:
 
     def _run(self, ex: Exercise, plan: tuple[int, ...], inputs: dict, seconds: float) -> Outcome:
         calls = [ex.calls[i] for i in plan]
-        if ex.id in self.hung:  # a call of this exercise hung: asking again would cost the same time for nothing
-            return Outcome({}, dict(self.hung[ex.id]))
+        hung = next((self.hung[ex.id, c.function] for c in calls if (ex.id, c.function) in self.hung), None)
+        if hung is not None:  # a function of this plan hung: asking again would cost the same time for nothing
+            return Outcome({}, dict(hung))
         cap = ex.seconds * EXERCISE_CALLS
         left = self.left.setdefault(ex.id, [cap, cap * WALL_FACTOR + WALL_EXTRA])
         if min(left) <= 0:
-            self.hung[ex.id] = {"kind": "timeout", "call": calls[0].function, "index": 0, "detail": "",
+            return Outcome({}, {"kind": "timeout", "call": calls[0].function, "index": 0, "detail": "",
                                 "message": f"{calls[0].function} was not run: {ex.id}'s calls had used their "
-                                f"{cap:g} s in all (far too slow)."}
-            return Outcome({}, dict(self.hung[ex.id]))
+                                f"{cap:g} s in all (far too slow)."})
         cpu = min(seconds * len(calls), left[0])
         wall = min(cpu * WALL_FACTOR + WALL_EXTRA, left[1])
         request = {"op": "run", "calls": [(c.function, c.args, c.returns) for c in calls], "inputs": inputs,
@@ -141,7 +142,7 @@ class TopicSession:
                 message = f"while running {fn}, {reply.message}"
             error = {"kind": reply.kind, "call": fn, "index": index, "message": message, "detail": ""}
             if reply.kind == "timeout":
-                self.hung[ex.id] = error
+                self.hung[ex.id, fn] = error
             return Outcome({}, error)
         if reply.get("restart") is True:
             self.end_exercise()  # a fresh worker for whatever comes next

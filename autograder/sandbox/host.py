@@ -28,7 +28,7 @@ import time
 from dataclasses import dataclass
 
 from autograder.sandbox import wire
-from autograder.sandbox.isolation import MEMORY_BYTES, Cgroups, isolation, launch, note_once
+from autograder.sandbox.isolation import MEMORY_BYTES, Cgroups, UidSlot, isolation, launch, note_once
 
 STARTUP_SECONDS = 60.0  # wall clock: starting Python and NumPy in the sandbox
 CONTROL_SECONDS = 10.0  # wall clock: a fork or a reap by the fork server
@@ -367,6 +367,7 @@ class Sandbox:
         self.starts = 0
         self.oom_kills = 0
         self.broken: Crash | None = None  # why the module, imported once, cannot give workers any more
+        self.slot: UidSlot | None = None  # posix as root: the uid this sandbox's processes run as, its alone
 
     # -- the public face -----------------------------------------------------------------------------------
 
@@ -472,6 +473,9 @@ class Sandbox:
     def close(self):
         self._drop_spare()
         self.kill()
+        if self.slot is not None:  # after the sandbox's end: whatever still runs as its uid dies here
+            self.slot.release()
+            self.slot = None
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self):
@@ -507,8 +511,11 @@ class Sandbox:
             except OSError:
                 self.cgroups = None
             self.oom_kills = 0
+        if self.iso.uids and self.slot is None:
+            self.slot = UidSlot()
         mine, theirs = socket.socketpair()
-        argv, env = launch(self.folder_path, ["--serve", str(theirs.fileno())], self.cgroups, self.memory_bytes)
+        argv, env = launch(self.folder_path, ["--serve", str(theirs.fileno())], self.cgroups, self.memory_bytes,
+                           self.slot and self.slot.uid)
         try:
             self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), cwd=self.folder,

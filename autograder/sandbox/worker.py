@@ -162,8 +162,16 @@ def _bootstrap(memory_bytes: int) -> _CappedText:
     sys.stdout = sys.stderr = captured
     sys.stdin = io.StringIO("")
     _die_with_parent()
+    try:  # if memory runs out on the machine, the kernel kills the submission's processes first
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")
+    except OSError:
+        pass
     if resource is not None:
-        limits = dict(LIMITS, RLIMIT_AS=memory_bytes) if memory_bytes else LIMITS
+        limits = dict(LIMITS, RLIMIT_AS=memory_bytes) if memory_bytes else dict(LIMITS)
+        processes = os.environ.get("AUTOGRADER_WORKER_PROCESSES")  # set where the uid is the sandbox's alone
+        if processes and hasattr(resource, "RLIMIT_NPROC"):
+            limits["RLIMIT_NPROC"] = int(processes)
         for name, value in limits.items():
             soft, hard = resource.getrlimit(getattr(resource, name))
             value = value if hard == resource.RLIM_INFINITY else min(value, hard)
