@@ -217,6 +217,12 @@ def cmd_grade_all(args) -> int:
         raise SystemExit(f"error: {root} does not exist")
     exercises = _select(args.only)
     seed = grading_seed(args.seed_file)
+    if not args.scheduler:  # a Dask worker's sandbox is its own machine's
+        from autograder.sandbox.isolation import class_isolation
+
+        warning = class_isolation(args.jobs)
+        if warning:
+            print(warning, file=sys.stderr)
     try:
         run = grade_class(root, out, exercises, jobs=args.jobs, seed=seed, scheduler=args.scheduler,
                           timeout=args.timeout or DEFAULT_TIMEOUT, force=args.force, progress=not args.quiet,

@@ -103,16 +103,17 @@ def _pool_runs_python() -> str:
     if not free_uids():
         return f"every uid from {UID_POOL.start} to {UID_POOL.stop - 1} has an account"
     numpy_parent = str(numpy_dirs()[0].parent)
-    probe = f"import sys; sys.path[:0] = [{numpy_parent!r}]; import numpy"
+    # The version too: a Python whose own library folder it cannot enter may start with the system's libpython
+    probe = f"import sys; sys.path[:0] = [{numpy_parent!r}]; import numpy; print(sys.version)"
     python = os.path.realpath(sys.executable)
     try:
         done = subprocess.run([*setpriv(free_uids()[0]), python, "-I", "-S", "-c", probe],
-                              capture_output=True, timeout=60, cwd="/")
+                              capture_output=True, text=True, timeout=60, cwd="/")
     except (OSError, subprocess.TimeoutExpired) as e:
         return f"starting Python as uid {free_uids()[0]} failed ({e})"
-    if done.returncode != 0:
-        return (f"uid {free_uids()[0]} cannot run {python} with NumPy from {numpy_parent} (a folder only root may "
-                "enter?)")
+    if done.returncode != 0 or done.stdout.strip() != sys.version:
+        return (f"uid {free_uids()[0]} cannot run {python} with NumPy from {numpy_parent}: a folder on the way is "
+                "root's alone")
     return ""
 
 
@@ -171,10 +172,13 @@ def isolation() -> Isolation:
     return Isolation(level, root, note, uids, why)
 
 
-def class_isolation(jobs: int) -> str | None:
-    """Whether a class may be graded here with `jobs` grading processes: raises SystemExit with the reason when
-    students would reach each other's work; a warning to print when the instructor asked for a level where
-    student code runs as the grader's user, one student at a time; None when students are isolated."""
+def class_isolation(jobs: int | None) -> str | None:
+    """Whether a class may be graded here with `jobs` grading processes (None: one per core): raises SystemExit
+    with the reason when students would reach each other's work; a warning to print when the instructor asked
+    for a level where student code runs as the grader's user, one student at a time; None when students are
+    isolated from each other."""
+    if jobs is None:
+        jobs = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     iso = isolation()
     if not iso.shared:
         return None
