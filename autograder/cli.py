@@ -223,6 +223,8 @@ def cmd_grade_all(args) -> int:
         warning = class_isolation(args.jobs)
         if warning:
             print(warning, file=sys.stderr)
+    out.mkdir(parents=True, exist_ok=True)
+    out.chmod(0o700)  # the class's work and grades are the grader's alone (student code may run as another user)
     try:
         run = grade_class(root, out, exercises, jobs=args.jobs, seed=seed, scheduler=args.scheduler,
                           timeout=args.timeout or DEFAULT_TIMEOUT, force=args.force, progress=not args.quiet,
