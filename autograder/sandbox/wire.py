@@ -60,7 +60,7 @@ def encode(obj) -> bytes:
         if isinstance(x, _NDARRAY):
             dtype = _DTYPE(x)
             if _DTYPE_KIND(dtype) not in _ALLOWED_KINDS:
-                return {"$unsupported": f"numpy array of dtype {_DTYPE_STR(dtype)}"}
+                return {"$unsupported": f"numpy array of dtype {dtype}"}
             buffers.append(_TOBYTES(x))
             return {"$array": len(buffers) - 1, "dtype": _DTYPE_STR(dtype), "shape": list(_SHAPE(x))}
         if isinstance(x, (list, tuple)):
