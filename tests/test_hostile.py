@@ -308,3 +308,24 @@ def test_a_sleeping_hang_costs_its_function_once_and_seconds_not_the_backstop(su
     assert "expected" in said[("mlp.tanh", "da_dz")].lower(), said  # a wrong value, found and shown as usual
     assert [kind for fn, kind in sent if fn == "tanh"] == ["timeout"], sent
     assert any(fn == "sigmoid" and kind == "reply" for fn, kind in sent), sent
+
+
+def test_an_exercise_whose_calls_are_slow_but_finish_stops_at_its_total(submission, monkeypatch):
+    """Each call of sigmoid busies 0.3 s of CPU, well within its 5 s: without a total, the search would pay that
+    for every input it tries; with one (here 1 s for the exercise), the exercise stops there and says why."""
+    from autograder.sandbox import host
+
+    monkeypatch.setattr(session, "EXERCISE_CALLS", 0.2)
+    sent, request = [], host.Worker.request
+
+    def counted(self, message, *args, **kwargs):
+        sent.append(message["calls"][0][0])
+        return request(self, message, *args, **kwargs)
+
+    monkeypatch.setattr(host.Worker, "request", counted)
+    slow = "import time\nstart = time.process_time()\nwhile time.process_time() - start < 0.3:\n    pass\n" \
+           "return 1 / (1 + np.exp(-z))"
+    report = submission("mlp", mutate(solution_source("mlp"), [body("sigmoid", slow)]), only=["mlp.sigmoid"])
+    assert failing(report) == {("mlp.sigmoid", "s")}
+    assert "mlp.sigmoid's calls had used their 1 s in all" in messages(report)[("mlp.sigmoid", "s")]
+    assert sent.count("sigmoid") <= 5, sent

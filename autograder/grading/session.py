@@ -7,9 +7,8 @@ the worker says is trusted: every field of a reply is checked for its type and b
 Time is bounded per function, not per request: once a call of a function timed out, no other request that
 calls it is sent in that exercise (the checks that need it get the same outcome, and are "not checked"; those
 that do not are graded as usual), and all the exercise's requests together get at most EXERCISE_CALLS times one
-call's budget. Whether a call changed its inputs in place is decided here,
-from the inputs the worker sends back after the plan, against the grader's own copy: a submission that patches
-NumPy in its worker cannot hide it.
+call's budget. Whether a call changed its inputs in place is decided here, from the inputs the worker sends back
+after the plan, against the grader's own copy: a submission that patches NumPy in its worker cannot hide it.
 """
 from __future__ import annotations
 
@@ -114,7 +113,7 @@ class TopicSession:
                                 "message": f"{calls[0].function} was not run: {ex.id}'s calls had used their "
                                 f"{cap:g} s in all (far too slow)."})
         cpu = min(seconds * len(calls), left[0])
-        wall = min(cpu * WALL_FACTOR + WALL_EXTRA, left[1])
+        capped = cpu < seconds * len(calls) or left[1] < cpu * WALL_FACTOR + WALL_EXTRA  # by what is left
         request = {"op": "run", "calls": [(c.function, c.args, c.returns) for c in calls], "inputs": inputs,
                    "send_back": sorted({o for c in ex.checks for o in (c.path[0], *c.needs)}), "mutable": ex.mutable,
                    "seed": zlib.crc32(ex.id.encode())}
@@ -123,7 +122,7 @@ class TopicSession:
             if isinstance(worker, Crash):
                 return Outcome({}, {"kind": "crash", "call": calls[0].function, "index": 0, "detail": "",
                                     "message": worker.message})
-            reply = worker.request(request, cpu, len(calls), wall)
+            reply = worker.request(request, cpu, len(calls), left[1])
             left[0] -= worker.used[0]
             left[1] -= worker.used[1]
             # A worker that died before starting this request was finished off by an earlier one: that is not
@@ -134,8 +133,7 @@ class TopicSession:
             index = reply.index or 0
             fn = calls[index].function
             if reply.kind == "timeout":
-                over = cpu < seconds * len(calls) or wall < cpu * WALL_FACTOR + WALL_EXTRA
-                why = (f"{reply.message}, and {ex.id}'s calls had used their {cap:g} s in all" if over else
+                why = (f"{reply.message}, and {ex.id}'s calls had used their {cap:g} s in all" if capped else
                        reply.message)
                 message = f"{fn} {why} (an infinite loop, or far too slow); the grader stopped it."
             else:

@@ -124,18 +124,20 @@ def host_pid(root: int, pid: int) -> int | None:
 
 
 class Budget:
-    """One request's time: `seconds` of CPU time (where it can be measured) and a wall-clock backstop (`wall`, by
-    default WALL_FACTOR x seconds + WALL_EXTRA). Where CPU time is measured, a request whose processes neither
-    compute nor wait for a CPU for IDLE_SECONDS (they sleep, block on a lock, wait for input) is stopped then:
-    a sleeping hang costs seconds, not the whole backstop."""
+    """One request's time: `seconds` of CPU time (where it can be measured) and a wall-clock backstop (WALL_FACTOR
+    x seconds + WALL_EXTRA; `seconds` where CPU time is not measured), at most `wall_cap`. Where CPU time is
+    measured, a request whose processes neither compute nor wait for a CPU for IDLE_SECONDS (they sleep, block on
+    a lock, wait for input) is stopped then: a sleeping hang costs seconds, not the whole backstop."""
 
-    def __init__(self, seconds: float, cpu: ProcessTree | None, wall: float | None = None):
+    def __init__(self, seconds: float, cpu: ProcessTree | None, wall_cap: float | None = None):
         self.seconds, self.cpu = seconds, cpu
         self.start = time.monotonic()
         self.cpu_start = cpu.start() if cpu else None
         if self.cpu_start is None:
             self.cpu = None
-        self.wall = wall if wall is not None else seconds * WALL_FACTOR + WALL_EXTRA if self.cpu else seconds
+        self.wall = seconds * WALL_FACTOR + WALL_EXTRA if self.cpu else seconds
+        if wall_cap is not None:
+            self.wall = min(self.wall, wall_cap)
         # CPU time grows at most CORES seconds per second: no need to measure it before this
         self.next_check = self.start + seconds / CORES
         self.next_idle = self.start + IDLE_SECONDS / 4
@@ -330,10 +332,10 @@ class Worker:
         self.alive = True
         self.used = (0.0, 0.0)  # (CPU, wall-clock) seconds of the last request
 
-    def request(self, message: dict, seconds: float, calls: int = 1, wall: float | None = None) -> dict | Crash:
-        """The reply to `message` within `seconds` of CPU time and `wall` seconds of wall-clock time (by default
-        the backstop for `seconds`), or a Crash."""
-        budget = Budget(seconds, self.channel.cpu, wall)
+    def request(self, message: dict, seconds: float, calls: int = 1, wall_cap: float | None = None) -> dict | Crash:
+        """The reply to `message` within `seconds` of CPU time (see Budget; at most `wall_cap` seconds of
+        wall-clock time), or a Crash."""
+        budget = Budget(seconds, self.channel.cpu, wall_cap)
         reply = self.channel.request(message, budget, calls)
         self.used = budget.used()
         if isinstance(reply, dict):
