@@ -18,8 +18,6 @@ import time
 import zlib
 from dataclasses import dataclass
 
-import numpy as np
-
 from autograder.grading.results import Timing
 from autograder.model import Exercise
 from autograder.sandbox import wire
@@ -166,25 +164,11 @@ def _changed(ex: Exercise, calls: list, sent: dict, back) -> dict | None:
     for name, value in sent.items():
         if name in ex.mutable:
             continue
-        if name not in back or not _same(value, back[name]):
+        if name not in back or not wire.same(value, back[name]):
             return {"kind": "mutated", "call": calls[-1].function, "index": len(calls) - 1, "detail": "",
                     "message": f"the input `{name}` was modified in place while running {names}: work on a copy "
                     f"(e.g. {name} = {name}.copy()) so the caller's array is unchanged."}
     return None
-
-
-def _same(a, b) -> bool:
-    """`b` (decoded from the worker's bytes) holds exactly the values of `a` (NaN equal to NaN)."""
-    if isinstance(a, np.ndarray):
-        return isinstance(b, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype and \
-            np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
-    if isinstance(a, dict):
-        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)):
-        return isinstance(b, (list, tuple)) and len(a) == len(b) and all(map(_same, a, b))
-    if isinstance(a, (float, np.floating)) and isinstance(b, (float, np.floating)) and np.isnan(a) and np.isnan(b):
-        return True
-    return type(b) is not wire.Unsupported and bool(a == b)
 
 
 STDOUT_CHARS = 5000

@@ -266,6 +266,7 @@ def _classify(exc: BaseException, fn_name: str, filename: str) -> CallFailed:
 
 
 def _snapshot(value):
+    """A copy to tell which call changed an input; whether one changed at all is the grader's decision."""
     if isinstance(value, np.ndarray):
         return value.copy()
     if isinstance(value, dict):
@@ -273,17 +274,6 @@ def _snapshot(value):
     if isinstance(value, (list, tuple)):
         return type(value)(_snapshot(v) for v in value)
     return value
-
-
-def _same(a, b) -> bool:
-    if isinstance(a, np.ndarray):
-        return isinstance(b, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype and \
-            np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
-    if isinstance(a, dict):
-        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)):
-        return isinstance(b, (list, tuple)) and len(a) == len(b) and all(map(_same, a, b))
-    return a == b
 
 
 def _background_tasks() -> int:
@@ -415,7 +405,7 @@ class Worker:
             raise CallFailed("leaked", f"{fn_name} left a thread or a process running after it returned; "
                              "a function must finish its work (join threads, wait for processes) before returning.")
         for name, value in watched.items():
-            if not _same(before[name], value):
+            if not wire.same(before[name], value):
                 raise CallFailed("mutated", f"{fn_name} modified its input `{name}` in place; "
                                  "work on a copy (e.g. x = x.copy()) so the caller's array is unchanged.")
         if isinstance(returns, str):
