@@ -377,7 +377,9 @@ class UidSlot:
                     os.close(fd)
                     continue
                 self.uid, self.fd = uid, fd
-                end_processes(uid)  # what an earlier grader, killed before it could clean up, left running
+                if os.pread(fd, 5, 0) != b"clean":  # an earlier grader was killed before it could clean up
+                    end_processes(uid)
+                os.ftruncate(fd, 0)
                 return
             if time.monotonic() > deadline:
                 raise RuntimeError(f"every uid of the sandboxes' pool ({len(free_uids())}) stayed in use for "
@@ -413,20 +415,25 @@ class UidSlot:
                         os.unlink(entry.path)
                 except OSError:
                     pass
+        os.pwrite(self.fd, b"clean", 0)
         os.close(self.fd)  # the lock goes with it
         self.fd = None
 
 
 def end_processes(uid: int) -> None:
     """Kill every process running as `uid`: stop them all first (a stopped process cannot fork), then kill."""
+    found = _processes_of(uid)
+    if not found:  # as a rule: the sandbox's process group is killed before
+        return
     stopped: set[int] = set()
-    for _ in range(1000):
-        running = [pid for pid, state in _processes_of(uid) if state != "T" and pid not in stopped]
+    while True:  # ends: a stopped process forks no more, and each is sent SIGSTOP once
+        running = [pid for pid, state in found if state != "T" and pid not in stopped]
         if not running:
             break
         for pid in running:
             _signal(pid, signal.SIGSTOP)
             stopped.add(pid)
+        found = _processes_of(uid)
     for _ in range(100):
         left = [pid for pid, _ in _processes_of(uid)]
         if not left:
