@@ -329,3 +329,29 @@ def test_an_exercise_whose_calls_are_slow_but_finish_stops_at_its_total(submissi
     assert failing(report) == {("mlp.sigmoid", "s")}
     assert "mlp.sigmoid's calls had used their 1 s in all" in messages(report)[("mlp.sigmoid", "s")]
     assert sent.count("sigmoid") <= 5, sent
+
+
+# -- the secret seed is never on a command line ------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [["grade", "solutions"], ["grade-all", "solutions"], ["gradescope-bundle", "x.zip"],
+                                     ["nbgrader-autograde", "mlp", "--student", "alice"]])
+def test_a_seed_on_the_command_line_is_refused_saying_what_to_use(command, tmp_path):
+    """A command line is public (/proc/PID/cmdline, student code included): `--seed N` stops every command before
+    it grades or writes anything, and says to use --seed-file or AUTOGRADER_SEED."""
+    run = subprocess.run([sys.executable, "-m", "autograder", *command, "--seed", "8675309"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and "--seed-file" in run.stderr and "AUTOGRADER_SEED" in run.stderr, run.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_seed_file_other_users_can_read_is_refused_and_a_private_one_is_used(tmp_path):
+    seed = tmp_path / "seed"
+    seed.write_text("8675309\n")
+    seed.chmod(0o644)
+    grade = [sys.executable, "-m", "autograder", "grade", str(ROOT / "solutions"), "--only", "mlp.tanh",
+             "--format", "json", "--seed-file", str(seed)]
+    refused = subprocess.run(grade, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert refused.returncode != 0 and "chmod 600" in refused.stderr, refused.stderr
+    seed.chmod(0o600)
+    used = subprocess.run(grade, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert used.returncode == 0 and json.loads(used.stdout)["seed"] == 8675309, used.stderr
