@@ -20,14 +20,24 @@ from conftest import ROOT, failing, messages, mutate, solution_source
 pytestmark = pytest.mark.slow
 
 
+REACHABLE_LOCK = os.path.join(tempfile.gettempdir(), "autograder-tests-python-reachable.lock")
+
+
 @pytest.fixture
 def level(monkeypatch):
-    """Grade at a given isolation level (the level is decided once per process: reset around the test)."""
-    def use(name: str):
-        monkeypatch.setenv("AUTOGRADER_ISOLATION", name)
-        isolation_module.isolation.cache_clear()
-        assert isolation_module.isolation().level == name
-    yield use
+    """Grade at a given isolation level (the level is decided once per process: reset around the test). At
+    posix, whether the pool's uids can run this Python is decided then too: no test may change that meanwhile
+    (a shared hold on the lock `python_every_user_may_run` takes alone)."""
+    import fcntl
+
+    with open(REACHABLE_LOCK, "w") as lock:
+        def use(name: str):
+            if name == "posix":
+                fcntl.flock(lock, fcntl.LOCK_SH)
+            monkeypatch.setenv("AUTOGRADER_ISOLATION", name)
+            isolation_module.isolation.cache_clear()
+            assert isolation_module.isolation().level == name
+        yield use
     monkeypatch.delenv("AUTOGRADER_ISOLATION")
     isolation_module.isolation.cache_clear()
 
@@ -84,7 +94,7 @@ def python_every_user_may_run():
     time holds it (a lock file), so none restores a mode while another still needs it."""
     import fcntl
 
-    with open(os.path.join(tempfile.gettempdir(), "autograder-tests-python-reachable.lock"), "w") as lock:
+    with open(REACHABLE_LOCK, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         changed = {}
         targets = [Path(os.path.realpath(sys.executable)), Path(sys.base_prefix).resolve() / "lib",
@@ -102,15 +112,17 @@ def python_every_user_may_run():
 
 
 @pytest.fixture
-def uid_pool(level):
+def uid_pool(monkeypatch):
     """posix as root, each sandbox as a uid of its own (the Python made reachable for those uids meanwhile)."""
     if not (hasattr(os, "geteuid") and os.geteuid() == 0 and sys.platform.startswith("linux")):
         pytest.skip("needs root on Linux")
     with python_every_user_may_run():
-        level("posix")
+        monkeypatch.setenv("AUTOGRADER_ISOLATION", "posix")
+        isolation_module.isolation.cache_clear()
         assert isolation_module.isolation().uids, isolation_module.isolation().why_shared
         yield
-    isolation_module.isolation.cache_clear()
+        monkeypatch.delenv("AUTOGRADER_ISOLATION")
+        isolation_module.isolation.cache_clear()
 
 
 KEEPER = """
