@@ -8,8 +8,10 @@ worker is a new process that imports the module itself. How the sandbox is isola
 
 Everything a worker sends is untrusted. Each request carries an id and gets one absolute budget, counted in CPU
 time of the whole sandbox (so a busy machine gives the same verdict as an idle one) with a generous wall-clock
-backstop, that nothing the worker sends can extend; frames are bounded in size and decoded without pickle; a
-reply that is late, forged, malformed or oversized ends that request as a `Crash`, never as an exception here.
+backstop, that nothing the worker sends can extend, and is stopped early once its processes are seen waiting
+without computing (a sleep, a lock); frames are bounded in size and decoded without pickle; a reply that is
+late, forged, malformed or oversized ends that request as a `Crash`, never as an exception here. At posix as
+root a sandbox runs as a uid of its own (`UidSlot`), taken when it starts and given back, clean, when it closes.
 """
 from __future__ import annotations
 
