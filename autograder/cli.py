@@ -1,4 +1,5 @@
-"""python -m autograder {list, check, grade, grade-all, gradescope-bundle, build, release, nbgrader-autograde}."""
+"""python -m autograder {list, check, grade, grade-all, export, gradescope-bundle, build, release,
+nbgrader-autograde}."""
 from __future__ import annotations
 
 import argparse
@@ -16,6 +17,9 @@ from pathlib import Path
 # doing before it pays for them.
 EXERCISES = Path(__file__).resolve().parent / "exercises"
 FORMATS = ("text", "json", "gradescope", "html", "junit", "csv")  # autograder.outputs.FORMATS, without importing it
+LAYOUTS = ("auto", "folders", "files", "nbgrader", "gradescope", "canvas", "moodle", "blackboard", "brightspace")
+# autograder.batch.discover.LAYOUTS, likewise
+LMS_EXPORTS = ("canvas", "moodle", "blackboard", "gradescope")  # autograder.outputs.lms.LMS_EXPORTS, likewise
 
 
 def cmd_list(args) -> int:
@@ -208,14 +212,18 @@ def cmd_nbgrader_autograde(args) -> int:
 
 
 def cmd_grade_all(args) -> int:
+    from autograder.batch.discover import LayoutError
     from autograder.batch.report import write_reports
+    from autograder.batch.report import write_class_export
     from autograder.batch.run import DEFAULT_TIMEOUT, grade_class
     from autograder.grading.grade import grading_seed
+    from autograder.outputs.safe import printable
 
     root, out = Path(args.root), Path(args.out)
     if not root.exists():
         raise SystemExit(f"error: {root} does not exist")
     exercises = _select(args.only)
+    roster = _roster(args.roster, args.assignment or root.stem)  # checked before grading: a wrong file costs no wait
     seed = grading_seed(args.seed_file)
     if not args.scheduler:  # a Dask worker's sandbox is its own machine's
         from autograder.sandbox.isolation import class_isolation
@@ -223,23 +231,65 @@ def cmd_grade_all(args) -> int:
         warning = class_isolation(args.jobs)
         if warning:
             print(warning, file=sys.stderr)
-    out.mkdir(parents=True, exist_ok=True)
-    out.chmod(0o700)  # the class's work and grades are the grader's alone (student code may run as another user)
     try:
         run = grade_class(root, out, exercises, jobs=args.jobs, seed=seed, scheduler=args.scheduler,
                           timeout=args.timeout or DEFAULT_TIMEOUT, force=args.force, progress=not args.quiet,
-                          html=args.html)
+                          html=args.html, layout=args.layout)
     except KeyboardInterrupt:
         print(f"\ninterrupted: the results written so far are kept in {out / 'results'}; "
               "run the same command again to grade the rest.", file=sys.stderr)
         return 130
-    except (RuntimeError, OSError) as e:
-        raise SystemExit(f"error: {e}")
+    except (LayoutError, RuntimeError, OSError) as e:
+        raise SystemExit(printable(f"error: {e}", keep=""))
     print(write_reports(run, out, exercises, args.assignment or root.stem), end="")
+    print(write_class_export(run, out, args.assignment or root.stem, roster), end="")
     pages = f"; feedback pages: {out / 'feedback'}/<student>.html" if args.html else ""
     print(f"Results: {out / 'results'}/<student>.json; gradebook: {out / 'gradebook.csv'}; "
           f"summary: {out / 'summary.txt'}{pages}")
-    return 1 if run.errors else 0
+    return 1 if run.grader_failures else 0
+
+
+def _roster(path: str | None, assignment: str, lms: str | None = None):
+    """The LMS export to fill in (`--roster`), checked: that LMS's (or any of the four), with a column for
+    `assignment`; None without one."""
+    if not path:
+        return None
+    from autograder.outputs.lms import RosterError, check_roster, read_roster, roster_lms
+    from autograder.outputs.safe import printable
+
+    try:
+        roster = read_roster(Path(path))
+        lms = lms or roster_lms(roster)
+        if lms is None:
+            raise RosterError(f"{roster.name} is not an export of Canvas (a gradebook CSV), Moodle (a grading "
+                              "worksheet), Blackboard (a Grade Center download) or Gradescope (a score download)")
+        check_roster(roster, lms, assignment)
+    except (OSError, RosterError) as e:
+        raise SystemExit(printable(f"error: --roster: {e}", keep=""))
+    return roster
+
+
+def cmd_export(args) -> int:
+    from autograder.batch.report import class_results, write_export
+    from autograder.outputs.lms import TITLE, RosterError
+    from autograder.outputs.safe import printable
+
+    out = Path(args.out)
+    if not (out / "results").is_dir():
+        raise SystemExit(f"error: {out} has no results/ folder: pass the folder grade-all wrote (its --out)")
+    results, layout, graded_as = class_results(out)
+    if not results:
+        raise SystemExit(f"error: {out / 'results'} holds no results file")
+    assignment = args.assignment or graded_as or out.name
+    roster = _roster(args.roster, assignment, args.to)
+    try:
+        dest, made = write_export(out, results, args.to, assignment, roster, Path(args.dest) if args.dest else None)
+    except (OSError, RosterError) as e:
+        raise SystemExit(printable(f"error: {e}", keep=""))
+    print(made.report(dest, most=20), end="")
+    if layout and layout != args.to and not made.written:
+        print(printable(f"(the class was a {layout} layout: its results carry no {TITLE[args.to]} ids)"))
+    return 1 if made.problems else 0
 
 
 def cmd_gradescope_bundle(args) -> int:
@@ -356,7 +406,24 @@ def parser() -> argparse.ArgumentParser:
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
     batch.add_argument("--html", action="store_true", help="also write feedback/<student>.html, each student's "
                        "feedback page (pictures of wrong arrays, learning curves)")
+    batch.add_argument("--layout", choices=LAYOUTS, default="auto",
+                       help="how ROOT is laid out (default auto: decided from ROOT's top level; a class that fits no "
+                       "layout clearly is an error that names the layout to pass)")
+    batch.add_argument("--roster", metavar="FILE", help="the LMS's own export to fill in with the grades (Canvas's "
+                       "gradebook CSV, Moodle's grading worksheet, Blackboard's Grade Center download, a Gradescope "
+                       "score download); the column titled --assignment gets them. Default: a new file from the ids "
+                       "of the download. Written to OUT/exports/")
     batch.set_defaults(run=cmd_grade_all)
+
+    ex = sub.add_parser("export", help="write a graded class's grades in an LMS's import format (no grading)")
+    ex.add_argument("out", metavar="OUT", help="the folder grade-all wrote (its --out)")
+    ex.add_argument("--to", choices=LMS_EXPORTS, required=True, help="the LMS whose import format to write")
+    ex.add_argument("--roster", metavar="FILE", help="that LMS's own export to fill in (see grade-all --roster)")
+    ex.add_argument("--assignment", metavar="NAME", help="the grade column's title (default: grade-all's "
+                    "--assignment, else ROOT's name)")
+    ex.add_argument("--out", dest="dest", metavar="FILE", help="where to write it (default: OUT/exports/<lms>.csv); "
+                    "its report goes beside it (<name>-report.txt)")
+    ex.set_defaults(run=cmd_export)
 
     bundle = sub.add_parser("gradescope-bundle", help="write a Gradescope autograder zip (no solutions/ in it)")
     bundle.add_argument("out", metavar="OUT.zip")

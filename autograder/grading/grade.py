@@ -94,7 +94,8 @@ def grade(submission: Path, exercises: list[Exercise], *, seed: int | None = Non
                     result = _all_fail(ex, f"Not gradable: {problem}")
                 else:
                     result = _guarded(lambda: grade_exercise(ex, session, seed=seed), lambda e: _all_fail(
-                        ex, f"Your result could not be checked: the grader failed ({e}). Please report this."))
+                        ex, f"Your result could not be checked: the grader failed ({e}). Please report this.",
+                        GRADER_FAILURE))
                     if curves and ex.curve is not None:
                         result.curve = _guarded(lambda: learning_curve(ex, session), lambda e: None)
                     _guarded(session.end_exercise, lambda e: None)
@@ -106,8 +107,11 @@ def grade(submission: Path, exercises: list[Exercise], *, seed: int | None = Non
     return report
 
 
-def _all_fail(ex: Exercise, message: str) -> ExerciseResult:
-    return ExerciseResult(ex.id, ex.title, [CheckResult(c.name, c.points, 0.0, message) for c in ex.checks])
+GRADER_FAILURE = "grader"  # a check's kind when the grader, not the submission, failed it: `grade-all` regrades it
+
+
+def _all_fail(ex: Exercise, message: str, kind: str = "") -> ExerciseResult:
+    return ExerciseResult(ex.id, ex.title, [CheckResult(c.name, c.points, 0.0, message, kind) for c in ex.checks])
 
 
 def _guarded(run, on_error):
