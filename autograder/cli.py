@@ -153,10 +153,10 @@ def cmd_check(args) -> int:
 
 def cmd_grade(args) -> int:
     from autograder import outputs
-    from autograder.grading.grade import seed_from_environment
+    from autograder.grading.grade import grading_seed
     from autograder.outputs.text import summary
 
-    seed = args.seed if args.seed is not None else seed_from_environment()
+    seed = grading_seed(args.seed_file)
     try:
         report = _grade(Path(args.submission), args.only, seed=seed, curves=args.format == "html")
     except Exception as e:  # noqa: BLE001 - a results file is written whatever happens
@@ -200,7 +200,15 @@ def write_atomically(path: Path, text: str) -> None:
 def cmd_nbgrader_autograde(args) -> int:
     from autograder.outputs.gradebook import autograde
 
-    return autograde([args.assignment, *args.nbgrader_args], seed=args.seed)
+    from autograder.grading.grade import grading_seed
+
+    # nbgrader's arguments (REMAINDER) also took the seed options written after ASSIGNMENT: take them back
+    own = argparse.ArgumentParser(prog="python -m autograder nbgrader-autograde", add_help=False)
+    _seed_options(own)
+    found, nbgrader_args = own.parse_known_args(args.nbgrader_args)
+    seed_file = args.seed_file or found.seed_file
+    grading_seed(seed_file)  # a seed file that cannot be used stops here, before nbgrader starts
+    return autograde([args.assignment, *nbgrader_args], seed_file=seed_file)
 
 
 def cmd_grade_all(args) -> int:
@@ -208,6 +216,7 @@ def cmd_grade_all(args) -> int:
     from autograder.batch.report import write_reports
     from autograder.batch.report import write_class_export
     from autograder.batch.run import DEFAULT_TIMEOUT, grade_class
+    from autograder.grading.grade import grading_seed
     from autograder.outputs.safe import printable
 
     root, out = Path(args.root), Path(args.out)
@@ -215,8 +224,15 @@ def cmd_grade_all(args) -> int:
         raise SystemExit(f"error: {root} does not exist")
     exercises = _select(args.only)
     roster = _roster(args.roster, args.assignment or root.stem)  # checked before grading: a wrong file costs no wait
+    seed = grading_seed(args.seed_file)
+    if not args.scheduler:  # a Dask worker's sandbox is its own machine's
+        from autograder.sandbox.isolation import class_isolation
+
+        warning = class_isolation(args.jobs)
+        if warning:
+            print(warning, file=sys.stderr)
     try:
-        run = grade_class(root, out, exercises, jobs=args.jobs, seed=args.seed, scheduler=args.scheduler,
+        run = grade_class(root, out, exercises, jobs=args.jobs, seed=seed, scheduler=args.scheduler,
                           timeout=args.timeout or DEFAULT_TIMEOUT, force=args.force, progress=not args.quiet,
                           html=args.html, layout=args.layout)
     except KeyboardInterrupt:
@@ -278,10 +294,11 @@ def cmd_export(args) -> int:
 
 def cmd_gradescope_bundle(args) -> int:
     from autograder.batch.bundle import build_bundle
+    from autograder.grading.grade import grading_seed
 
     exercises = _select(args.only)
     try:
-        config = {"only": args.only, "seed": args.seed, "per_check": args.per_check,
+        config = {"only": args.only, "seed": grading_seed(args.seed_file), "per_check": args.per_check,
                   "visibility": args.visibility, "stdout_visibility": args.stdout_visibility}
         names = build_bundle(Path(args.out), config, args.torch_index)
     except (ValueError, RuntimeError) as e:
@@ -317,6 +334,22 @@ def cmd_release(args) -> int:
     return 0
 
 
+class _SeedInArgv(argparse.Action):
+    """`--seed N`: refused, saying what to use instead (a command line is public)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from autograder.grading.grade import SEED_IN_ARGV
+
+        parser.error(SEED_IN_ARGV)
+
+
+def _seed_options(p: argparse.ArgumentParser, default: str = "$AUTOGRADER_SEED, else the public inputs of `check`"
+                  ) -> None:
+    p.add_argument("--seed-file", metavar="FILE", help=f"the secret grading seed, read from FILE (one integer; a file "
+                   f"only you can read: chmod 600) (default: {default})")
+    p.add_argument("--seed", action=_SeedInArgv, help=argparse.SUPPRESS)
+
+
 def _gradescope_options(p: argparse.ArgumentParser) -> None:
     from autograder.outputs.gradescope import VISIBILITY
 
@@ -347,15 +380,14 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--format", choices=FORMATS, default="text")
     grade.add_argument("--out", help="write the result here instead of standard output")
     grade.add_argument("--only", nargs="*", default=[], metavar="TOPIC|EXERCISE")
-    grade.add_argument("--seed", type=int, default=None,
-                       help="secret grading seed (default: $AUTOGRADER_SEED, else the public inputs of `check`)")
+    _seed_options(grade)
     _gradescope_options(grade)
     grade.set_defaults(run=cmd_grade)
 
     nb = sub.add_parser("nbgrader-autograde", help="nbgrader autograde, grading each notebook file in the sandbox "
                         "(run in the course folder; no student code runs in a kernel)")
     nb.add_argument("assignment")
-    nb.add_argument("--seed", type=int, default=None, help="secret grading seed (default: $AUTOGRADER_SEED)")
+    _seed_options(nb)
     nb.add_argument("nbgrader_args", nargs=argparse.REMAINDER, metavar="...",
                     help="passed to nbgrader autograde, e.g. --student alice")
     nb.set_defaults(run=cmd_nbgrader_autograde)
@@ -365,7 +397,7 @@ def parser() -> argparse.ArgumentParser:
     batch.add_argument("--out", default="graded", help="results, gradebook.csv and summary go here (default: graded)")
     batch.add_argument("--jobs", type=int, default=None, help="grading processes (default: one per core)")
     batch.add_argument("--only", nargs="*", default=[], metavar="TOPIC|EXERCISE")
-    batch.add_argument("--seed", type=int, default=None, help="the grading seed (default: the public inputs)")
+    _seed_options(batch)
     batch.add_argument("--scheduler", metavar="ADDRESS", help="grade on this Dask cluster (tcp://host:8786)")
     batch.add_argument("--timeout", type=float, default=None, help="seconds per submission before the batch gives up "
                        "on it (default 1800; the grader's per-call limits come first; local processes only)")
@@ -396,8 +428,8 @@ def parser() -> argparse.ArgumentParser:
     bundle = sub.add_parser("gradescope-bundle", help="write a Gradescope autograder zip (no solutions/ in it)")
     bundle.add_argument("out", metavar="OUT.zip")
     bundle.add_argument("--only", nargs="*", default=[], metavar="TOPIC|EXERCISE")
-    bundle.add_argument("--seed", type=int, default=None, help="grading seed (default: the public inputs of `check`); "
-                        "it is stored in the zip's config.json")
+    _seed_options(bundle, "$AUTOGRADER_SEED, else the public inputs of `check`; it is stored in the zip's "
+                  "config.json, which only root may read in Gradescope's container")
     bundle.add_argument("--torch-index", default="https://download.pytorch.org/whl/cpu",
                         help="where setup.sh gets the CPU-only torch")
     _gradescope_options(bundle)

@@ -160,7 +160,10 @@ def test_rerun_reuses_unchanged_work_and_regrades_changed_work(graded, tmp_path)
     assert results(out2)["bob"]["score"] == 7
     assert results(out2)["alice"] == results(out)["alice"]  # untouched
 
-    other_seed = grade_all(root2, out2, "--seed", "7")  # a different grading seed is a different grade
+    seed = tmp_path / "seed"
+    seed.write_text("7\n")
+    seed.chmod(0o600)
+    other_seed = grade_all(root2, out2, "--seed-file", str(seed))  # a different grading seed is a different grade
     assert "7 graded" in other_seed.stdout and {r["seed"] for r in results(out2).values()} == {7}
 
 

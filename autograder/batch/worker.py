@@ -73,6 +73,7 @@ def grade_files(files: dict[str, bytes], exercises: list, seed: int | None, disp
     curves, for the HTML page)."""
     from autograder.grading import grade
 
+    # mode 700, the grader's alone: at posix as root, a classmate's worker runs as another uid and cannot read it
     with tempfile.TemporaryDirectory(prefix="autograder-batch-") as tmp:
         folder = Path(tmp) / "submission"
         folder.mkdir()

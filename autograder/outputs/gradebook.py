@@ -19,7 +19,7 @@ instructor's source cell of that id), a cell the gradebook does not know, or a l
 ordinary cell (a copy of a test cell is left out: it is the instructor's, not the student's work), so the
 notebook passes nbgrader's checks and is graded like any other.
 
-    python -m autograder nbgrader-autograde ASSIGNMENT [--student ID] [--seed N]    (in the course folder)
+    python -m autograder nbgrader-autograde ASSIGNMENT [--seed-file FILE] [--student ID]    (in the course folder)
 
 runs `nbgrader autograde` with these steps; or put `from autograder.outputs.gradebook import preprocessors,
 sanitize_preprocessors` and `c.Autograde.autograde_preprocessors = preprocessors()`,
@@ -33,7 +33,7 @@ from pathlib import Path
 
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Integer
+from traitlets import Unicode
 
 EXERCISE_CALL = re.compile(r"""grade_in_notebook\(\s*["']([\w.]+)["']""")
 
@@ -96,12 +96,13 @@ class TrustedCells(NbGraderPreprocessor):
 class SandboxGrade(NbGraderPreprocessor):
     """Grade the notebook's code in the sandbox; each test cell's output becomes its feedback and points."""
 
-    seed = Integer(None, allow_none=True, help="grading seed (default: $AUTOGRADER_SEED, else the public inputs)"
-                   ).tag(config=True)
+    seed_file = Unicode(None, allow_none=True, help="a file holding the secret grading seed, readable by you alone "
+                        "(default: $AUTOGRADER_SEED, else the public inputs); never the seed itself, which a command "
+                        "line would show to every process").tag(config=True)
 
     def preprocess(self, nb, resources):
         from autograder.grading import grade
-        from autograder.grading.grade import seed_from_environment
+        from autograder.grading.grade import grading_seed
         from autograder.model import catalog
         from autograder.outputs.text import exercise_text
 
@@ -118,7 +119,7 @@ class SandboxGrade(NbGraderPreprocessor):
             self.log.warning("no autograder test cells of one topic in this notebook: nothing graded")
             return nb, resources
         topic = topics.pop()
-        seed = self.seed if self.seed is not None else seed_from_environment()
+        seed = grading_seed(self.seed_file)
         with tempfile.TemporaryDirectory(prefix="autograder-nbgrader-") as folder:
             nbformat.write(nb, str(Path(folder) / f"{topic}.ipynb"))
             report = grade(Path(folder), exercises, seed=seed)
@@ -140,16 +141,17 @@ class SandboxGrade(NbGraderPreprocessor):
         return nb, resources
 
 
-def autograde(argv: list[str], seed: int | None = None) -> int:
-    """`nbgrader autograde` with `SandboxGrade` in place of running the notebooks (argv: nbgrader's arguments)."""
+def autograde(argv: list[str], seed_file: str | None = None) -> int:
+    """`nbgrader autograde` with `SandboxGrade` in place of running the notebooks (argv: nbgrader's arguments;
+    `seed_file`: the file holding the grading seed)."""
     from nbgrader.apps.autogradeapp import AutogradeApp
 
     app = AutogradeApp.instance()
     app.initialize(argv)
     app.config.Autograde.autograde_preprocessors = preprocessors()
     app.config.Autograde.sanitize_preprocessors = sanitize_preprocessors()
-    if seed is not None:
-        app.config.SandboxGrade.seed = seed
+    if seed_file is not None:
+        app.config.SandboxGrade.seed_file = seed_file
     try:
         app.start()
     except SystemExit as e:
