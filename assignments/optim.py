@@ -304,7 +304,8 @@ def reduce_on_plateau(metrics, base_lr, mode, factor, patience, threshold, coold
     - the metric improved if $\mathrm{metric} < \mathrm{best} \cdot (1 - \mathrm{threshold})$ in mode "min" (e.g. a
       loss; best starts at $+\infty$), or if $\mathrm{metric} > \mathrm{best} \cdot (1 + \mathrm{threshold})$ in
       mode "max" (e.g. an accuracy; best starts at $-\infty$);
-    - if it improved: `best = metric`, `bad_epochs = 0`; else `bad_epochs += 1`;
+    - if it improved: `best = metric`, `bad_epochs = 0`; else `bad_epochs += 1` (and best stays: it is the metric
+      of the last improvement, so that small improvements add up until they beat it by the threshold);
     - if in cooldown: `cooldown_left -= 1`, `bad_epochs = 0` (bad epochs during a cooldown do not count);
     - if $\mathrm{bad\_epochs} > \mathrm{patience}$: the lr is reduced,
       $\mathrm{lr} \leftarrow \max(\mathrm{lr} \cdot \mathrm{factor},\, \mathrm{min\_lr})$, and
@@ -413,7 +414,7 @@ def early_stopping(val_losses, checkpoints, patience, min_delta):
     Training runs epoch by epoch; after epoch $t$ ($t = 0, 1, \dots$) its validation loss `val_losses[t]` is known:
 
     - epoch $t$ improved if $\mathrm{val\_losses}[t] < \mathrm{best} - \mathrm{min\_delta}$ (best starts at
-      $+\infty$);
+      $+\infty$; min_delta is an absolute decrease of the loss, not a fraction of it);
     - if it improved: `best = val_losses[t]`, `best_epoch = t`, `wait = 0`; else `wait += 1`;
     - training stops after epoch $t$ once $\mathrm{wait} \ge \mathrm{patience}$ (patience epochs in a row without
       improvement).
@@ -536,14 +537,27 @@ def mlp_backward(y, params, cache):
 def train_mlp_adamw(X, y, layer_sizes, epochs, batch_size, lr, weight_decay, seed):
     r"""Train the MLP with minibatch AdamW and a cosine schedule (exercise optim.train).
 
-    Initialise with `init_params(layer_sizes, seed)` and make `rng = np.random.default_rng(seed)`. For every
-    epoch $t = 0, \dots, \mathrm{epochs} - 1$: take $\eta_t$ from `cosine_lr(lr, 0.0, epochs, epochs)`; shuffle
-    the examples with `rng.permutation(m)`; for each minibatch of batch_size examples in that order (the last one
-    may be smaller), run mlp_forward and mlp_backward and take one adamw_step with lr $\eta_t$, betas
-    (0.9, 0.999), eps 1e-8 and weight_decay, carrying the optimizer state from step to step. Graded by the mean
-    cross-entropy of the returned parameters on held-out points of the same data set, and step by step: on 3
-    examples with batch_size at least 3 (one minibatch per epoch, so the order and the split do not matter), the
-    result must be exactly `epochs` such AdamW steps from `init_params(layer_sizes, seed)`.
+    The training is specified exactly, so that it can be replayed step by step:
+
+    - initialise with `init_params(layer_sizes, seed)`, and create one generator
+      `rng = np.random.default_rng(seed)` before the first epoch (not one per epoch);
+    - for every epoch $t = 0, \dots, \mathrm{epochs} - 1$: draw `order = rng.permutation(m)`, the indices of the
+      original X and y in the order of this epoch (a new permutation every epoch). Shuffling one index array in
+      place with `rng.shuffle(indices)` every epoch, or reordering X and y by every new permutation, is accepted
+      as well: the same draws, each reordering the order of the epoch before;
+    - split `order` into consecutive minibatches of batch_size examples, `order[0:batch_size]`,
+      `order[batch_size:2 * batch_size]`, ...; the last one is smaller when batch_size does not divide m, and is
+      used too. (`np.array_split(order, ceil(m / batch_size))`, as many minibatches of nearly equal sizes, is
+      accepted as well.)
+    - for each minibatch, run mlp_forward and mlp_backward on `X[batch]`, `y[batch]` and take one adamw_step with
+      lr $\eta_t$, betas (0.9, 0.999), eps 1e-8 and weight_decay, carrying the optimizer state from step to step
+      and from epoch to epoch;
+    - the schedule steps once per epoch: $\eta_t$ = `cosine_lr(lr, 0.0, epochs, epochs)[t]` is the lr of every
+      minibatch of epoch $t$.
+
+    Graded by the mean cross-entropy of the returned parameters on held-out points of the same data set, and step
+    by step: on a few examples in several minibatches per epoch, the result must be exactly this training,
+    replayed from `init_params(layer_sizes, seed)`.
 
     Args:
         X: (m, n_0) training inputs; y: (m,) integer labels.

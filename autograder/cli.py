@@ -1,4 +1,5 @@
-"""python -m autograder {list, check, grade, grade-all, gradescope-bundle, build, release, nbgrader-autograde}."""
+"""python -m autograder {list, check, grade, grade-all, export, gradescope-bundle, build, release,
+nbgrader-autograde}."""
 from __future__ import annotations
 
 import argparse
@@ -16,6 +17,9 @@ from pathlib import Path
 # doing before it pays for them.
 EXERCISES = Path(__file__).resolve().parent / "exercises"
 FORMATS = ("text", "json", "gradescope", "html", "junit", "csv")  # autograder.outputs.FORMATS, without importing it
+LAYOUTS = ("auto", "folders", "files", "nbgrader", "gradescope", "canvas", "moodle", "blackboard", "brightspace")
+# autograder.batch.discover.LAYOUTS, likewise
+LMS_EXPORTS = ("canvas", "moodle", "blackboard", "gradescope")  # autograder.outputs.lms.LMS_EXPORTS, likewise
 
 
 def cmd_list(args) -> int:
@@ -157,10 +161,10 @@ def cmd_check(args) -> int:
 
 def cmd_grade(args) -> int:
     from autograder import outputs
-    from autograder.grading.grade import seed_from_environment
+    from autograder.grading.grade import grading_seed
     from autograder.outputs.text import summary
 
-    seed = args.seed if args.seed is not None else seed_from_environment()
+    seed = grading_seed(args.seed_file)
     try:
         report = _grade(Path(args.submission), args.only, seed=seed, curves=args.format == "html")
     except Exception as e:  # noqa: BLE001 - a results file is written whatever happens
@@ -204,40 +208,105 @@ def write_atomically(path: Path, text: str) -> None:
 def cmd_nbgrader_autograde(args) -> int:
     from autograder.outputs.gradebook import autograde
 
-    return autograde([args.assignment, *args.nbgrader_args], seed=args.seed)
+    from autograder.grading.grade import grading_seed
+
+    # nbgrader's arguments (REMAINDER) also took the seed options written after ASSIGNMENT: take them back
+    own = argparse.ArgumentParser(prog="python -m autograder nbgrader-autograde", add_help=False)
+    _seed_options(own)
+    found, nbgrader_args = own.parse_known_args(args.nbgrader_args)
+    seed_file = args.seed_file or found.seed_file
+    grading_seed(seed_file)  # a seed file that cannot be used stops here, before nbgrader starts
+    return autograde([args.assignment, *nbgrader_args], seed_file=seed_file)
 
 
 def cmd_grade_all(args) -> int:
+    from autograder.batch.discover import LayoutError
     from autograder.batch.report import write_reports
+    from autograder.batch.report import write_class_export
     from autograder.batch.run import DEFAULT_TIMEOUT, grade_class
+    from autograder.grading.grade import grading_seed
+    from autograder.outputs.safe import printable
 
     root, out = Path(args.root), Path(args.out)
     if not root.exists():
         raise SystemExit(f"error: {root} does not exist")
     exercises = _select(args.only)
+    roster = _roster(args.roster, args.assignment or root.stem)  # checked before grading: a wrong file costs no wait
+    seed = grading_seed(args.seed_file)
+    if not args.scheduler:  # a Dask worker's sandbox is its own machine's
+        from autograder.sandbox.isolation import class_isolation
+
+        warning = class_isolation(args.jobs)
+        if warning:
+            print(warning, file=sys.stderr)
     try:
-        run = grade_class(root, out, exercises, jobs=args.jobs, seed=args.seed, scheduler=args.scheduler,
+        run = grade_class(root, out, exercises, jobs=args.jobs, seed=seed, scheduler=args.scheduler,
                           timeout=args.timeout or DEFAULT_TIMEOUT, force=args.force, progress=not args.quiet,
-                          html=args.html)
+                          html=args.html, layout=args.layout)
     except KeyboardInterrupt:
         print(f"\ninterrupted: the results written so far are kept in {out / 'results'}; "
               "run the same command again to grade the rest.", file=sys.stderr)
         return 130
-    except (RuntimeError, OSError) as e:
-        raise SystemExit(f"error: {e}")
+    except (LayoutError, RuntimeError, OSError) as e:
+        raise SystemExit(printable(f"error: {e}", keep=""))
     print(write_reports(run, out, exercises, args.assignment or root.stem), end="")
+    print(write_class_export(run, out, args.assignment or root.stem, roster), end="")
     pages = f"; feedback pages: {out / 'feedback'}/<student>.html" if args.html else ""
     print(f"Results: {out / 'results'}/<student>.json; gradebook: {out / 'gradebook.csv'}; "
           f"summary: {out / 'summary.txt'}{pages}")
-    return 1 if run.errors else 0
+    return 1 if run.grader_failures else 0
+
+
+def _roster(path: str | None, assignment: str, lms: str | None = None):
+    """The LMS export to fill in (`--roster`), checked: that LMS's (or any of the four), with a column for
+    `assignment`; None without one."""
+    if not path:
+        return None
+    from autograder.outputs.lms import RosterError, check_roster, read_roster, roster_lms
+    from autograder.outputs.safe import printable
+
+    try:
+        roster = read_roster(Path(path))
+        lms = lms or roster_lms(roster)
+        if lms is None:
+            raise RosterError(f"{roster.name} is not an export of Canvas (a gradebook CSV), Moodle (a grading "
+                              "worksheet), Blackboard (a Grade Center download) or Gradescope (a score download)")
+        check_roster(roster, lms, assignment)
+    except (OSError, RosterError) as e:
+        raise SystemExit(printable(f"error: --roster: {e}", keep=""))
+    return roster
+
+
+def cmd_export(args) -> int:
+    from autograder.batch.report import class_results, write_export
+    from autograder.outputs.lms import TITLE, RosterError
+    from autograder.outputs.safe import printable
+
+    out = Path(args.out)
+    if not (out / "results").is_dir():
+        raise SystemExit(f"error: {out} has no results/ folder: pass the folder grade-all wrote (its --out)")
+    results, layout, graded_as = class_results(out)
+    if not results:
+        raise SystemExit(f"error: {out / 'results'} holds no results file")
+    assignment = args.assignment or graded_as or out.name
+    roster = _roster(args.roster, assignment, args.to)
+    try:
+        dest, made = write_export(out, results, args.to, assignment, roster, Path(args.dest) if args.dest else None)
+    except (OSError, RosterError) as e:
+        raise SystemExit(printable(f"error: {e}", keep=""))
+    print(made.report(dest, most=20), end="")
+    if layout and layout != args.to and not made.written:
+        print(printable(f"(the class was a {layout} layout: its results carry no {TITLE[args.to]} ids)"))
+    return 1 if made.problems else 0
 
 
 def cmd_gradescope_bundle(args) -> int:
     from autograder.batch.bundle import build_bundle
+    from autograder.grading.grade import grading_seed
 
     exercises = _select(args.only)
     try:
-        config = {"only": args.only, "seed": args.seed, "per_check": args.per_check,
+        config = {"only": args.only, "seed": grading_seed(args.seed_file), "per_check": args.per_check,
                   "visibility": args.visibility, "stdout_visibility": args.stdout_visibility}
         names = build_bundle(Path(args.out), config, args.torch_index)
     except (ValueError, RuntimeError) as e:
@@ -273,6 +342,22 @@ def cmd_release(args) -> int:
     return 0
 
 
+class _SeedInArgv(argparse.Action):
+    """`--seed N`: refused, saying what to use instead (a command line is public)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from autograder.grading.grade import SEED_IN_ARGV
+
+        parser.error(SEED_IN_ARGV)
+
+
+def _seed_options(p: argparse.ArgumentParser, default: str = "$AUTOGRADER_SEED, else the public inputs of `check`"
+                  ) -> None:
+    p.add_argument("--seed-file", metavar="FILE", help=f"the secret grading seed, read from FILE (one integer; a file "
+                   f"only you can read: chmod 600) (default: {default})")
+    p.add_argument("--seed", action=_SeedInArgv, help=argparse.SUPPRESS)
+
+
 def _gradescope_options(p: argparse.ArgumentParser) -> None:
     from autograder.outputs.gradescope import VISIBILITY
 
@@ -303,15 +388,14 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--format", choices=FORMATS, default="text")
     grade.add_argument("--out", help="write the result here instead of standard output")
     grade.add_argument("--only", nargs="*", default=[], metavar="TOPIC|EXERCISE")
-    grade.add_argument("--seed", type=int, default=None,
-                       help="secret grading seed (default: $AUTOGRADER_SEED, else the public inputs of `check`)")
+    _seed_options(grade)
     _gradescope_options(grade)
     grade.set_defaults(run=cmd_grade)
 
     nb = sub.add_parser("nbgrader-autograde", help="nbgrader autograde, grading each notebook file in the sandbox "
                         "(run in the course folder; no student code runs in a kernel)")
     nb.add_argument("assignment")
-    nb.add_argument("--seed", type=int, default=None, help="secret grading seed (default: $AUTOGRADER_SEED)")
+    _seed_options(nb)
     nb.add_argument("nbgrader_args", nargs=argparse.REMAINDER, metavar="...",
                     help="passed to nbgrader autograde, e.g. --student alice")
     nb.set_defaults(run=cmd_nbgrader_autograde)
@@ -321,7 +405,7 @@ def parser() -> argparse.ArgumentParser:
     batch.add_argument("--out", default="graded", help="results, gradebook.csv and summary go here (default: graded)")
     batch.add_argument("--jobs", type=int, default=None, help="grading processes (default: one per core)")
     batch.add_argument("--only", nargs="*", default=[], metavar="TOPIC|EXERCISE")
-    batch.add_argument("--seed", type=int, default=None, help="the grading seed (default: the public inputs)")
+    _seed_options(batch)
     batch.add_argument("--scheduler", metavar="ADDRESS", help="grade on this Dask cluster (tcp://host:8786)")
     batch.add_argument("--timeout", type=float, default=None, help="seconds per submission before the batch gives up "
                        "on it (default 1800; the grader's per-call limits come first; local processes only)")
@@ -330,13 +414,30 @@ def parser() -> argparse.ArgumentParser:
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
     batch.add_argument("--html", action="store_true", help="also write feedback/<student>.html, each student's "
                        "feedback page (pictures of wrong arrays, learning curves)")
+    batch.add_argument("--layout", choices=LAYOUTS, default="auto",
+                       help="how ROOT is laid out (default auto: decided from ROOT's top level; a class that fits no "
+                       "layout clearly is an error that names the layout to pass)")
+    batch.add_argument("--roster", metavar="FILE", help="the LMS's own export to fill in with the grades (Canvas's "
+                       "gradebook CSV, Moodle's grading worksheet, Blackboard's Grade Center download, a Gradescope "
+                       "score download); the column titled --assignment gets them. Default: a new file from the ids "
+                       "of the download. Written to OUT/exports/")
     batch.set_defaults(run=cmd_grade_all)
+
+    ex = sub.add_parser("export", help="write a graded class's grades in an LMS's import format (no grading)")
+    ex.add_argument("out", metavar="OUT", help="the folder grade-all wrote (its --out)")
+    ex.add_argument("--to", choices=LMS_EXPORTS, required=True, help="the LMS whose import format to write")
+    ex.add_argument("--roster", metavar="FILE", help="that LMS's own export to fill in (see grade-all --roster)")
+    ex.add_argument("--assignment", metavar="NAME", help="the grade column's title (default: grade-all's "
+                    "--assignment, else ROOT's name)")
+    ex.add_argument("--out", dest="dest", metavar="FILE", help="where to write it (default: OUT/exports/<lms>.csv); "
+                    "its report goes beside it (<name>-report.txt)")
+    ex.set_defaults(run=cmd_export)
 
     bundle = sub.add_parser("gradescope-bundle", help="write a Gradescope autograder zip (no solutions/ in it)")
     bundle.add_argument("out", metavar="OUT.zip")
     bundle.add_argument("--only", nargs="*", default=[], metavar="TOPIC|EXERCISE")
-    bundle.add_argument("--seed", type=int, default=None, help="grading seed (default: the public inputs of `check`); "
-                        "it is stored in the zip's config.json")
+    _seed_options(bundle, "$AUTOGRADER_SEED, else the public inputs of `check`; it is stored in the zip's "
+                  "config.json, which only root may read in Gradescope's container")
     bundle.add_argument("--torch-index", default="https://download.pytorch.org/whl/cpu",
                         help="where setup.sh gets the CPU-only torch")
     _gradescope_options(bundle)

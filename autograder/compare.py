@@ -11,6 +11,16 @@ oracle to ~1e-13 relative on the graded inputs (tests/test_correct_variants.py
 measures it: 1.0e-13 at most), while the smallest real bug changes a value by more than 1e-3; the tolerance
 sits far from both. The absolute part is scaled by the largest expected magnitude
 so that entries that are ~0 through cancellation are not judged on round-off.
+
+Values that are not finite are compared exactly, never within a tolerance:
+- where the expected entry is NaN, +inf or -inf, only the same value is accepted (NaN for NaN, +inf for +inf,
+  -inf for -inf), and that entry takes no part in the bounds of the others (max|expected| is taken over the finite
+  entries). An infinite bound, or a comparison with NaN (always false), would otherwise accept any answer at
+  every entry: a mask whose hidden entries are -inf would accept a mask of zeros;
+- where the expected entry is finite, a NaN or inf is wrong, with a hint about overflow and 0/0.
+The same holds for a declared mistake (`matches_mistake`): a misconception's variant whose values are not finite
+where the oracle's are (Adam's bias correction at t = 0 divides by 1 - beta^0 = 0) is never named, whatever the
+student returned: it would name a division by zero the student may never have written.
 """
 from __future__ import annotations
 
@@ -131,12 +141,13 @@ def discrepancy(got, expected) -> float:
         g, e = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
     except (TypeError, ValueError):
         return float("inf")
-    if g.shape != e.shape or not np.all(np.isfinite(g)):
+    finite = np.isfinite(e)
+    if g.shape != e.shape or not np.all(np.isfinite(g) | _same_nonfinite(g, e)) or np.any(~finite & np.isfinite(g)):
         return float("inf")
-    if g.size == 0:
+    if not finite.any():
         return 0.0
-    scale = max(float(np.max(np.abs(e))), 1e-12)
-    return float(np.max(np.abs(g - e))) / scale
+    scale = max(float(np.max(np.abs(e[finite]))), 1e-12)
+    return float(np.max(np.abs(g[finite] - e[finite]))) / scale
 
 
 def describe_type(x) -> str:
@@ -202,6 +213,8 @@ def _compare_scalar(name, got, expected: float, tol: Tolerance) -> str | None:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return f"{name} should be a number (a float), but it is {describe_type(got)}."
     value = float(value)
+    if not np.isfinite(expected):
+        return None if _same_nonfinite(value, expected) else f"{name} should be {expected}, but it is {value:.10g}."
     if not np.isfinite(value):
         return f"{name} is {value}, expected {expected:.10g}.{_hint_nonfinite()}"
     if abs(value - expected) <= tol.rtol * abs(expected) + tol.atol * max(1.0, abs(expected)):
@@ -232,14 +245,21 @@ def _compare_array(name, got, expected: np.ndarray, tol: Tolerance) -> str | Non
         idx = _index(np.argmax(wrong), expected.shape)
         return (f"{name} is wrong in {int(wrong.sum())} of {wrong.size} entries; first at index {idx}: "
                 f"expected {expected[idx]}, got {got[idx]}.")
-    bad_values = ~np.isfinite(got) & np.isfinite(expected)
+    finite = np.isfinite(expected)
+    bad_values = ~np.isfinite(got) & finite
     if bad_values.any():
         idx = _index(np.argmax(bad_values), expected.shape)
         return (f"{name} contains {got[idx]} at index {idx} (expected {expected[idx]:.6g}); "
                 f"{int(bad_values.sum())} of {got.size} entries are not finite.{_hint_nonfinite()}")
-    scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
-    err = np.abs(got - expected)
-    bound = tol.rtol * np.abs(expected) + tol.atol * scale
+    unlike = ~finite & ~_same_nonfinite(got, expected)
+    if unlike.any():
+        idx = _index(np.argmax(unlike), expected.shape)
+        return (f"{name} is wrong in {int(unlike.sum())} of {unlike.size} entries; first at index {idx}: "
+                f"expected {expected[idx]}, got {got[idx]:.10g}.")
+    scale = max(1.0, float(np.max(np.abs(expected[finite]), initial=0.0)))
+    with np.errstate(invalid="ignore"):  # inf - inf where both are inf: those entries are already judged
+        err = np.where(finite, np.abs(got - expected), 0.0)
+    bound = tol.rtol * np.abs(np.where(finite, expected, 0.0)) + tol.atol * scale
     wrong = err > bound
     if not wrong.any():
         return None
@@ -247,6 +267,36 @@ def _compare_array(name, got, expected: np.ndarray, tol: Tolerance) -> str | Non
     return (f"{name} is wrong in {int(wrong.sum())} of {wrong.size} entries. Largest error at index {idx}: "
             f"expected {expected[idx]:.10g}, got {got[idx]:.10g}.{_ratio_hint(got, expected)}"
             f"{_transpose_hint(got, expected, tol)}")
+
+
+def _same_nonfinite(got, expected):
+    """Entry by entry: both NaN, or both the same infinity (the only matches of an expected value that is not
+    finite)."""
+    return (np.isnan(got) & np.isnan(expected)) | (np.isinf(expected) & (got == expected))
+
+
+def matches_mistake(got, variant, expected, tol: Tolerance) -> bool:
+    """Whether `got` is a declared mistake's value `variant` on an input where the right answer is `expected`:
+    got matches the variant, the variant is wrong, and the variant is finite wherever the right answer is (a
+    mistake that divides by zero would otherwise "match" whatever a student returned: see the module docstring)."""
+    return finite_where(variant, expected) and compare("x", got, variant, tol) is None \
+        and compare("x", variant, expected, tol) is not None
+
+
+def finite_where(variant, expected) -> bool:
+    """Whether every float of `variant` is finite where the same entry of `expected` is (structures walked alike;
+    what does not line up is left to compare)."""
+    if isinstance(expected, dict) and isinstance(variant, dict):
+        return all(finite_where(variant[k], expected[k]) for k in expected if k in variant)
+    if isinstance(expected, (list, tuple)) and isinstance(variant, (list, tuple)):
+        return all(finite_where(v, e) for v, e in zip(variant, expected))
+    try:
+        v, e = np.asarray(variant, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    except (TypeError, ValueError):
+        return True
+    if v.shape != e.shape:
+        return True
+    return bool(np.all(np.isfinite(v) | ~np.isfinite(e)))
 
 
 def _index(flat: int, shape) -> tuple:
@@ -315,6 +365,7 @@ def _ratio_hint(got, expected) -> str:
 
 def _transpose_hint(got, expected, tol) -> str:
     if got.ndim == 2 and got.shape[0] == got.shape[1] > 1 and np.allclose(
-            got, expected.T, rtol=tol.rtol, atol=tol.atol * max(1.0, float(np.abs(expected).max()))):
+            got, expected.T, rtol=tol.rtol,
+            atol=tol.atol * max(1.0, float(np.max(np.abs(expected[np.isfinite(expected)]), initial=0.0)))):
         return "\nIt equals the transpose of the expected value."
     return ""

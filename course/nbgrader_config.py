@@ -26,3 +26,9 @@ c.GenerateAssignment.preprocessors = generate_assignment_preprocessors()
 from autograder.outputs.gradebook import preprocessors as autograde_preprocessors  # noqa: E402
 
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
+
+# A notebook nbgrader's own checks would reject (a duplicated test cell, forged metadata) must not stop the
+# class: its cells' nbgrader metadata is rewritten from the gradebook before those checks.
+from autograder.outputs.gradebook import sanitize_preprocessors  # noqa: E402
+
+c.Autograde.sanitize_preprocessors = sanitize_preprocessors()

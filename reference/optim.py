@@ -121,29 +121,38 @@ def shuffled(m: int, epochs: int, seed: int) -> list:
     return [rng.permutation(m) for _ in range(epochs)]
 
 
+def slices(order, batch_size: int) -> list:
+    """The minibatches of one epoch: consecutive runs of batch_size examples of `order`, the last one smaller when
+    batch_size does not divide m."""
+    return [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
+
+
 def train_mlp_adamw(X, y, params: dict, epochs: int, batch_size: int, lr: float, weight_decay: float, seed: int,
-                    optimizer: str = "adamw", lrs=None, orders=shuffled) -> dict:
+                    optimizer: str = "adamw", lrs=None, orders=shuffled, batches=slices,
+                    per_step: bool = False) -> dict:
     """optim.train's training from `params` (the mlp topic's network): every epoch t, the examples in the order
     orders(m, epochs, seed)[t] (numpy.random.default_rng(seed).permutation), in minibatches of batch_size (the
     last one may be smaller), one step of torch's AdamW each (betas (0.9, 0.999), eps 1e-8) on the batch's mean
     cross-entropy, with the lr of epoch t under CosineAnnealingLR(T_max=epochs, eta_min=0). Returns the trained
-    params. (`optimizer`, `lrs` (one per epoch) and `orders` change the recipe: the grader's misconceptions.)"""
+    params. (`optimizer`, `lrs` (one per epoch, or one per step when `per_step`), `orders` and `batches` (order,
+    batch_size) -> the epoch's minibatches change the recipe: the grader's misconceptions.)"""
     import reference.mlp as mlp
 
     names = list(params)
     tensors = [params[k].detach().clone() for k in names]
     state = _initial_state(tensors)
     lrs = schedule("cosine_lr", lr, epochs, eta_min=0.0, T_max=epochs) if lrs is None else lrs
+    step = 0
     for epoch, order in enumerate(orders(len(X), epochs, seed)):
-        order = torch.as_tensor(order)
-        for start in range(0, len(order), batch_size):
-            batch = order[start:start + batch_size]
+        for batch in batches(order, batch_size):
+            batch = torch.as_tensor(batch)
             live = [t.requires_grad_(True) for t in tensors]
             grads = torch.autograd.grad(mlp.mlp_loss(X[batch], y[batch], **dict(zip(names, live))), live)
             tensors = [t.detach() for t in live]
             with torch.no_grad():
-                STEP[optimizer](tensors, list(grads), state, float(lrs[epoch]), beta1=0.9, beta2=0.999, eps=1e-8,
-                                weight_decay=weight_decay)
+                STEP[optimizer](tensors, list(grads), state, float(lrs[step if per_step else epoch]), beta1=0.9,
+                                beta2=0.999, eps=1e-8, weight_decay=weight_decay)
+            step += 1
     return dict(zip(names, tensors))
 
 

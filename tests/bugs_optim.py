@@ -5,7 +5,11 @@ root, the velocity v = gamma v + eta g, ">= patience", keep vs drop probability)
 forum threads (Adam's weight_decay is not AdamW's, the step counter, schedulers off by one epoch), and from the
 classic slips of students (state not carried over, hard-coded defaults, the missing 1/2 of the L2 penalty).
 Every `fails` set was found by running the grader and read for sense. `_adam_direction` is shared by adam_step and
-adamw_step, so a bug in it costs both exercises, and optim.train's steps (it trains with adamw_step).
+adamw_step, so a bug in it costs both exercises, and optim.train's steps (it trains with adamw_step). Issue 18 added
+Adam slips that the former comparison told "the bias correction uses t = 0" (a NaN mistake matched any answer), slow
+progress on a plateau and the threshold's other arithmetic, min_delta as a fraction, and training loops that are right
+with one minibatch per epoch only (a schedule stepped per minibatch, one order for every epoch, a dropped last
+minibatch). `mistakes` lists what the feedback names where that is exact (tests/test_validity.py checks some).
 """
 from conftest import Bug
 
@@ -24,6 +28,8 @@ def steps(exercise, *names):
 ADAM_ALL = steps(ADAM, "step 1", "3 steps", "weight decay")
 ADAMW_ALL = steps(ADAMW, "step 1", "3 steps")
 TRAIN_STEPS = steps(TRAIN, "steps")  # optim.train calls adamw_step: a bug there shows in its steps too
+PLATEAU_IMPROVED = ("        improved = metric < best * (1 - threshold) if mode == \"min\" else "
+                    "metric > best * (1 + threshold)\n")
 DIRECTION = "    direction = {k: (m[k] / (1 - beta1 ** t)) / (np.sqrt(v[k] / (1 - beta2 ** t)) + eps) for k in grads}\n"
 
 BUGS = [
@@ -130,6 +136,51 @@ BUGS = [
         [("    return {k: p - lr * weight_decay * p - lr * direction[k] for k, p in params.items()}, state\n",
           "    return {k: p - weight_decay * p - lr * direction[k] for k, p in params.items()}, state\n")],
         ADAMW_ALL | {(TRAIN, "held-out loss")} | TRAIN_STEPS),
+    # Realistic Adam slips with no declared misconception of their own (each tried against the misconceptions that
+    # divide by zero: none may be named, tests/test_buggy.py)
+    Bug("adam_default_eps", "eps hard-coded to torch's default 1e-8 instead of the argument",
+        [(DIRECTION, DIRECTION.replace("+ eps)", "+ 1e-8)"))],
+        ADAM_ALL | ADAMW_ALL),
+    Bug("adam_weight_decay_ignored", "adam_step never adds the L2 term to the gradient",
+        [("    grads = {k: g + weight_decay * params[k] for k, g in grads.items()}\n"
+          "    direction, state = _adam_direction(grads, state, beta1, beta2, eps)\n"
+          "    return {k: p - lr * direction[k] for k, p in params.items()}, state\n",
+          "    direction, state = _adam_direction(grads, state, beta1, beta2, eps)\n"
+          "    return {k: p - lr * direction[k] for k, p in params.items()}, state\n")],
+        steps(ADAM, "weight decay")),
+    Bug("adam_corrected_moments_stored", "the bias-corrected m_hat and v_hat kept as the state instead of m and v",
+        [("    direction = {k: (m[k] / (1 - beta1 ** t)) / (np.sqrt(v[k] / (1 - beta2 ** t)) + eps) for k in grads}\n"
+          "    return direction, {\"t\": t, \"m\": m, \"v\": v}\n",
+          "    m = {k: m[k] / (1 - beta1 ** t) for k in grads}\n"
+          "    v = {k: v[k] / (1 - beta2 ** t) for k in grads}\n"
+          "    direction = {k: m[k] / (np.sqrt(v[k]) + eps) for k in grads}\n"
+          "    return direction, {\"t\": t, \"m\": m, \"v\": v}\n")],
+        steps(ADAM, "3 steps", "weight decay") | steps(ADAMW, "3 steps") | TRAIN_STEPS | {(TRAIN, "held-out loss")}),
+    Bug("adam_counter_per_parameter", "the step counter incremented once per parameter tensor, not once per step",
+        [("    t = state[\"t\"] + 1\n", "    t = state[\"t\"]\n"),
+         (DIRECTION, "    direction = {}\n    for k in grads:\n        t += 1\n"
+                     "        direction[k] = (m[k] / (1 - beta1 ** t)) / (np.sqrt(v[k] / (1 - beta2 ** t)) + eps)\n")],
+        ADAM_ALL | ADAMW_ALL | TRAIN_STEPS),
+    Bug("adam_epsilon_hat", "the Adam paper's efficient form: lr sqrt(1 - beta2^t) / (1 - beta1^t) m / (sqrt(v) + eps)",
+        [(DIRECTION, "    direction = {k: np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t) * m[k] / (np.sqrt(v[k]) + eps) "
+                     "for k in grads}\n")],
+        ADAM_ALL | ADAMW_ALL | TRAIN_STEPS, mistakes=("epsilon hat",)),
+    Bug("adam_v_not_corrected", "only the first moment bias-corrected",
+        [(DIRECTION, "    direction = {k: (m[k] / (1 - beta1 ** t)) / (np.sqrt(v[k]) + eps) for k in grads}\n")],
+        ADAM_ALL | ADAMW_ALL | TRAIN_STEPS | {(TRAIN, "held-out loss")}, mistakes=("v not corrected",)),
+    Bug("adam_counter_starts_at_one", "the state's counter initialised to 1, so the first step has t = 2",
+        [("        state = {\"t\": 0,", "        state = {\"t\": 1,")],
+        ADAM_ALL | ADAMW_ALL | TRAIN_STEPS, mistakes=("step counter one ahead",)),
+    Bug("adam_no_square_root", "the step divides by v_hat + eps, not sqrt(v_hat) + eps",
+        [(DIRECTION, DIRECTION.replace("(np.sqrt(v[k] / (1 - beta2 ** t)) + eps)", "(v[k] / (1 - beta2 ** t) + eps)"))],
+        ADAM_ALL | ADAMW_ALL | TRAIN_STEPS | {(TRAIN, "held-out loss")}),
+    Bug("adam_second_moment_of_raw_gradient", "v averages g instead of g^2: the square root of a negative is NaN",
+        [("(1 - beta2) * g ** 2 for k, g in grads.items()}", "(1 - beta2) * g for k, g in grads.items()}")],
+        ADAM_ALL | ADAMW_ALL | TRAIN_STEPS | {(TRAIN, "held-out loss")}),
+    Bug("adamw_decay_after_update", "AdamW's decay applied to the parameters after the Adam step",
+        [("    return {k: p - lr * weight_decay * p - lr * direction[k] for k, p in params.items()}, state\n",
+          "    return {k: (p - lr * direction[k]) * (1 - lr * weight_decay) for k, p in params.items()}, state\n")],
+        ADAMW_ALL | TRAIN_STEPS, mistakes=("decay after the update",)),
     # -- schedules -----------------------------------------------------------------------------------------
     Bug("step_lr_one_epoch_early", "counting epochs from 1: the first decay at t = step_size - 1",
         [("    return base_lr * gamma ** (np.arange(epochs) // step_size)\n",
@@ -157,15 +208,35 @@ BUGS = [
         steps(SGDR, "lrs")),
     Bug("plateau_at_patience", "the course notes' pseudocode: reduce once bad epochs >= patience",
         [("        if bad > patience:\n", "        if bad >= patience:\n")],
-        steps(PLATEAU, "patience", "threshold", "cooldown", "mode max", "min_lr")),
+        steps(PLATEAU, "patience", "threshold", "slow progress", "cooldown", "mode max", "min_lr")),
     Bug("plateau_no_threshold", "any decrease counts as an improvement",
         [("        improved = metric < best * (1 - threshold) if mode == \"min\" else metric > best * (1 + threshold)\n",
           "        improved = metric < best if mode == \"min\" else metric > best\n")],
-        steps(PLATEAU, "threshold")),
+        steps(PLATEAU, "threshold", "slow progress")),
     Bug("plateau_threshold_inf_minus_inf", "the threshold written best - best * threshold: inf - inf = nan at the start",
         [("        improved = metric < best * (1 - threshold) if mode == \"min\" else metric > best * (1 + threshold)\n",
           "        improved = metric < best - best * threshold if mode == \"min\" else metric > best + best * threshold\n")],
-        steps(PLATEAU, "patience", "threshold", "cooldown", "min_lr")),  # in mode max, -inf + -inf is -inf
+        # in mode max, -inf + -inf is -inf
+        steps(PLATEAU, "patience", "threshold", "slow progress", "cooldown", "min_lr")),
+    Bug("plateau_best_follows_every_decrease", "the best tracks every decrease, the bad epochs reset only on a "
+        "significant one: slow progress never counts",
+        [("        best, bad = (metric, 0) if improved else (best, bad + 1)\n",
+          "        bad = 0 if improved else bad + 1\n"
+          "        best = min(best, metric) if mode == \"min\" else max(best, metric)\n")],
+        steps(PLATEAU, "slow progress"), mistakes=("best follows small improvements",)),
+    Bug("plateau_compared_with_last_epoch", "each metric compared with the previous epoch's instead of the best",
+        [("        best, bad = (metric, 0) if improved else (best, bad + 1)\n",
+          "        best, bad = metric, 0 if improved else bad + 1\n")],
+        steps(PLATEAU, "patience", "slow progress", "mode max"), mistakes=("compared with the last epoch",)),
+    Bug("plateau_absolute_threshold", "torch's threshold_mode \"abs\": best - threshold, not best * (1 - threshold)",
+        [(PLATEAU_IMPROVED,
+          "        improved = metric < best - threshold if mode == \"min\" else metric > best + threshold\n")],
+        steps(PLATEAU, "threshold", "slow progress"), mistakes=("absolute threshold",)),
+    Bug("plateau_threshold_over_the_metric", "the relative threshold taken of the new metric: metric (1 + threshold) "
+        "< best",
+        [(PLATEAU_IMPROVED, "        improved = metric * (1 + threshold) < best if mode == \"min\" else "
+                         "metric * (1 - threshold) > best\n")],
+        steps(PLATEAU, "slow progress"), mistakes=("threshold of the new metric",)),
     Bug("plateau_cooldown_counts_bad_epochs", "bad epochs keep counting during the cooldown",
         [("        if cooldown_left > 0:\n            cooldown_left, bad = cooldown_left - 1, 0\n"
           "        if bad > patience:\n",
@@ -176,7 +247,7 @@ BUGS = [
         [("        improved = metric < best * (1 - threshold) if mode == \"min\" else metric > best * (1 + threshold)\n",
           "        improved = metric < best * (1 - threshold)\n"),
          ("np.inf if mode == \"min\" else -np.inf", "np.inf")],
-        steps(PLATEAU, "mode max")),
+        steps(PLATEAU, "mode max", "slow progress")),
     Bug("plateau_min_lr_ignored", "the lr may go below min_lr",
         [("            lr, cooldown_left, bad = max(lr * factor, min_lr), cooldown, 0\n",
           "            lr, cooldown_left, bad = lr * factor, cooldown, 0\n")],
@@ -217,6 +288,16 @@ BUGS = [
     Bug("early_stopping_ties_improve", "a loss equal to the best counts as an improvement",
         [("        if loss < best - min_delta:\n", "        if loss <= best - min_delta:\n")],
         steps(EARLY, "stop_epoch", "best_epoch", "best_params")),
+    Bug("early_stopping_relative_min_delta", "min_delta as a fraction of the best: loss < best * (1 - min_delta)",
+        [("        if loss < best - min_delta:\n", "        if loss < best * (1 - min_delta):\n")],
+        steps(EARLY, "stop_epoch", "best_epoch", "best_params"), mistakes=("relative min_delta",)),
+    Bug("early_stopping_lowest_loss", "the best epoch taken as the lowest loss, improvement or not",
+        [("    return t, best_epoch, checkpoints[best_epoch]\n",
+          "    best_epoch = int(np.argmin(val_losses[:t + 1]))\n    return t, best_epoch, checkpoints[best_epoch]\n")],
+        steps(EARLY, "best_epoch", "best_params")),
+    Bug("early_stopping_first_loss_as_best", "best starts at the first loss, so epoch 0 already counts as a bad epoch",
+        [("    best, best_epoch, wait = np.inf, 0, 0\n", "    best, best_epoch, wait = val_losses[0], 0, 0\n")],
+        steps(EARLY, "stop_epoch", "best_epoch", "best_params")),
     Bug("mixup_lambda_swapped", "lam weights the partner example",
         [("    return lam * x + (1 - lam) * x[perm], lam * onehot + (1 - lam) * onehot[perm]\n",
           "    return (1 - lam) * x + lam * x[perm], (1 - lam) * onehot + lam * onehot[perm]\n")],
@@ -234,7 +315,7 @@ BUGS = [
     # -- training ----------------------------------------------------------------------------------------
     Bug("train_no_shuffle", "minibatches in data order: the spiral data come sorted by class",
         [("        order = rng.permutation(len(X))\n", "        order = np.arange(len(X))\n")],
-        steps(TRAIN, "held-out loss")),
+        steps(TRAIN, "steps", "held-out loss")),
     Bug("train_constant_lr", "the cosine schedule computed but the base lr used in every step",
         [("adamw_step(params, grads, state, lrs[epoch],", "adamw_step(params, grads, state, lr,")],
         steps(TRAIN, "steps")),
@@ -246,5 +327,44 @@ BUGS = [
         steps(TRAIN, "steps", "held-out loss")),
     Bug("train_state_reset_each_epoch", "the optimizer state created again at the start of every epoch",
         [("        order = rng.permutation(len(X))\n", "        order, state = rng.permutation(len(X)), None\n")],
+        steps(TRAIN, "steps")),
+    Bug("train_schedule_per_minibatch", "the cosine schedule stepped after every minibatch, over all the steps",
+        [("    lrs = cosine_lr(lr, 0.0, epochs, epochs)\n", "    steps = epochs * int(np.ceil(len(X) / batch_size))\n"
+          "    lrs, step = cosine_lr(lr, 0.0, steps, steps), 0\n"),
+         ("adamw_step(params, grads, state, lrs[epoch], 0.9, 0.999, 1e-8, weight_decay)\n",
+          "adamw_step(params, grads, state, lrs[step], 0.9, 0.999, 1e-8, weight_decay)\n"
+          "            step += 1\n")],
+        steps(TRAIN, "steps")),
+    Bug("train_schedule_per_minibatch_t_max_epochs", "scheduler.step() after every minibatch with T_max = epochs",
+        [("    lrs = cosine_lr(lr, 0.0, epochs, epochs)\n",
+          "    lrs, step = cosine_lr(lr, 0.0, epochs, epochs * int(np.ceil(len(X) / batch_size))), 0\n"),
+         ("adamw_step(params, grads, state, lrs[epoch], 0.9, 0.999, 1e-8, weight_decay)\n",
+          "adamw_step(params, grads, state, lrs[step], 0.9, 0.999, 1e-8, weight_decay)\n"
+          "            step += 1\n")],
+        steps(TRAIN, "steps")),
+    Bug("train_generator_per_epoch", "the generator created inside the epoch loop: the same order every epoch",
+        [("        order = rng.permutation(len(X))\n",
+          "        order = np.random.default_rng(seed).permutation(len(X))\n")],
+        steps(TRAIN, "steps")),
+    Bug("train_permutation_drawn_once", "one permutation drawn before the first epoch and reused",
+        [("    for epoch in range(epochs):\n        order = rng.permutation(len(X))\n",
+          "    order = rng.permutation(len(X))\n    for epoch in range(epochs):\n")],
+        steps(TRAIN, "steps")),
+    Bug("train_legacy_global_seed", "np.random.seed(seed) and np.random.permutation: the legacy generator",
+        [("        order = rng.permutation(len(X))\n", "        order = np.random.permutation(len(X))\n"),
+         ("    lrs = cosine_lr(lr, 0.0, epochs, epochs)\n", "    lrs = cosine_lr(lr, 0.0, epochs, epochs)\n"
+          "    np.random.seed(seed)\n")],
+        steps(TRAIN, "steps")),
+    Bug("train_seed_per_epoch", "a generator seeded with seed + epoch in every epoch",
+        [("        order = rng.permutation(len(X))\n",
+          "        order = np.random.default_rng(seed + epoch).permutation(len(X))\n")],
+        steps(TRAIN, "steps")),
+    Bug("train_last_batch_dropped", "only full minibatches: the last, smaller one of every epoch skipped",
+        [("        for start in range(0, len(X), batch_size):\n",
+          "        for start in range(0, len(X) - batch_size + 1, batch_size):\n")],
+        steps(TRAIN, "steps")),
+    Bug("train_batch_count_rounded_down", "np.array_split into m // batch_size minibatches (too few steps)",
+        [("        for start in range(0, len(X), batch_size):\n            batch = order[start:start + batch_size]\n",
+          "        for batch in np.array_split(order, max(len(X) // batch_size, 1)):\n")],
         steps(TRAIN, "steps")),
 ]

@@ -55,12 +55,17 @@ def make_class(root: Path) -> Path:
     return root
 
 
+def scratch(out: Path) -> Path:
+    """Where the batch writing `out` keeps its temporary files (the sandbox workers' folders among them): beside
+    `out`, which is the grader's alone (0700)."""
+    return out.with_name(out.name + "-tmp")
+
+
 def grade_all(root: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
-    """The command, its temporary files (the sandbox workers' folders among them) in `out`/tmp."""
-    (out / "tmp").mkdir(parents=True, exist_ok=True)
+    scratch(out).mkdir(parents=True, exist_ok=True)
     return subprocess.run([sys.executable, "-m", "autograder", "grade-all", str(root), "--out", str(out),
                            "--only", *ONLY, "--quiet", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=600, env={**os.environ, "TMPDIR": str(out / "tmp")})
+                          timeout=600, env={**os.environ, "TMPDIR": str(scratch(out))})
 
 
 def gradebook(out: Path) -> list[dict]:
@@ -79,11 +84,11 @@ def check_scores(result) -> dict:
 
 
 def sandbox_workers(out: Path) -> list[psutil.Process]:
-    """Processes still running in a folder of `out`/tmp: the sandbox workers of the batch that wrote `out`."""
+    """Processes still running in a folder of `scratch(out)`: the sandbox workers of the batch that wrote `out`."""
     alive = []
     for proc in psutil.process_iter():
         try:
-            if proc.cwd().startswith(str(out / "tmp")):
+            if proc.cwd().startswith(str(scratch(out))):
                 alive.append(proc)
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             pass
@@ -126,7 +131,7 @@ def test_gradebook_and_summary(graded):
     header = list(gradebook(out)[0])
     assert header[:11] == ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                            "raw_score", "late_submission_penalty", "score", "max_score"]  # nbgrader's export
-    assert header[11:] == ONLY + ["notes"]
+    assert header[11:] == ["name"] + ONLY + ["notes"]  # then the name exactly as the layout gave it
     for student, result in results(out).items():
         row = rows[student]
         assert float(row["score"]) == result["score"] and float(row["max_score"]) == 7
@@ -155,7 +160,10 @@ def test_rerun_reuses_unchanged_work_and_regrades_changed_work(graded, tmp_path)
     assert results(out2)["bob"]["score"] == 7
     assert results(out2)["alice"] == results(out)["alice"]  # untouched
 
-    other_seed = grade_all(root2, out2, "--seed", "7")  # a different grading seed is a different grade
+    seed = tmp_path / "seed"
+    seed.write_text("7\n")
+    seed.chmod(0o600)
+    other_seed = grade_all(root2, out2, "--seed-file", str(seed))  # a different grading seed is a different grade
     assert "7 graded" in other_seed.stdout and {r["seed"] for r in results(out2).values()} == {7}
 
 

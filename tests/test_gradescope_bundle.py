@@ -20,8 +20,11 @@ MLP = (ROOT / "solutions" / "mlp.py").read_text()
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("bundle") / "autograder.zip"
+    seed = out.with_name("seed")
+    seed.write_text("7\n")
+    seed.chmod(0o600)
     run = subprocess.run([sys.executable, "-m", "autograder", "gradescope-bundle", str(out), "--only", "mlp.tanh",
-                          "mlp.affine", "--seed", "7", "--per-check", "--visibility", "after_due_date"],
+                          "mlp.affine", "--seed-file", str(seed), "--per-check", "--visibility", "after_due_date"],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     return out

@@ -247,3 +247,111 @@ def test_cli_writes_a_results_file_a_daemon_cannot_rewrite(tmp_path):
     time.sleep(4.5)  # the daemon, had it survived, would have written by now
     result = json.loads(out.read_text())
     assert result["max_score"] > 0 and {e["id"] for e in result["exercises"]} == {"mlp.tanh", "mlp.sigmoid"}
+
+
+# -- what the worker says about its inputs is not trusted ------------------------------------------------------
+
+# The type's real dict, through gc (assignments bypass the read-only proxy); the originals are kept alive and the
+# type cache cleared, so that the patched methods are the ones called (and nothing crashes).
+PATCH_COPY = '''
+import gc, sys
+_types = gc.get_referents(np.ndarray.__dict__)[0]
+_ORIGINAL, _PRISTINE = dict(_types), {}
+_types["copy"] = lambda self, *a, **k: self  # every snapshot of an input is the input itself
+sys._clear_type_cache()
+'''
+PATCH_MORE = '''
+_types["tobytes"] = lambda self, *a, **k: _ORIGINAL["tobytes"](_PRISTINE.get(id(self), self), *a, **k)
+sys._clear_type_cache()
+np.ascontiguousarray = lambda x, *a, **k: _PRISTINE.get(id(x), x)
+np.asarray = lambda x, *a, **k: _PRISTINE.get(id(x), x)
+np.array_equal = lambda *a, **k: True
+'''
+
+
+@pytest.mark.parametrize("patch", [PATCH_COPY, PATCH_COPY + PATCH_MORE], ids=["copy", "copy-tobytes-compare"])
+def test_patched_numpy_cannot_hide_an_input_changed_in_place(submission, patch):
+    """The module makes every copy (and then every comparison and serialisation) of an array lie, and tanh
+    overwrites its input, keeping a pristine copy to show whoever asks: the grader still sees the change."""
+    hide = "out = np.tanh(z)\n_PRISTINE[id(z)] = np.array(z)\nz[...] = 0.0\nreturn out"
+    source = mutate(solution_source("mlp"), [body("tanh", hide)]).replace("import numpy as np\n",
+                                                                          "import numpy as np\n" + patch, 1)
+    report = submission("mlp", source, only=["mlp.tanh"])
+    assert failing(report) == {("mlp.tanh", "a")}
+    assert "modified in place" in messages(report)[("mlp.tanh", "a")], messages(report)[("mlp.tanh", "a")]
+
+
+# -- a hang costs its exercise once, not once per request --------------------------------------------------------
+
+SLEEPER = "import time\nwhile True:\n    try:\n        time.sleep(1)\n    except BaseException:\n        pass"
+
+
+def test_a_sleeping_hang_costs_its_function_once_and_seconds_not_the_backstop(submission, monkeypatch):
+    """tanh sleeps forever, swallowing every exception; mlp.tanh has two checks, and Hypothesis would try many
+    inputs: one request calling tanh is sent, stopped as soon as it is seen waiting (not after the 4 x 5 + 10 s
+    backstop), and no other; tanh_derivative (its own check) and the next exercise are graded as usual."""
+    from autograder.sandbox import host
+
+    sent, request = [], host.Worker.request
+
+    def counted(self, message, *args, **kwargs):
+        reply = request(self, message, *args, **kwargs)
+        sent.append((message["calls"][0][0], reply.kind if isinstance(reply, host.Crash) else "reply"))
+        return reply
+
+    monkeypatch.setattr(host.Worker, "request", counted)
+    edits = [body("tanh", SLEEPER), body("tanh_derivative", "t = np.tanh(z)\nreturn 1.0 - t")]
+    report = submission("mlp", mutate(solution_source("mlp"), edits), only=["mlp.tanh", "mlp.sigmoid"])
+    assert failing(report) == {("mlp.tanh", "a"), ("mlp.tanh", "da_dz")}
+    said = messages(report)
+    assert "without computing" in said[("mlp.tanh", "a")], said
+    assert "expected" in said[("mlp.tanh", "da_dz")].lower(), said  # a wrong value, found and shown as usual
+    assert [kind for fn, kind in sent if fn == "tanh"] == ["timeout"], sent
+    assert any(fn == "sigmoid" and kind == "reply" for fn, kind in sent), sent
+
+
+def test_an_exercise_whose_calls_are_slow_but_finish_stops_at_its_total(submission, monkeypatch):
+    """Each call of sigmoid busies 0.3 s of CPU, well within its 5 s: without a total, the search would pay that
+    for every input it tries; with one (here 1 s for the exercise), the exercise stops there and says why."""
+    from autograder.sandbox import host
+
+    monkeypatch.setattr(session, "EXERCISE_CALLS", 0.2)
+    sent, request = [], host.Worker.request
+
+    def counted(self, message, *args, **kwargs):
+        sent.append(message["calls"][0][0])
+        return request(self, message, *args, **kwargs)
+
+    monkeypatch.setattr(host.Worker, "request", counted)
+    slow = "import time\nstart = time.process_time()\nwhile time.process_time() - start < 0.3:\n    pass\n" \
+           "return 1 / (1 + np.exp(-z))"
+    report = submission("mlp", mutate(solution_source("mlp"), [body("sigmoid", slow)]), only=["mlp.sigmoid"])
+    assert failing(report) == {("mlp.sigmoid", "s")}
+    assert "mlp.sigmoid's calls had used their 1 s in all" in messages(report)[("mlp.sigmoid", "s")]
+    assert sent.count("sigmoid") <= 5, sent
+
+
+# -- the secret seed is never on a command line ------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", [["grade", "solutions"], ["grade-all", "solutions"], ["gradescope-bundle", "x.zip"],
+                                     ["nbgrader-autograde", "mlp", "--student", "alice"]])
+def test_a_seed_on_the_command_line_is_refused_saying_what_to_use(command, tmp_path):
+    """A command line is public (/proc/PID/cmdline, student code included): `--seed N` stops every command before
+    it grades or writes anything, and says to use --seed-file or AUTOGRADER_SEED."""
+    run = subprocess.run([sys.executable, "-m", "autograder", *command, "--seed", "8675309"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and "--seed-file" in run.stderr and "AUTOGRADER_SEED" in run.stderr, run.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_seed_file_other_users_can_read_is_refused_and_a_private_one_is_used(tmp_path):
+    seed = tmp_path / "seed"
+    seed.write_text("8675309\n")
+    seed.chmod(0o644)
+    grade = [sys.executable, "-m", "autograder", "grade", str(ROOT / "solutions"), "--only", "mlp.tanh",
+             "--format", "json", "--seed-file", str(seed)]
+    refused = subprocess.run(grade, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert refused.returncode != 0 and "chmod 600" in refused.stderr, refused.stderr
+    seed.chmod(0o600)
+    used = subprocess.run(grade, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert used.returncode == 0 and json.loads(used.stdout)["seed"] == 8675309, used.stderr

@@ -7,7 +7,9 @@ exported. The gradebook must hold, per exercise, exactly the points `python -m a
 code as a module, each test cell the CLI's feedback text, grades.csv one row per student, the log no checksum
 warning, and the attacker nothing.
 """
+import copy
 import csv
+import json
 import os
 import re
 import shlex
@@ -36,7 +38,9 @@ WRONG = [  # bob: two realistic slips, one check each
 HANG = [  # carol: sigmoid never returns; it costs mlp.sigmoid alone
     ("e = np.exp(-np.abs(z))  # in (0, 1]: cannot overflow", "while True:\n        pass"),
 ]
-STUDENTS = {"alice": [], "bob": WRONG, "carol": HANG, "mallory": None}
+STUDENTS = {"alice": [], "amy": [], "bob": WRONG, "carol": HANG, "mallory": None}
+# amy's notebook is one nbgrader's own checks reject (issue 17): a copy-pasted test cell (its metadata and cell id
+# duplicated), forged nbgrader metadata; she sorts first, so on her nbgrader stopped grading the class
 # mallory implements nothing; her extra cells try the ways an in-kernel grade was beaten (issue 7)
 ATTACKS = [
     'get_ipython().ast_node_interactivity = "none"  # a test cell whose value is not displayed got full marks',
@@ -99,6 +103,25 @@ def work(student: str, notebook: str) -> None:
         nbformat.write(nb, notebook)
         return
     fill(Path(notebook), solution_cells(ROOT / "course" / "source" / TOPIC / f"{TOPIC}.ipynb"), STUDENTS[student])
+    if student == "amy":
+        rejected_by_nbgrader(Path(notebook))
+
+
+def rejected_by_nbgrader(notebook: Path) -> None:
+    """A duplicated test cell (Jupyter's copy and paste keeps its id and metadata), forged metadata on a cell of her
+    own (a schema from the future, 100 points) and on a copy of a solution cell (an old schema), written as JSON so
+    that nothing repairs them."""
+    nb = json.loads(notebook.read_text())
+    cells = nb["cells"]
+    test = next(i for i, c in enumerate(cells) if c["metadata"].get("nbgrader", {}).get("grade_id") == "test_tanh")
+    solution = next(c for c in cells if c["metadata"].get("nbgrader", {}).get("solution"))
+    cells.insert(test + 1, copy.deepcopy(cells[test]))
+    cells.insert(test + 2, {**copy.deepcopy(solution), "metadata": {"nbgrader": {**solution["metadata"]["nbgrader"],
+                                                                                 "schema_version": 1}}})
+    cells.append({"cell_type": "code", "id": cells[0]["id"], "execution_count": None, "outputs": [], "source": "x = 1",
+                  "metadata": {"nbgrader": {"grade": True, "grade_id": "bonus", "points": 100, "solution": False,
+                                            "locked": False, "schema_version": 99}}})
+    notebook.write_text(json.dumps(nb))
 
 
 def nbgrader_env(home: Path) -> dict[str, str]:

@@ -42,7 +42,7 @@ def test_junit_counts_failures_errors_and_points():
     assert props(suites["cnn"]) == {"score": "0", "max_score": "2"}
     dw = next(c for c in root.iter("testcase") if (c.get("classname"), c.get("name")) == ("mlp.affine", "dW"))
     failure = dw.find("failure")
-    assert failure.get("message") == "dW is wrong\ufffd[31m at [0, 1]" and "expected 1.0, got 2.0" in failure.text
+    assert failure.get("message") == "dW is wrong\\x1b[31m at [0, 1]" and "expected 1.0, got 2.0" in failure.text
     assert props(dw) == {"score": "0", "max_score": "1", "title": "affine layer"}
     relu = [c for c in root.iter("testcase") if c.get("classname") == "cnn.relu"]
     assert all(c.find("error").get("type") == "not gradable" for c in relu)

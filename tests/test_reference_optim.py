@@ -452,3 +452,30 @@ def test_adamw_training_is_torch_optim_adamw_under_cosine_annealing():
     for k in params:
         close(got[k], params[k].detach(), rtol=1e-12, atol=1e-14)
     assert not torch.allclose(got["W1"], start["W1"])
+
+
+def test_the_training_recipes_are_the_code_they_stand_for():
+    """The orders, splits and schedules optim.train's steps check replays (accepted ones and mistakes) are what the
+    code a student writes does: rng.shuffle of one index array, np.random.seed, np.array_split, a scheduler stepped
+    after every minibatch."""
+    m, epochs, seed, batch_size = 7, 3, 2, 3
+    rng, indices, in_place = np.random.default_rng(seed), np.arange(m), []
+    for _ in range(epochs):
+        rng.shuffle(indices)
+        in_place.append(indices.copy())
+    assert all(np.array_equal(a, b) for a, b in zip(E._compounded_orders(m, epochs, seed), in_place))
+    np.random.seed(seed)
+    legacy = [np.random.permutation(m) for _ in range(epochs)]
+    assert all(np.array_equal(a, b) for a, b in zip(E._legacy_orders(m, epochs, seed), legacy))
+    assert [len(b) for b in E._even_split(np.arange(m), batch_size)] == [3, 2, 2]
+    assert [len(b) for b in ref.slices(np.arange(m), batch_size)] == [3, 3, 1]
+    inputs = {"X": np.zeros((m, 2)), "epochs": epochs, "batch_size": batch_size, "lr": 0.1}
+    for T_max in (None, epochs):
+        holder = ref.LrHolder(0.1)
+        scheduler = lr_scheduler.CosineAnnealingLR(holder, T_max=T_max or epochs * 3, eta_min=0.0)
+        stepped = []
+        for _ in range(epochs * 3):  # three minibatches an epoch, the scheduler stepped after each
+            stepped.append(holder.lr)
+            holder.step()  # the optimizer's step, then the scheduler's, in the order torch expects
+            scheduler.step()
+        close(E._per_step_lrs(inputs, T_max), stepped)

@@ -158,7 +158,9 @@ def test_memory_is_capped_across_processes():
             pid = os.fork()
             if pid == 0:
                 block = np.ones(100 * 2**20 // 8)  # written: 100 MiB resident
-                time.sleep(2)
+                start = time.process_time()
+                while time.process_time() - start < 1:  # held while the others allocate (busy: a sleep is a hang)
+                    pass
                 os._exit(0)
             children.append(pid)
         return [os.waitpid(pid, 0)[1] for pid in children]

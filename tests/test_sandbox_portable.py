@@ -5,8 +5,9 @@ the fork server without bubblewrap)."""
 from __future__ import annotations
 
 import os
-import shutil
+import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,14 +20,24 @@ from conftest import ROOT, failing, messages, mutate, solution_source
 pytestmark = pytest.mark.slow
 
 
+REACHABLE_LOCK = os.path.join(tempfile.gettempdir(), "autograder-tests-python-reachable.lock")
+
+
 @pytest.fixture
 def level(monkeypatch):
-    """Grade at a given isolation level (the level is decided once per process: reset around the test)."""
-    def use(name: str):
-        monkeypatch.setenv("AUTOGRADER_ISOLATION", name)
-        isolation_module.isolation.cache_clear()
-        assert isolation_module.isolation().level == name
-    yield use
+    """Grade at a given isolation level (the level is decided once per process: reset around the test). At
+    posix, whether the pool's uids can run this Python is decided then too: no test may change that meanwhile
+    (a shared hold on the lock `python_every_user_may_run` takes alone)."""
+    import fcntl
+
+    with open(REACHABLE_LOCK, "w") as lock:
+        def use(name: str):
+            if name == "posix":
+                fcntl.flock(lock, fcntl.LOCK_SH)
+            monkeypatch.setenv("AUTOGRADER_ISOLATION", name)
+            isolation_module.isolation.cache_clear()
+            assert isolation_module.isolation().level == name
+        yield use
     monkeypatch.delenv("AUTOGRADER_ISOLATION")
     isolation_module.isolation.cache_clear()
 
@@ -76,25 +87,106 @@ def test_portable_worker_crashes_are_contained(level, submission):
     assert "raised ValueError: oops" in messages(report)[("mlp.tanh", "da_dz")]
 
 
-def test_posix_as_root_runs_student_code_as_nobody(level, submission):
-    """Without bubblewrap, as root (a Gradescope container): the worker is `nobody`, so a file only root may read
-    stays closed to it. Where `nobody` cannot start this Python (a pyenv under /root, as on the CI machine), the
-    worker stays root and the warning says so: nothing to test then."""
-    if not (hasattr(os, "geteuid") and os.geteuid() == 0):
-        pytest.skip("needs root")
-    level("posix")
-    if not isolation_module.isolation().nobody:
-        pytest.skip("nobody cannot run this Python here (it lives in a folder only root may enter)")
-    folder = Path(tempfile.mkdtemp())
-    folder.chmod(0o755)  # any user may look in; only root may read the file
-    secret = folder / "secret.txt"
-    secret.write_text("the grading seed")
-    secret.chmod(0o600)
-    edits = [("t = np.tanh(z)\n    return 1.0 - t * t",
-              f"import os\n    text = open({str(secret)!r}).read()\n    raise ValueError(f'uid {{os.getuid()}} reads {{text}}')"),
-             ("return np.tanh(z)\n", "import os\n    raise ValueError(f'uid {os.getuid()}')\n")]
-    report = submission("mlp", mutate(solution_source("mlp"), edits), only=["mlp.tanh"])
-    said = messages(report)
-    assert f"uid {isolation_module.NOBODY}" in said[("mlp.tanh", "a")]
-    assert "PermissionError" in said[("mlp.tanh", "da_dz")] and "the grading seed" not in said[("mlp.tanh", "da_dz")]
-    shutil.rmtree(folder)
+@contextmanager
+def python_every_user_may_run():
+    """This Python and NumPy reachable by every user for the duration (a pyenv under /root, mode 700, as on this
+    machine and in CI, is not): o+x on each folder on the way that lacks it, restored afterwards. One test at a
+    time holds it (a lock file), so none restores a mode while another still needs it."""
+    import fcntl
+
+    with open(REACHABLE_LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        changed = {}
+        targets = [Path(os.path.realpath(sys.executable)), Path(sys.base_prefix).resolve() / "lib",
+                   *isolation_module.numpy_dirs()]
+        for folder in {a for t in targets for a in Path(t).parents if a != Path("/")}:
+            mode = folder.stat().st_mode & 0o7777
+            if not mode & 0o001:
+                changed[folder] = mode
+                folder.chmod(mode | 0o001)
+        try:
+            yield
+        finally:
+            for folder, mode in changed.items():
+                folder.chmod(mode)
+
+
+@pytest.fixture
+def uid_pool(monkeypatch):
+    """posix as root, each sandbox as a uid of its own (the Python made reachable for those uids meanwhile)."""
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0 and sys.platform.startswith("linux")):
+        pytest.skip("needs root on Linux")
+    with python_every_user_may_run():
+        monkeypatch.setenv("AUTOGRADER_ISOLATION", "posix")
+        isolation_module.isolation.cache_clear()
+        assert isolation_module.isolation().uids, isolation_module.isolation().why_shared
+        yield
+        monkeypatch.delenv("AUTOGRADER_ISOLATION")
+        isolation_module.isolation.cache_clear()
+
+
+KEEPER = """
+import os
+
+def probe():
+    with open(os.path.join(os.environ["HOME"], "secret.txt"), "w") as f:
+        f.write("alice's work")
+    return [os.getuid(), os.getpid(), os.environ["HOME"]]
+"""
+
+INTRUDER = """
+import os, signal, subprocess, sys, time
+
+def probe(pid, home):
+    tried = {}
+    for what, attempt in [("kill", lambda: os.kill(pid, signal.SIGKILL)),
+                          ("mem", lambda: open(f"/proc/{pid}/mem", "rb").read(1)),
+                          ("environ", lambda: open(f"/proc/{pid}/environ", "rb").read()),
+                          ("scratch", lambda: open(os.path.join(home, "secret.txt")).read()),
+                          ("sandbox", lambda: os.listdir(os.path.dirname(home)))]:
+        try:
+            attempt()
+            tried[what] = "done"
+        except OSError as e:
+            tried[what] = type(e).__name__
+    with open("/tmp/autograder-test-left-behind", "w") as f:
+        f.write("x")
+    child = os.fork()
+    if child == 0:  # a daemon, in a session of its own, not our child: it would kill whatever runs after it
+        os.setsid()
+        if os.fork() == 0:
+            time.sleep(2)  # once this probe has answered
+            while True:
+                os.kill(-1, signal.SIGKILL)
+                time.sleep(0.01)
+        os._exit(0)
+    os.waitpid(child, 0)
+    return [os.getuid(), tried]
+"""
+
+
+def test_posix_as_root_gives_each_sandbox_a_uid_of_its_own(uid_pool):
+    """Two submissions graded side by side: the second cannot kill the first's worker, read its memory, its
+    environment or its scratch files, or list its sandbox; the daemon it leaves and the file it leaves in /tmp
+    are gone once its sandbox is closed, and the first goes on."""
+    from autograder.sandbox.host import Sandbox
+    from test_sandbox import run
+
+    with Sandbox() as alice:
+        loaded = alice.load({"name": "probe", "path": "probe.py", "source": KEEPER, "cells": None, "seed": 0}, 20.0)
+        assert loaded.get("ok"), loaded
+        worker = alice.worker()
+        request = {"op": "run", "calls": [("probe", (), "out")], "inputs": {}, "send_back": ["out"], "mutable": (),
+                   "seed": 0}
+        uid, pid, home = worker.request(request, 10.0)["results"]["out"]
+        with Sandbox() as mallory:
+            got = run(INTRUDER, args={"pid": pid, "home": home}, sandbox=mallory)
+            her_uid = mallory.slot.uid
+            assert isolation_module._processes_of(her_uid)  # her fork server, and her daemon
+        assert got[0] == her_uid != uid and uid in isolation_module.UID_POOL and her_uid in isolation_module.UID_POOL
+        assert set(got[1].values()) == {"PermissionError"}, got[1]
+        assert not isolation_module._processes_of(her_uid)  # the daemon ended with her sandbox
+        assert not os.path.exists("/tmp/autograder-test-left-behind")
+        again = worker.request(request, 10.0)  # alice's worker is alive and well
+        assert again["results"]["out"][:2] == [uid, pid], again
+        worker.close()

@@ -5,8 +5,10 @@ of solutions/optim.py (found by `region`, so the variants follow the solution), 
 variant adds a class. All of them are correct float64 code and must earn full marks
 (tests/test_correct_variants.py): optimizer state held in a class instead of a dict, or as a tuple; parameters
 updated in place instead of functionally; Adam in PyTorch's "step size / denominator" form; recursive instead
-of closed-form schedules (cosine in torch's chainable form); ReduceLROnPlateau as an object; other RNG calls for
-dropout; training with a different minibatch split.
+of closed-form schedules (cosine in torch's chainable form); ReduceLROnPlateau as an object, and with its threshold
+written as a difference; early stopping with the first loss as the starting best; other RNG calls for dropout;
+training with np.array_split (into equal minibatches, or at the multiples of batch_size), over pre-shuffled copies of
+the data, with an index array shuffled in place.
 """
 import textwrap
 
@@ -295,6 +297,88 @@ VARIANTS: dict[str, list[tuple[str, str]]] = {
                     _, cache = mlp_forward(X[batch], params)
                     params, state = adamw_step(params, mlp_backward(y[batch], params, cache), state, lr_t,
                                                0.9, 0.999, 1e-8, weight_decay)
+            return params
+        """),
+    ],
+    # ReduceLROnPlateau with the threshold as a difference ("best - metric > threshold * best"), no infinite best
+    # (the first metric always improves), the comparisons written the other way round.
+    "plateau_threshold_arithmetic": [
+        replace("reduce_on_plateau", """
+            lr, lrs = base_lr, []
+            best, bad, cooldown_left = None, 0, 0
+            for metric in metrics:
+                if best is None:
+                    improved = True
+                elif mode == "min":
+                    improved = best - metric > threshold * best
+                else:
+                    improved = threshold * best < metric - best
+                if improved:
+                    best = metric
+                    bad = 0
+                else:
+                    bad = bad + 1
+                if cooldown_left:
+                    cooldown_left -= 1
+                    bad = 0
+                if patience < bad:
+                    lr = max(min_lr, factor * lr)
+                    cooldown_left = cooldown
+                    bad = 0
+                lrs.append(lr)
+            return np.asarray(lrs, dtype=float)
+        """),
+    ],
+    # Early stopping with the first loss as the starting best, min_delta on the other side of the comparison.
+    "early_stopping_first_loss": [
+        replace("early_stopping", """
+            best, best_epoch, wait = val_losses[0], 0, 0
+            stop = len(val_losses) - 1
+            for t in range(1, len(val_losses)):
+                if val_losses[t] + min_delta < best:
+                    best, best_epoch, wait = val_losses[t], t, 0
+                    continue
+                wait += 1
+                if patience <= wait:
+                    stop = t
+                    break
+            return stop, best_epoch, checkpoints[best_epoch]
+        """),
+    ],
+    # Training over pre-shuffled copies of X and y, sliced; one index array shuffled in place every epoch (each
+    # shuffle reorders the last order: the docstring accepts it).
+    "train_shuffle_in_place": [
+        replace("train_mlp_adamw", """
+            rng = np.random.default_rng(seed)
+            params = init_params(layer_sizes, seed)
+            state, m = None, X.shape[0]
+            indices = np.arange(m)
+            schedule = cosine_lr(lr, 0.0, epochs, epochs)
+            for epoch in range(epochs):
+                rng.shuffle(indices)
+                X_epoch, y_epoch = X[indices], y[indices]
+                first = 0
+                while first < m:
+                    X_batch, y_batch = X_epoch[first:first + batch_size], y_epoch[first:first + batch_size]
+                    _, cache = mlp_forward(X_batch, params)
+                    grads = mlp_backward(y_batch, params, cache)
+                    params, state = adamw_step(params, grads, state, float(schedule[epoch]), 0.9, 0.999, 1e-8,
+                                               weight_decay)
+                    first += batch_size
+            return params
+        """),
+    ],
+    # Minibatches from np.array_split at the multiples of batch_size, taken with np.take.
+    "train_split_at_indices": [
+        replace("train_mlp_adamw", """
+            params, state = init_params(layer_sizes, seed), None
+            rng = np.random.default_rng(seed)
+            orders = [rng.permutation(len(X)) for _ in range(epochs)]
+            for order, lr_t in zip(orders, cosine_lr(lr, 0.0, epochs, epochs)):
+                for batch in np.array_split(order, np.arange(batch_size, len(X), batch_size)):
+                    _, cache = mlp_forward(np.take(X, batch, axis=0), params)
+                    grads = mlp_backward(np.take(y, batch), params, cache)
+                    params, state = adamw_step(params, grads, state, lr_t, 0.9, 0.999, 1e-8, weight_decay)
             return params
         """),
     ],

@@ -51,7 +51,10 @@ PIP="$AUTOGRADER/venv/bin/pip"
     || echo "warning: the inputs could not be drawn ahead; each submission's grading draws them"
 # Fail the image build here, not at the first student.
 "$AUTOGRADER/venv/bin/python" -c "import autograder.grading, autograder.batch.bundle"
-# The grading seed is for the grader alone: without bubblewrap, student code runs as nobody (README, threat model).
+# The grading seed is for the grader alone: without bubblewrap, student code runs as a uid of its own (README,
+# threat model), which must be able to run this Python, and must not read config.json.
+chmod o+x "$AUTOGRADER"
+chmod -R o+rX "$AUTOGRADER/venv"
 chmod 600 "$SOURCE/config.json"
 chmod -R go-rwx "$SOURCE/draws" 2>/dev/null || true
 """

@@ -5,10 +5,16 @@
     OUT/feedback/<student>.html                   with `html`: the student's feedback page (`grade --format html`)
     OUT/gradebook.csv, OUT/summary.txt, OUT/summary.json
 
-A results file is written atomically the moment its student is done, and it records the grader's version and
-fingerprint, the seed, the exercises and the content hash of what was graded. Run again, the batch grades only
-the students whose key differs (new, changed, or not finished), so a batch killed mid-way finishes where it
-stopped and its gradebook is the one an uninterrupted run writes.
+A results file is written atomically the moment its student is done, and it records everything its score
+depends on: the grader's version and code fingerprint, the versions of Python, NumPy, torch and Hypothesis, the
+isolation level, the seed, the exercises and the content hash of what was graded. Run again, the batch grades
+only the students whose key differs (new, changed, or not finished), and those whose results hold a check the
+grader failed (a grader error, a lost worker: `kind` "grader"), so a batch killed mid-way finishes where it
+stopped, its gradebook is the one an uninterrupted run writes, and no zero the grader caused is kept.
+
+What one student sends never stops the batch: staging, grading and writing are contained per student (a failure
+there is that student's "not graded" result), ids are bounded (`discover.student_ids`), and OUT holds the class's
+work and grades: its folders are 0700 and its files 0600, readable by the grader's user alone.
 """
 from __future__ import annotations
 
@@ -21,37 +27,53 @@ from concurrent import futures as cf
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.batch.discover import Submission, discover
+from autograder.batch.discover import Submission, survey
 from autograder.batch.worker import grade_task, grade_task_on_dask, grader_fingerprint, warm_up
+from autograder.grading.grade import GRADER_FAILURE, versions
 from autograder.grading.results import CheckResult, ExerciseResult, Report
 from autograder.model import Exercise, catalog, topics
+from autograder.outputs.safe import printable
 from autograder.submissions import TopicSource, content_hash, topic_source
 
 DEFAULT_TIMEOUT = 1800.0  # a backstop per submission; the grader's own per-call limits come first
+PRIVATE = 0o700  # OUT's folders: the class's work and grades are the grader's alone
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` so that a reader (or a rerun after a kill) sees the old file or the new, never half."""
+def private_folder(path: Path) -> Path:
+    path.mkdir(mode=PRIVATE, parents=True, exist_ok=True)
+    os.chmod(path, PRIVATE)
+    return path
+
+
+def write_atomic(path: Path, text: str | bytes, mode: int = 0o644) -> None:
+    """Write `text` to `path` so that a reader (or a rerun after a kill) sees the old file or the new, never half;
+    a new file (O_EXCL, never through a link) with permissions `mode`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(text.encode("utf-8") if isinstance(text, str) else text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def stage(sub: Submission, folder: Path) -> dict[str, bytes]:
-    """Write the student's chosen files under their canonical names in `folder`; return them."""
+    """Write the student's chosen files under their canonical names in `folder` (0700, files 0600); return them."""
     contents = sub.contents()
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     for old in folder.iterdir():
         if old.name not in contents:
             old.unlink()
     for name, data in contents.items():
         path = folder / name
-        if not path.is_file() or path.read_bytes() != data:
-            path.write_bytes(data)
+        if path.is_symlink() or not path.is_file() or path.read_bytes() != data:
+            write_atomic(path, data, 0o600)
     return contents
 
 
@@ -93,24 +115,44 @@ def longest_first(jobs: list[Job]) -> list[Job]:
     return sorted(jobs, key=length, reverse=True)
 
 
+def grader_failed(result: dict | None) -> bool:
+    """Does the result hold a check the grader failed (not the student): a grader error, a lost worker?"""
+    return bool(result) and (bool(result.get("error")) or any(
+        str(c.get("kind") or "").startswith(GRADER_FAILURE)
+        for e in result.get("exercises") or [] if isinstance(e, dict) for c in e.get("checks") or [] if isinstance(c, dict)))
+
+
 def is_current(result: dict | None, key: dict) -> bool:
-    return result is not None and not result.get("error") and all(result.get(k) == v for k, v in key.items())
+    """A stored result stands for this run: the same key (all a score depends on), and no failure of the grader."""
+    return result is not None and not grader_failed(result) and all(result.get(k) == v for k, v in key.items())
+
+
+def isolation_level() -> str:
+    """The sandbox's level in this process (bwrap, posix, portable): part of what a score depends on."""
+    from autograder.sandbox.isolation import isolation
+
+    return isolation().level
+
+
+def grader_identity() -> str:
+    """The grader's code and the versions a score depends on: every Dask worker must have this machine's."""
+    return grader_fingerprint() + json.dumps(versions(), sort_keys=True)
 
 
 def failed_result(job: Job, exercises: list[Exercise], why: str) -> dict:
     """Zero for every check, saying why: the grader could not grade this submission (regraded on the next run);
     with its feedback page as "html" when the job asked for one."""
-    from autograder.grading.grade import versions
     from autograder.outputs.structured import as_dict
 
     report = Report(job.task["display"], [
-        ExerciseResult(ex.id, ex.title, [CheckResult(c.name, c.points, 0.0, f"Not graded: {why}") for c in ex.checks])
+        ExerciseResult(ex.id, ex.title, [CheckResult(c.name, c.points, 0.0, f"Not graded: {why}", kind=GRADER_FAILURE)
+                                         for c in ex.checks])
         for ex in exercises], seed=job.task["seed"], versions=versions(), content_hash=job.key["content_hash"])
     result = {**as_dict(report), **job.key, "error": why}
     if job.task.get("html"):
-        from autograder.outputs.html import as_html
+        from autograder.batch.worker import feedback_page
 
-        result["html"] = as_html(report)
+        result["html"] = feedback_page(report)
     return result
 
 
@@ -142,15 +184,22 @@ class DaskPool:
         from distributed import Client
 
         self.client = Client(address, timeout="30s")
-        mine = grader_fingerprint()
-        theirs = self.client.run(grader_fingerprint)
+        mine = grader_identity()
+        theirs = self.client.run(grader_identity)
         if not theirs:
             raise RuntimeError(f"the Dask cluster at {address} has no workers")
         other = sorted(worker for worker, fingerprint in theirs.items() if fingerprint != mine)
         if other:
             self.client.close()
             raise RuntimeError(f"these Dask workers run a different grader than this machine: {', '.join(other)}; "
-                               "install the same nn-autograder on every worker")
+                               "install the same nn-autograder (and Python, NumPy, torch, Hypothesis) on every worker")
+        levels = self.client.run(isolation_level)
+        if len(set(levels.values())) > 1:
+            self.client.close()
+            raise RuntimeError("the Dask workers isolate student code at different levels ("
+                               + ", ".join(f"{w}: {level}" for w, level in sorted(levels.items()))
+                               + "): a score would depend on the worker; give every worker the same sandbox")
+        self.isolation = next(iter(levels.values()))
 
     def submit(self, task: dict, priority: int = 0):
         return self.client.submit(grade_task_on_dask, task, pure=False, retries=1, priority=priority,
@@ -174,27 +223,45 @@ class ClassRun:
     changed: list[str] = field(default_factory=list)  # a different submission than the stored results graded
     errors: list[str] = field(default_factory=list)  # the grader could not grade them (retried on a rerun)
     seconds: float = 0.0
+    layout: str = ""
+    unmapped: list[str] = field(default_factory=list)  # top-level names that are no one's, with why
+
+    @property
+    def grader_failures(self) -> list[str]:
+        """Students whose results hold a check the grader failed (their whole submission, or some checks)."""
+        return [s.student for s in self.submissions if grader_failed(self.results.get(s.student))]
 
 
 def grade_class(root: Path, out: Path, exercises: list[Exercise], *, jobs: int | None = None, seed: int | None = None,
                 scheduler: str | None = None, timeout: float = DEFAULT_TIMEOUT, force: bool = False,
-                progress: bool = True, html: bool = False) -> ClassRun:
+                progress: bool = True, html: bool = False, layout: str = "auto") -> ClassRun:
     """Grade every submission under `root` not already graded in `out`; write each results file as it comes
-    (`html`: and each student's feedback page; a student whose page is missing is graded again)."""
+    (`html`: and each student's feedback page; a student whose page is missing is graded again). `layout`: how
+    the class is laid out (`discover.LAYOUTS`; auto decides from ROOT's top level, or raises `LayoutError`)."""
     from tqdm import tqdm
 
     start = time.perf_counter()
     out = Path(out)
+    found = survey(root, catalog(), layout)
+    for folder in (out, out / "results", out / "submissions", out / "feedback"):
+        private_folder(folder)
     for leftover in [*(out / "results").glob(".*.tmp"), *(out / "feedback").glob(".*.tmp")]:  # a write cut short
         leftover.unlink()
-    subs = discover(root, catalog())
-    run = ClassRun(subs)
+    run = ClassRun(found.submissions, layout=found.layout, unmapped=found.unmapped)
     ids = [ex.id for ex in exercises]
+    pool = DaskPool(scheduler) if scheduler else None
+    common = {"seed": seed, "grader_fingerprint": grader_fingerprint(), "exercise_ids": ids,
+              "isolation": pool.isolation if pool else isolation_level(), "versions": versions()}
     todo: list[Job] = []
-    for sub in subs:
-        contents = stage(sub, out / "submissions" / sub.student)
-        key = {"content_hash": staged_hash(out / "submissions" / sub.student, exercises), "seed": seed,
-               "grader_fingerprint": grader_fingerprint(), "exercise_ids": ids}
+    for sub in found.submissions:
+        try:
+            contents = stage(sub, out / "submissions" / sub.student)
+            key = {"content_hash": staged_hash(out / "submissions" / sub.student, exercises), **common}
+        except Exception as e:  # noqa: BLE001 - one student's files cost that student alone
+            job = Job(sub, {"student": sub.student, "seed": seed, "display": f"{sub.student}'s submission"},
+                      {"content_hash": "", **common})
+            _record(run, out, job, failed_result(job, exercises, f"its files could not be staged ({_why(e)})"), None)
+            continue
         stored = load_result(out / "results" / f"{sub.student}.json")
         has_page = (out / "feedback" / f"{sub.student}.html").is_file()
         if is_current(stored, key) and not force and (has_page or not html):
@@ -210,12 +277,11 @@ def grade_class(root: Path, out: Path, exercises: list[Exercise], *, jobs: int |
                         size=sum(len(data) for data in contents.values())))
     todo = longest_first(todo)
 
-    bar = tqdm(total=len(subs), initial=len(run.skipped), unit="student", desc="grading", file=sys.stderr,
-               disable=not progress, dynamic_ncols=True, smoothing=0.1)
-    pool = None
+    bar = tqdm(total=len(found.submissions), initial=len(run.results), unit="student", desc="grading",
+               file=sys.stderr, disable=not progress, dynamic_ncols=True, smoothing=0.1)
     try:
-        if todo:
-            pool = DaskPool(scheduler) if scheduler else LocalPool(jobs or len(os.sched_getaffinity(0)), timeout)
+        if todo and pool is None:
+            pool = LocalPool(jobs or len(os.sched_getaffinity(0)), timeout)
         running = {pool.submit(job.task, len(todo) - rank): job for rank, job in enumerate(todo)}
         while running:
             for future in pool.wait(list(running)):
@@ -227,26 +293,44 @@ def grade_class(root: Path, out: Path, exercises: list[Exercise], *, jobs: int |
                     continue
                 if "error" in result:
                     result = failed_result(job, exercises, result["error"])
-                    run.errors.append(job.sub.student)
-                    bar.write(f"{job.sub.student}: not graded: {result['error']}")
-                page = result.pop("html", None)
-                result = {**result, **job.key, "student": _who(job.sub)}
-                page_file = out / "feedback" / f"{job.sub.student}.html"
-                if isinstance(page, str):  # before the results file: a rerun regrades a student without a page
-                    write_atomic(page_file, page)
-                elif page_file.exists():  # a page of work graded before: it no longer matches the results
-                    page_file.unlink()
-                write_atomic(out / "results" / f"{job.sub.student}.json", json.dumps(result, indent=1) + "\n")
-                run.results[job.sub.student] = result
-                run.graded.append(job.sub.student)
-                bar.set_postfix_str(f"{job.sub.student} {result['score']:g}/{result['max_score']:g}", refresh=False)
-                bar.update()
+                    bar.write(printable(f"{job.sub.student}: not graded: {result['error']}", keep=""))
+                _record(run, out, job, result, bar)
     finally:
         bar.close()
         if pool is not None:
             pool.close()
     run.seconds = time.perf_counter() - start
     return run
+
+
+def _why(e: BaseException) -> str:
+    return f"{type(e).__name__}: {str(e)[:300]}"
+
+
+def _record(run: ClassRun, out: Path, job: Job, result: dict, bar) -> None:
+    """Keep the student's result: their page and results file written (0600), their line of progress. A write that
+    fails (a full disk) is that student's alone: they are listed as not graded, and graded again on a rerun."""
+    student = job.sub.student
+    page = result.pop("html", None)
+    result = {**result, **job.key, "student": _who(job.sub)}
+    if result.get("error"):
+        run.errors.append(student)
+    page_file = out / "feedback" / f"{student}.html"
+    try:
+        if isinstance(page, str):  # before the results file: a rerun regrades a student without a page
+            write_atomic(page_file, page, 0o600)
+        elif page_file.exists():  # a page of work graded before: it no longer matches the results
+            page_file.unlink()
+        write_atomic(out / "results" / f"{student}.json", json.dumps(result, indent=1) + "\n", 0o600)
+    except OSError as e:
+        result = {**result, "error": f"its results could not be written ({_why(e)})"}
+        if student not in run.errors:
+            run.errors.append(student)
+    run.results[student] = result
+    run.graded.append(student)
+    if bar is not None:
+        bar.set_postfix_str(printable(f"{student} {result['score']:g}/{result['max_score']:g}", keep=""), refresh=False)
+        bar.update()
 
 
 def _outcome(future, job: Job, timeout: float) -> dict | None:
@@ -262,6 +346,8 @@ def _outcome(future, job: Job, timeout: float) -> dict | None:
 
 
 def _who(sub: Submission) -> dict:
-    return {"id": sub.student, "first_name": sub.first_name, "last_name": sub.last_name, "email": sub.email,
-            "timestamp": sub.timestamp, "partners": sub.partners, "origin": sub.origin,
+    """Who the student is, as the layout gave it: the data an LMS export is built from."""
+    return {"id": sub.student, "name": sub.name, "first_name": sub.first_name, "last_name": sub.last_name,
+            "email": sub.email, "timestamp": sub.timestamp, "partners": sub.partners, "layout": sub.layout,
+            "ids": sub.ids, "late": sub.late, "origin": sub.origin,
             "files": {name: entry.path.as_posix() for name, entry in sub.files.items()}, "notes": sub.notes}

@@ -82,6 +82,7 @@ def grade_files(files: dict[str, bytes], exercises: list, seed: int | None, disp
     curves, for the HTML page)."""
     from autograder.grading import grade
 
+    # mode 700, the grader's alone: at posix as root, a classmate's worker runs as another uid and cannot read it
     with tempfile.TemporaryDirectory(prefix="autograder-batch-") as tmp:
         folder = Path(tmp) / "submission"
         folder.mkdir()
@@ -107,10 +108,24 @@ def grade_task(task: dict) -> dict:
     report = grade_files(task["files"], select(catalog(), task["only"]), task["seed"], task["display"], curves=html)
     result = {**as_dict(report), "seconds": round(report.timing.total, 3), "grader_fingerprint": grader_fingerprint()}
     if html:
-        from autograder.outputs.html import as_html
-
-        result["html"] = as_html(report)
+        result["html"] = feedback_page(report)
     return result
+
+
+def feedback_page(report) -> str:
+    """The student's HTML page; should even the page fail, their feedback as text in a page: a page never costs
+    the grade it shows."""
+    import html
+
+    from autograder.outputs.html import as_html
+    from autograder.outputs.text import as_text
+
+    try:
+        return as_html(report)
+    except Exception as e:  # noqa: BLE001
+        return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Feedback</title></head><body>'
+                f"<p>The page's pictures could not be made ({html.escape(type(e).__name__)}); the feedback:</p>"
+                f"<pre>{html.escape(as_text(report))}</pre></body></html>\n")
 
 
 _ONE_AT_A_TIME = threading.Lock()

@@ -438,6 +438,12 @@ def config_text(exercises: list) -> str:
         "",
         "c.Autograde.autograde_preprocessors = autograde_preprocessors()",
         "",
+        "# A notebook nbgrader's own checks would reject (a duplicated test cell, forged metadata) must not stop the",
+        "# class: its cells' nbgrader metadata is rewritten from the gradebook before those checks.",
+        "from autograder.outputs.gradebook import sanitize_preprocessors  # noqa: E402",
+        "",
+        "c.Autograde.sanitize_preprocessors = sanitize_preprocessors()",
+        "",
     ])
 
 

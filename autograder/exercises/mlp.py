@@ -257,6 +257,8 @@ def training_steps(got, inputs):
     problem = _param_shapes(got["init"], inputs["layer_sizes"]) or _param_shapes(got["params"], inputs["layer_sizes"])
     if problem:
         return "init_params or train_mlp " + problem
+    if not all(np.isfinite(v).all() for v in got["init"].values()):
+        return "init_params returned NaN or inf: the training cannot be replayed from it."
     expected = gradient_descent(got["init"], inputs["X"], inputs["y"], inputs["lr"], inputs["epochs"])
     message = compare("params", {k: got["params"][k] for k in PARAMS}, expected, Tolerance())
     if message:

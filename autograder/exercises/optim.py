@@ -9,7 +9,9 @@ root, or a missing eps, decide the outcome by construction rather than by luck (
 Hyperparameters are drawn away from their defaults, so a hard-coded default fails.
 
 Schedules are graded on whole runs of epochs that reach t = s - 1, s, past T_max and across SGDR restarts;
-ReduceLROnPlateau on five scenarios, each its own check (patience, threshold, cooldown, mode "max", min_lr).
+ReduceLROnPlateau on six scenarios, each its own check (patience, threshold, slow progress, cooldown, mode "max",
+min_lr); early stopping on losses where an absolute and a relative min_delta disagree, and at patience boundaries.
+The training exercise is replayed exactly, step by step, on a few examples in several minibatches per epoch.
 Each exercise's `mistakes` are the common misconceptions, written as variants of the oracle.
 """
 import math
@@ -21,7 +23,7 @@ from hypothesis import strategies as st
 import reference.mlp as mlp_ref
 import reference.optim as ref
 from autograder import strategies as S
-from autograder.compare import Tolerance, compare
+from autograder.compare import Tolerance, compare, matches_mistake
 from autograder.exercises.mlp import TEST_X, TEST_Y, TRAIN_X, TRAIN_Y, decision_regions, logits, spiral_scores
 from autograder.model import Check, Curve, call, exercise, mistake
 from autograder.oracle import as_numpy, as_tensor, forward_backward
@@ -263,12 +265,14 @@ def sgdr_variant(base_lr, eta_min, T_0, T_mult, epochs, ignore_mult=False, late=
 
 
 @st.composite
-def metric_series(draw, mode, threshold, moves, n=(10, 15)):
+def metric_series(draw, mode, threshold, moves, n=(10, 15), slight=(10,)):
     """Positive metrics made by multiplicative moves: "better" (by 20 %), "worse" (10 %), "same", and "slightly"
-    better by threshold / 10: never better by the relative threshold unless ten of them add up, and then by a
-    margin of about 0.45 threshold^2 (tests/test_reference_optim.py checks that no comparison is closer)."""
+    better by threshold / k, k drawn from `slight`: never better by the relative threshold unless k (mode "max") or
+    k + 1 (mode "min") of them add up, and then by a margin of at least threshold^2 / 4
+    (tests/test_reference_optim.py checks that no comparison is closer)."""
     sign = 1 if mode == "max" else -1
-    factor = {"better": 1 + sign * 0.2, "worse": 1 - sign * 0.1, "same": 1.0, "slightly": 1 + sign * threshold / 10}
+    k = draw(st.sampled_from(slight))
+    factor = {"better": 1 + sign * 0.2, "worse": 1 - sign * 0.1, "same": 1.0, "slightly": 1 + sign * threshold / k}
     value, series = draw(st.sampled_from([2.5, 0.4, 40.0])), []
     for move in draw(st.lists(st.sampled_from(moves), min_size=n[0], max_size=n[1])):
         value *= factor[move]
@@ -278,14 +282,14 @@ def metric_series(draw, mode, threshold, moves, n=(10, 15)):
 
 @st.composite
 def plateau_inputs(draw, mode="min", moves=("better", "worse", "same"), cooldown=(0,), threshold=(1e-4,),
-                   min_lr=(0.0,)):
+                   min_lr=(0.0,), slight=(10,)):
     mode = draw(st.sampled_from(mode)) if isinstance(mode, tuple) else mode
     thr = draw(st.sampled_from(threshold))
     base_lr, patience = draw(st.sampled_from([0.1, 1.0])), draw(st.integers(0, 3))
     # At most 15 metrics: factor 0.1 only with patience >= 2 keeps every lr above 1e-7, where torch's skipping of
     # reductions smaller than its eps = 1e-8 never applies (the docstring does not ask for it).
     factor = draw(st.sampled_from([0.5, 0.1] if patience >= 2 else [0.5]))
-    return {"metrics": draw(metric_series(mode, thr, moves)), "base_lr": base_lr, "mode": mode,
+    return {"metrics": draw(metric_series(mode, thr, moves, slight=slight)), "base_lr": base_lr, "mode": mode,
             "factor": factor, "patience": patience, "threshold": thr,
             "cooldown": draw(st.sampled_from(cooldown)), "min_lr": base_lr * draw(st.sampled_from(min_lr))}
 
@@ -300,6 +304,15 @@ PLATEAU_SCENARIOS = {  # check name -> (strategy, explicit example)
     "patience": (plateau_inputs(), _plateau_example([1.0] * 12)),  # constant: reductions after metrics #4, 7, 10
     "threshold": (plateau_inputs(moves=("slightly", "better", "slightly", "same"), threshold=(1e-4, 1e-2)),
                   _plateau_example([1.0 - 9e-6 * k for k in range(12)])),  # slowly improving: bad epochs all
+    # Runs of improvements, each smaller than the threshold, that add up past it (at scales 0.4, 2.5 and 40, where
+    # an absolute threshold disagrees with the relative one both ways). In the example, steps of 0.0015 (0.3 %)
+    # add up past 1 % of the best (0.005; an absolute 0.01 would take twice as long); 0.495025 and 0.4886 lie just
+    # above best * (1 - threshold), where metric * (1 + threshold) < best would count them; the recovery after
+    # 0.514025 beats that metric but not the best.
+    "slow progress": (plateau_inputs(mode=("min", "max"), moves=("slightly",) * 5 + ("same", "worse", "better"),
+                                     threshold=(1e-2, 1e-3, 1e-4), slight=(3, 2, 4)),
+                      _plateau_example([0.5, 0.4985, 0.497, 0.495025, 0.493525, 0.492025, 0.490525, 0.489025,
+                                        0.514025, 0.4886, 0.4886, 0.5136], threshold=0.01)),
     "cooldown": (plateau_inputs(cooldown=(1, 2, 3)), _plateau_example([1.0] * 12, patience=1, cooldown=2)),
     "mode max": (plateau_inputs(mode="max", moves=("better", "worse", "same")),
                  _plateau_example([0.5, 0.6, 0.6, 0.6, 0.6, 0.6, 0.7, 0.65, 0.7], mode="max")),
@@ -309,23 +322,54 @@ PLATEAU_SCENARIOS = {  # check name -> (strategy, explicit example)
 }
 
 
+def _improves(metric, best, mode, threshold, absolute=False):
+    """Whether `metric` improves on `best` by the threshold (relative, torch's "rel" mode, unless `absolute`)."""
+    sign = 1 if mode == "max" else -1
+    bound = best + sign * threshold if absolute else best * (1 + sign * threshold)
+    return sign * metric > sign * bound
+
+
+def _bests(i):
+    """The oracle's best before each metric (its first is +-inf)."""
+    best, found = (np.inf if i["mode"] == "min" else -np.inf), []
+    for metric in i["metrics"]:
+        found.append(best)
+        best = metric if _improves(metric, best, i["mode"], i["threshold"]) else best
+    return found
+
+
+def _adds_up(i):
+    """A metric that improves on the best by the threshold although it improves on the metric before it by less."""
+    m, mode, threshold = i["metrics"], i["mode"], i["threshold"]
+    return any(_improves(m[t], best, mode, threshold) and not _improves(m[t], m[t - 1], mode, threshold)
+               for t, best in enumerate(_bests(i)) if t > 0)
+
+
+def _modes_disagree(i, absolute_only):
+    """A metric that improves on the best by the absolute threshold but not by the relative one (or the reverse)."""
+    return any(_improves(m, best, i["mode"], i["threshold"], absolute=absolute_only)
+               and not _improves(m, best, i["mode"], i["threshold"], absolute=not absolute_only)
+               for m, best in zip(i["metrics"], _bests(i)) if np.isfinite(best))
+
+
 def plateau_oracle(metrics, **options):
     return {"lrs": as_numpy(ref.plateau(metrics, **options))}
 
 
 def plateau_variant(metrics, base_lr, mode, factor, patience, threshold, cooldown, min_lr, at_patience=False,
                     no_threshold=False, abs_threshold=False, cooldown_counts=False, ignore_mode=False,
-                    ignore_min_lr=False):
+                    ignore_min_lr=False, best_follows=False, last_metric=False, over_metric=False):
     """The lrs of ReduceLROnPlateau with one of the common mistakes switched on."""
     mode = "min" if ignore_mode else mode
     threshold = 0.0 if no_threshold else threshold
     lr, best, bad, cooldown_left, lrs = base_lr, np.inf if mode == "min" else -np.inf, 0, 0, []
     for metric in metrics:
-        if abs_threshold:
-            improved = metric < best - threshold if mode == "min" else metric > best + threshold
-        else:
-            improved = metric < best * (1 - threshold) if mode == "min" else metric > best * (1 + threshold)
+        improved = _improves(metric, best, mode, threshold, absolute=abs_threshold)
+        if over_metric:  # the threshold taken of the new metric: metric * (1 + threshold) < best in mode "min"
+            improved = metric * (1 + threshold) < best if mode == "min" else metric * (1 - threshold) > best
         best, bad = (metric, 0) if improved else (best, bad + 1)
+        if last_metric or best_follows and _improves(metric, best, mode, 0.0):
+            best = metric  # the best follows every small improvement (or every metric), the count does not reset
         in_cooldown = cooldown_left > 0
         if in_cooldown:  # torch: bad epochs during the cooldown are discarded; the mistake keeps counting them
             cooldown_left -= 1
@@ -455,14 +499,18 @@ def dropout_mask_judge(got, inputs):
 
 @st.composite
 def early_stopping_inputs(draw):
-    """Validation losses made of moves: better by 0.2, by 0.004 (less than min_delta = 0.01), the same (an exact
-    tie), worse by 0.1. Every difference of two losses is a multiple of 0.004, so none is within 0.002 of
-    min_delta: any arrangement of the comparison (loss < best - min_delta, best - loss > min_delta) agrees."""
-    patience, min_delta = draw(st.integers(1, 3)), draw(st.sampled_from([0.01, 0.0]))
-    value, losses = 3.0, []
-    moves = draw(st.lists(st.sampled_from(["better", "slightly", "same", "worse"]), min_size=6, max_size=12))
+    """Validation losses made of moves from 3 or 10: better by 0.2, by 0.02 (more than min_delta = 0.01, less than
+    1 % of a loss above 2), by 0.004 (less than min_delta: three in a row add up past it), the same (an exact
+    tie), worse by 0.1. At these scales min_delta taken as a fraction of the best (1 % of 10 is 0.1) disagrees with
+    the absolute one often. Every difference of two losses is a multiple of 0.004, so none is within 0.002 of
+    min_delta (0.01 or 0.03): any arrangement of the comparison (loss < best - min_delta, best - loss > min_delta)
+    agrees."""
+    patience, min_delta = draw(st.integers(1, 4)), draw(st.sampled_from([0.01, 0.0, 0.03]))
+    value, losses = draw(st.sampled_from([3.0, 10.0])), []
+    moves = draw(st.lists(st.sampled_from(["modestly", "better", "slightly", "same", "worse", "slightly"]),
+                          min_size=6, max_size=12))
     for move in moves:
-        value += {"better": -0.2, "slightly": -0.004, "same": 0.0, "worse": 0.1}[move]
+        value += {"better": -0.2, "modestly": -0.02, "slightly": -0.004, "same": 0.0, "worse": 0.1}[move]
         losses.append(round(value, 6))
     return {"val_losses": np.array(losses), "checkpoints": _checkpoints(len(losses)),
             "patience": patience, "min_delta": min_delta}
@@ -484,6 +532,14 @@ EARLY_EXAMPLES = (
     # with min_delta = 0, a tie with the best (epoch 2) is still no improvement: stops after epoch 4, best epoch 1
     {"val_losses": np.array([1.0, 0.8, 0.8, 0.9, 0.95, 0.7]), "checkpoints": _checkpoints(6), "patience": 3,
      "min_delta": 0.0},
+    # min_delta is absolute: 0.004 an epoch beats the best by more than 0.01 every third epoch (never by 1 %), so
+    # training never stops; best epoch 9
+    {"val_losses": np.array([round(3.0 - 0.004 * t, 6) for t in range(11)]), "checkpoints": _checkpoints(11),
+     "patience": 3, "min_delta": 0.01},
+    # patience boundaries: 2 epochs without improvement, then an improvement (epoch 4); then 3: stops after epoch 7,
+    # one before the last
+    {"val_losses": np.array([1.0, 0.9, 1.0, 1.0, 0.8, 0.9, 0.9, 0.9, 0.7]), "checkpoints": _checkpoints(9),
+     "patience": 3, "min_delta": 0.0},
 )
 
 
@@ -496,17 +552,33 @@ def _best_so_far(val_losses, min_delta):
     return found
 
 
+def _wait_before_improvement(i):
+    """Some improvement comes after exactly patience - 1 epochs without one (patience >= 2)."""
+    wait, best = 0, np.inf
+    for loss in i["val_losses"]:
+        if loss < best - i["min_delta"]:
+            if i["patience"] >= 2 and wait == i["patience"] - 1:
+                return True
+            best, wait = loss, 0
+        else:
+            wait += 1
+            if wait >= i["patience"]:
+                return False
+    return False
+
+
 def early_oracle(val_losses, checkpoints, patience, min_delta):
     stop, best = ref.early_stopping(val_losses, patience, min_delta)
     return {"stop_epoch": stop, "best_epoch": best, "best_params": checkpoints[best]}
 
 
 def early_variant(val_losses, checkpoints, patience, min_delta, beyond=False, ties=False, no_delta=False,
-                  last=False, from_stop=False):
+                  last=False, from_stop=False, relative=False, lowest=False):
     best, best_epoch, wait, stop = np.inf, 0, 0, len(val_losses) - 1
     delta = 0.0 if no_delta else min_delta
     for t, loss in enumerate(val_losses):
-        if loss <= best - delta if ties else loss < best - delta:
+        bound = best * (1 - delta) if relative else best - delta
+        if loss <= bound if ties else loss < bound:
             best, best_epoch, wait = loss, t, 0
         else:
             wait += 1
@@ -515,6 +587,8 @@ def early_variant(val_losses, checkpoints, patience, min_delta, beyond=False, ti
             break
     if from_stop:
         best_epoch = max(stop - patience, 0)
+    if lowest:
+        best_epoch = int(np.argmin(val_losses[:stop + 1]))
     return {"stop_epoch": stop, "best_epoch": best_epoch, "best_params": checkpoints[stop if last else best_epoch]}
 
 
@@ -604,15 +678,47 @@ def _adamw_training(start: dict, inputs: dict, epochs: int | None = None, **reci
 
 
 def _state_reset(start, inputs):
-    """The training with a fresh optimizer state every epoch: each epoch a one-epoch run at its lr."""
-    params = start
+    """The training with a fresh optimizer state every epoch: each epoch a one-epoch run at its lr, in its order."""
+    params, orders = start, ref.shuffled(len(inputs["X"]), inputs["epochs"], inputs["seed"])
     lrs = ref.schedule("cosine_lr", inputs["lr"], inputs["epochs"], eta_min=0.0, T_max=inputs["epochs"])
-    for lr in lrs:
-        params = _adamw_training(params, inputs, 1, lrs=[float(lr)])
+    for lr, order in zip(lrs, orders):
+        params = _adamw_training(params, inputs, 1, lrs=[float(lr)], orders=lambda m, epochs, seed, o=order: [o])
     return params
 
 
-TRAINING_MISTAKES = [  # (the hint, what a training with that mistake returns): one minibatch per epoch
+def _even_split(order, batch_size):
+    """ceil(m / batch_size) minibatches of nearly equal sizes, as np.array_split makes them."""
+    return np.array_split(order, -(-len(order) // batch_size))
+
+
+def _same_order(m, epochs, seed):
+    """The first permutation in every epoch: the generator re-created each epoch, or the order drawn once."""
+    return [np.random.default_rng(seed).permutation(m)] * epochs
+
+
+def _legacy_orders(m, epochs, seed):
+    """np.random.seed(seed), then np.random.permutation(m) each epoch: the legacy global generator."""
+    legacy = np.random.RandomState(seed)
+    return [legacy.permutation(m) for _ in range(epochs)]
+
+
+def _compounded_orders(m, epochs, seed):
+    """rng.shuffle(indices) of one index array, or X, y = X[perm], y[perm], each epoch: each permutation reorders
+    the previous epoch's order."""
+    orders, current = [], np.arange(m)
+    for perm in ref.shuffled(m, epochs, seed):
+        current = current[perm]
+        orders.append(current)
+    return orders
+
+
+def _per_step_lrs(i, T_max=None):
+    """The cosine schedule stepped after every minibatch, with T_max = the number of steps (or the epochs)."""
+    steps = i["epochs"] * -(-len(i["X"]) // i["batch_size"])
+    return ref.schedule("cosine_lr", i["lr"], steps, eta_min=0.0, T_max=T_max or steps)
+
+
+TRAINING_MISTAKES = [  # (the hint, what a training with that mistake returns)
     ("The learning rate stays at lr: the cosine schedule's lr of each epoch is not used.",
      lambda start, i: _adamw_training(start, i, lrs=[i["lr"]] * i["epochs"])),
     ("The lr of each epoch is the next epoch's: the schedule runs one epoch ahead.",
@@ -621,43 +727,99 @@ TRAINING_MISTAKES = [  # (the hint, what a training with that mistake returns): 
     ("The weight decay is added to the gradient, as Adam's L2 penalty does; AdamW decays the parameters "
      "outside the adaptive step.", lambda start, i: _adamw_training(start, i, optimizer="adam")),
     ("Every epoch starts from a fresh optimizer state: m, v and the step count are not carried over.", _state_reset),
+    ("The cosine schedule steps after every minibatch, over all the steps, not once per epoch.",
+     lambda start, i: _adamw_training(start, i, lrs=_per_step_lrs(i), per_step=True)),
+    ("The cosine schedule steps after every minibatch (with T_max = epochs), not once per epoch.",
+     lambda start, i: _adamw_training(start, i, lrs=_per_step_lrs(i, T_max=i["epochs"]), per_step=True)),
+    ("Every epoch takes the examples in the same order: the generator is created again every epoch, or one "
+     "permutation serves them all.", lambda start, i: _adamw_training(start, i, orders=_same_order)),
+    ("The examples are not shuffled: every epoch takes them in data order.",
+     lambda start, i: _adamw_training(start, i, orders=lambda m, epochs, seed: [np.arange(m)] * epochs)),
+    ("The examples are shuffled by np.random's legacy global generator (np.random.seed, np.random.permutation), "
+     "not by np.random.default_rng(seed).", lambda start, i: _adamw_training(start, i, orders=_legacy_orders)),
+    ("The last, smaller minibatch of each epoch is skipped.",
+     lambda start, i: _adamw_training(start, i, batches=lambda order, b: ref.slices(order, b)[:len(order) // b])),
 ]
 
 
-def full_batch_steps(got, inputs):
-    """With one minibatch per epoch, train_mlp_adamw is exactly `epochs` AdamW steps with the cosine schedule's lr
-    of each epoch, from init_params(layer_sizes, seed): whatever the order or the split of the minibatches (which
-    the held-out loss judges), the optimizer, the schedule and the carried state must be right."""
-    problem = _network_shapes(got["init"], inputs["layer_sizes"])
-    if problem:
-        return f"init_params {problem}"
-    problem = _network_shapes(got["params"], inputs["layer_sizes"])
-    if problem:
-        return f"train_mlp_adamw {problem}"
+def _finite_network(params) -> bool:
+    return all(np.isfinite(params[k]).all() for k in TRAIN_PARAMS)
+
+
+ACCEPTED_RECIPES = [{"batches": batches, "orders": orders} for batches in (ref.slices, _even_split)
+                    for orders in (ref.shuffled, _compounded_orders)]  # the first is the reference's own
+
+
+def _minibatches(inputs, batches, orders) -> list:
+    """The examples of every minibatch of every epoch under a recipe (to skip replaying the same one twice)."""
+    return [[tuple(b) for b in batches(order, inputs["batch_size"])]
+            for order in orders(len(inputs["X"]), inputs["epochs"], inputs["seed"])]
+
+
+def replayed_steps(got, inputs):
+    """On a few examples, train_mlp_adamw is exactly the specified training replayed from init_params(layer_sizes,
+    seed): its permutations (fresh ones, or each reordering the last), its minibatches (slices of batch_size, or
+    np.array_split into as many), one AdamW step each at its epoch's lr, the optimizer state carried throughout."""
+    for function, params in (("init_params", got["init"]), ("train_mlp_adamw", got["params"])):
+        problem = _network_shapes(params, inputs["layer_sizes"])
+        if problem:
+            return f"{function} {problem}"
+    if not _finite_network(got["init"]):
+        return "init_params returned NaN or inf: the training cannot be replayed from it."
     params = {k: got["params"][k] for k in TRAIN_PARAMS}
-    message = compare("params", params, _adamw_training(got["init"], inputs), Tolerance())
+    expected = _adamw_training(got["init"], inputs)
+    message = compare("params", params, expected, Tolerance())
     if not message:
         return None
+    specified = _minibatches(inputs, **ACCEPTED_RECIPES[0])
+    for recipe in ACCEPTED_RECIPES[1:]:
+        if _minibatches(inputs, **recipe) != specified and compare(
+                "params", params, _adamw_training(got["init"], inputs, **recipe), Tolerance()) is None:
+            return None  # another order or split the docstring allows
+    m, batch_size = len(inputs["X"]), inputs["batch_size"]
+    sizes = [len(b) for b in ref.slices(np.arange(m), batch_size)]
     config = ", ".join(f"{k}={inputs[k]}" for k in ("epochs", "batch_size", "lr", "weight_decay", "seed"))
-    text = (f"train_mlp_adamw({config}) on {len(inputs['X'])} examples (so one minibatch per epoch) is not "
-            f"{inputs['epochs']} AdamW steps, each with its epoch's lr from the cosine schedule, from "
-            f"init_params(layer_sizes, seed):\n{message}")
+    text = (f"train_mlp_adamw({config}) on {m} examples (minibatches of {', '.join(map(str, sizes))} per epoch) is "
+            f"not the specified training replayed from init_params(layer_sizes, seed):\n{message}")
     for hint, variant in TRAINING_MISTAKES:
-        if compare("params", params, variant(got["init"], inputs), Tolerance()) is None:
+        if matches_mistake(params, variant(got["init"], inputs), expected, Tolerance()):
             return f"{text}\nLikely mistake: {hint}"
     return (f"{text}\nThe training calls your adamw_step and cosine_lr: if optim.adamw or optim.cosine_lr fails, "
             "fix it first.")
 
 
-FULL_BATCH = [40, 150, 250]  # 3 points of the spirals, one of each class
+REPLAY_POINTS = [40, 150, 250, 60, 170, 270, 80]  # points of the spirals, classes 0 1 2 0 1 2 0
+REPLAY_SPLITS = [(7, 3), (6, 3), (6, 4), (7, 2), (3, 3), (6, 2), (3, 5)]  # (m, batch_size): minibatches of
+# 3 3 1, 3 3, 4 2, 2 2 2 1, one full batch, 2 2 2, one smaller than batch_size
 
 
 @st.composite
-def full_batch_inputs(draw):
-    return {"X": TRAIN_X[FULL_BATCH], "y": TRAIN_Y[FULL_BATCH], "layer_sizes": [2, 4, 5, 3],
-            "epochs": draw(st.sampled_from([4, 3, 6])), "batch_size": draw(st.sampled_from([3, 16])),
+def replay_inputs(draw):
+    """A few spiral points in several minibatches per epoch (equal ones, or a smaller last one), over 2 to 4 epochs;
+    the first draw is the explicit case: 7 examples, batch_size 3 (3, 3, 1), 3 epochs."""
+    m, batch_size = draw(st.sampled_from(REPLAY_SPLITS))
+    points = REPLAY_POINTS[:m]
+    return {"X": TRAIN_X[points], "y": TRAIN_Y[points], "layer_sizes": [2, 4, 5, 3],
+            "epochs": draw(st.sampled_from([3, 2, 4])), "batch_size": batch_size,
             "lr": draw(st.sampled_from([0.05, 0.1])), "weight_decay": draw(st.sampled_from([0.2, 0.05])),
             "seed": draw(st.integers(0, 3))}
+
+
+CHECK_COVERS = {  # what the inputs of a check with its own strategy meet, on that check's draws alone
+    # (tests/test_validity.py); an exercise's `covers` hold for the inputs of all its checks together
+    ("optim.train", "steps"): {
+        "several minibatches, the last one smaller": lambda i: len(i["X"]) > i["batch_size"]
+        and len(i["X"]) % i["batch_size"] != 0,
+        "several equal minibatches": lambda i: len(i["X"]) > i["batch_size"] and len(i["X"]) % i["batch_size"] == 0,
+        "a last minibatch of one example": lambda i: len(i["X"]) % i["batch_size"] == 1,
+        "three or more minibatches": lambda i: -(-len(i["X"]) // i["batch_size"]) >= 3,
+        "epochs >= 3": lambda i: i["epochs"] >= 3},
+    ("optim.plateau", "slow progress"): {
+        "small improvements adding up past the threshold": _adds_up,
+        "the same in mode max": lambda i: i["mode"] == "max" and _adds_up(i),
+        "an absolute threshold improves where the relative one does not": lambda i: _modes_disagree(i, True),
+        "the relative threshold improves where an absolute one does not": lambda i: _modes_disagree(i, False)},
+}
 
 
 def adamw_training_curve(got, inputs, at):
@@ -768,8 +930,6 @@ adam = _optimizer(
     mistakes=[
         adam_mistake("no bias correction", "m and v are not bias-corrected (divided by 1 - beta^t).",
                      bias_correction=False),
-        adam_mistake("step counter from 0", "The bias correction uses t = 0 at the first step (1 - beta^0 = 0): the "
-                     "step counter starts one too low.", t_shift=-1),
         adam_mistake("step counter one ahead", "The bias correction uses t + 1: the step counter is one ahead.",
                      t_shift=1),
         adam_mistake("eps inside the root", "eps is inside the square root.", eps_inside=True),
@@ -870,6 +1030,8 @@ plateau = exercise(
     covers={"constant metric": lambda i: len(set(i["metrics"])) == 1,
             "slowly improving": lambda i: np.all(np.diff(i["metrics"]) < 0) and np.all(
                 -np.diff(i["metrics"]) / i["metrics"][:-1] < i["threshold"]),
+            "small improvements adding up past the threshold": _adds_up,
+            "the relative threshold improves where an absolute one does not": lambda i: _modes_disagree(i, False),
             "cooldown > 0": lambda i: i["cooldown"] > 0, "mode max": lambda i: i["mode"] == "max",
             "min_lr reached": lambda i: i["min_lr"] > 0 and plateau_oracle(**i)["lrs"].min() == i["min_lr"]},
     max_examples=12,
@@ -877,7 +1039,16 @@ plateau = exercise(
         plateau_mistake(">= patience", "The lr is reduced as soon as the bad epochs reach patience (the course "
                         "notes' >=): one epoch early.", at_patience=True),
         plateau_mistake("no threshold", "Any decrease counts as an improvement: the threshold is not applied.", checks=["threshold"], no_threshold=True),
-        plateau_mistake("absolute threshold", "The threshold is applied as an absolute difference from the best.", checks=["threshold"], abs_threshold=True),
+        plateau_mistake("absolute threshold", "The threshold is applied as an absolute difference from the best.",
+                        checks=["threshold", "slow progress"], abs_threshold=True),
+        plateau_mistake("best follows small improvements", "The best follows every improvement, however small, while "
+                        "the bad epochs only reset on an improvement by the threshold: slow but steady progress "
+                        "never counts.", checks=["slow progress"], best_follows=True),
+        plateau_mistake("threshold of the new metric", "The relative threshold is taken of the new metric "
+                        "(metric * (1 + threshold) < best), not of the best.", checks=["slow progress"],
+                        over_metric=True),
+        plateau_mistake("compared with the last epoch", "Each metric is compared with the previous epoch's, not with "
+                        "the best so far.", checks=["slow progress", "patience", "mode max"], last_metric=True),
         plateau_mistake("cooldown counts", "Bad epochs during the cooldown are counted towards the next reduction.",
                         checks=["cooldown"], cooldown_counts=True),
         plateau_mistake("mode ignored", "The metric is treated as a loss (lower is better) although mode is "
@@ -917,6 +1088,8 @@ dropout = exercise(
     max_examples=10,
 )
 
+EPOCHS = ["stop_epoch", "best_epoch"]
+
 early_stopping = exercise(
     "optim.early_stopping", "early stopping: patience, min_delta, restoring the best checkpoint",
     calls=[call("early_stopping", "val_losses", "checkpoints", "patience", "min_delta",
@@ -929,21 +1102,35 @@ early_stopping = exercise(
             < len(i["val_losses"]) - 1,
             "min_delta = 0 and a loss equal to the best so far": lambda i: i["min_delta"] == 0 and any(
                 loss == best for loss, best in zip(i["val_losses"], _best_so_far(i["val_losses"], 0.0))),
-            "min_delta > 0": lambda i: i["min_delta"] > 0},
+            "min_delta > 0": lambda i: i["min_delta"] > 0,
+            "min_delta as a fraction of the best would stop elsewhere": lambda i: ref.early_stopping(
+                i["val_losses"], i["patience"], i["min_delta"])[0] != early_variant(**i, relative=True)["stop_epoch"],
+            "patience - 1 epochs without improvement, then an improvement": _wait_before_improvement,
+            "stops one epoch before the last": lambda i: ref.early_stopping(
+                i["val_losses"], i["patience"], i["min_delta"])[0] == len(i["val_losses"]) - 2,
+            "patience 1": lambda i: i["patience"] == 1, "patience 4": lambda i: i["patience"] == 4},
     max_examples=15,
     mistakes=[
+        # A rule of when to stop or which epoch is best shows in stop_epoch or best_epoch: it is named there, not
+        # on best_params, where a checkpoint index of a few epochs coincides with another rule's too easily.
         mistake("> patience", "Training stops one epoch late: it waits for more than patience bad epochs "
                 "(ReduceLROnPlateau's rule).",
-                lambda **i: early_variant(**i, beyond=True)),
+                lambda **i: early_variant(**i, beyond=True), checks=EPOCHS),
         mistake("ties improve", "A loss equal to the best counts as an improvement.",
-                lambda **i: early_variant(**i, ties=True)),
+                lambda **i: early_variant(**i, ties=True), checks=EPOCHS),
         mistake("min_delta ignored", "Improvements smaller than min_delta count as improvements.",
-                lambda **i: early_variant(**i, no_delta=True)),
+                lambda **i: early_variant(**i, no_delta=True), checks=EPOCHS),
         mistake("last checkpoint", "The parameters returned are the last checkpoint, not the best one.",
                 lambda **i: early_variant(**i, last=True), checks=["best_params"]),
         mistake("best from the stop", "The best epoch is taken as stop_epoch - patience, which is wrong when "
                 "training runs to the end.", lambda **i: early_variant(**i, from_stop=True),
                 checks=["best_epoch", "best_params"]),
+        mistake("relative min_delta", "min_delta is applied as a fraction of the best loss (loss < best * (1 - "
+                "min_delta)); it is an absolute decrease.", lambda **i: early_variant(**i, relative=True),
+                checks=["stop_epoch"]),
+        mistake("lowest loss", "The best epoch is the one with the lowest loss, even where it beat the best by less "
+                "than min_delta; only an improvement makes an epoch the best.",
+                lambda **i: early_variant(**i, lowest=True), checks=["best_epoch"]),
     ],
 )
 
@@ -977,7 +1164,7 @@ train = exercise(
                 returns="params"),
            call("init_params", "layer_sizes", "seed", returns="init")],
     inputs=st.sampled_from(TRAIN_INPUTS), examples=tuple(TRAIN_INPUTS),
-    checks=[Check("steps", 1, output="params", judge=full_batch_steps, needs=("init",), inputs=full_batch_inputs(),
+    checks=[Check("steps", 1, output="params", judge=replayed_steps, needs=("init",), inputs=replay_inputs(),
                   max_examples=6),
             Check("held-out loss", 3, output="params", judge=held_out_loss)],
     max_examples=2, seconds=30.0, picture=decision_regions,

@@ -32,6 +32,11 @@ def versions() -> dict[str, str]:
     return found
 
 
+SEED_IN_ARGV = ("--seed puts the grading seed on the command line, which every process on this machine can read "
+                "(/proc/PID/cmdline), student code included; it was not used (and is no longer secret). Write a new "
+                "seed to a file only you can read (chmod 600) and pass --seed-file FILE, or set AUTOGRADER_SEED.")
+
+
 def seed_from_environment() -> int | None:
     """The instructor's secret grading seed, from AUTOGRADER_SEED if it is set; None: the public inputs."""
     value = os.environ.get("AUTOGRADER_SEED", "").strip()
@@ -39,6 +44,29 @@ def seed_from_environment() -> int | None:
         return int(value) if value else None
     except ValueError:
         raise SystemExit(f"error: AUTOGRADER_SEED={value!r} is not an integer") from None
+
+
+def read_seed_file(path: str | Path) -> int:
+    """The grading seed written in `path` (one integer). Like ssh with a private key, a file other users may read
+    is refused: student code runs as another user and could read it too."""
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as e:
+        raise SystemExit(f"error: cannot read the seed file {path}: {e}") from None
+    if os.name == "posix" and mode & 0o004:
+        raise SystemExit(f"error: the seed file {path} can be read by every user, student code included: "
+                         f"chmod 600 {path}, and choose a new seed (this one may be known)")
+    try:
+        return int(text)
+    except ValueError:
+        raise SystemExit(f"error: the seed file {path} should hold one integer") from None
+
+
+def grading_seed(seed_file: str | Path | None = None) -> int | None:
+    """The seed from `seed_file` if given, else from AUTOGRADER_SEED; None: the public inputs of `check`."""
+    return read_seed_file(seed_file) if seed_file else seed_from_environment()
 
 
 def grade(submission: Path, exercises: list[Exercise], *, seed: int | None = None,
@@ -75,7 +103,8 @@ def grade(submission: Path, exercises: list[Exercise], *, seed: int | None = Non
                         result = _all_fail(ex, f"Not gradable: {problem}")
                     else:
                         result = _guarded(lambda: grade_exercise(ex, session, seed=seed), lambda e: _all_fail(
-                            ex, f"Your result could not be checked: the grader failed ({e}). Please report this."))
+                            ex, f"Your result could not be checked: the grader failed ({e}). Please report this.",
+                            GRADER_FAILURE))
                         if curves and ex.curve is not None:
                             result.curve = _guarded(lambda: learning_curve(ex, session), lambda e: None)
                         _guarded(session.end_exercise, lambda e: None)
@@ -142,8 +171,11 @@ class _InOrder:
             self.order.pop(0)
 
 
-def _all_fail(ex: Exercise, message: str) -> ExerciseResult:
-    return ExerciseResult(ex.id, ex.title, [CheckResult(c.name, c.points, 0.0, message) for c in ex.checks])
+GRADER_FAILURE = "grader"  # a check's kind when the grader, not the submission, failed it: `grade-all` regrades it
+
+
+def _all_fail(ex: Exercise, message: str, kind: str = "") -> ExerciseResult:
+    return ExerciseResult(ex.id, ex.title, [CheckResult(c.name, c.points, 0.0, message, kind) for c in ex.checks])
 
 
 def _guarded(run, on_error):

@@ -41,7 +41,7 @@ from hypothesis import seed as hypothesis_seed
 
 from autograder import strategies as S
 from autograder.compare import (compare, discrepancy, exact_factor, fmt_array, format_inputs, largest_axis,
-                                tiny_numbers)
+                                matches_mistake, tiny_numbers)
 from autograder.grading.cache import DRAWS, Draws, Key, fresh
 from autograder.grading.results import CheckResult, ExerciseResult
 from autograder.grading.session import TopicSession, torch_for_oracle
@@ -324,7 +324,7 @@ def _diagnose(ex: Exercise, check: Check, session: TopicSession, inputs: dict, g
         if variant is None:
             continue
         try:
-            if compare("x", got, variant, tol) is None and compare("x", variant, expected, tol) is not None:
+            if matches_mistake(got, variant, expected, tol):
                 found.append((mistake.name, mistake.hint))
         except TypeError:
             continue

@@ -3,6 +3,12 @@
 The session turns a plan of student calls into a request to the exercise's worker (a fresh one per exercise),
 and the worker's reply (or its crash, timeout, protocol error) into an `Outcome` the checks can judge. Nothing
 the worker says is trusted: every field of a reply is checked for its type and bounded before it is used.
+
+Time is bounded per function, not per request: once a call of a function timed out, no other request that
+calls it is sent in that exercise (the checks that need it get the same outcome, and are "not checked"; those
+that do not are graded as usual), and all the exercise's requests together get at most EXERCISE_CALLS times one
+call's budget. Whether a call changed its inputs in place is decided here, from the inputs the worker sends back
+after the plan, against the grader's own copy: a submission that patches NumPy in its worker cannot hide it.
 """
 from __future__ import annotations
 
@@ -16,10 +22,13 @@ from typing import Iterator
 
 from autograder.grading.results import Timing
 from autograder.model import Exercise
-from autograder.sandbox.host import Crash, Sandbox, Worker
+from autograder.sandbox import wire
+from autograder.sandbox.host import WALL_EXTRA, WALL_FACTOR, Crash, Sandbox, Worker
 from autograder.submissions import TopicSource
 
 LOAD_SECONDS = 20.0  # CPU seconds to import the module (a notebook: run its cells)
+EXERCISE_CALLS = 10  # all the requests of an exercise together: this many times one call's seconds (CPU), and the
+# backstop for that in wall-clock time. Honest code uses a few percent of it (rnn.train_rnn, the most: 1 s of 600).
 
 
 @dataclass
@@ -60,6 +69,8 @@ class TopicSession:
         self.digests: dict[int, tuple[dict, bytes]] = {}  # id(inputs) -> (inputs, its digest): once per object
         self.worker: Worker | None = None
         self.worker_for: str | None = None  # the exercise the worker belongs to
+        self.hung: dict[tuple[str, str], dict] = {}  # (exercise id, function) -> the error of its call that timed out
+        self.left: dict[str, list[float]] = {}  # exercise id -> [CPU, wall-clock] seconds its requests may still use
 
     def load(self) -> str | None:
         """Import the module in the sandbox; an error message if it cannot be imported."""
@@ -125,6 +136,17 @@ class TopicSession:
 
     def _run(self, ex: Exercise, plan: tuple[int, ...], inputs: dict, seconds: float) -> Outcome:
         calls = [ex.calls[i] for i in plan]
+        hung = next((self.hung[ex.id, c.function] for c in calls if (ex.id, c.function) in self.hung), None)
+        if hung is not None:  # a function of this plan hung: asking again would cost the same time for nothing
+            return Outcome({}, dict(hung))
+        cap = ex.seconds * EXERCISE_CALLS
+        left = self.left.setdefault(ex.id, [cap, cap * WALL_FACTOR + WALL_EXTRA])
+        if min(left) <= 0:
+            return Outcome({}, {"kind": "timeout", "call": calls[0].function, "index": 0, "detail": "",
+                                "message": f"{calls[0].function} was not run: {ex.id}'s calls had used their "
+                                f"{cap:g} s in all (far too slow)."})
+        cpu = min(seconds * len(calls), left[0])
+        capped = cpu < seconds * len(calls) or left[1] < cpu * WALL_FACTOR + WALL_EXTRA  # by what is left
         request = {"op": "run", "calls": [(c.function, c.args, c.returns) for c in calls], "inputs": inputs,
                    "send_back": sorted({o for c in ex.checks for o in (c.path[0], *c.needs)}), "mutable": ex.mutable,
                    "seed": zlib.crc32(ex.id.encode())}
@@ -133,7 +155,9 @@ class TopicSession:
             if isinstance(worker, Crash):
                 return Outcome({}, {"kind": "crash", "call": calls[0].function, "index": 0, "detail": "",
                                     "message": worker.message})
-            reply = worker.request(request, seconds * len(calls), len(calls))
+            reply = worker.request(request, cpu, len(calls), left[1])
+            left[0] -= worker.used[0]
+            left[1] -= worker.used[1]
             # A worker that died before starting this request was finished off by an earlier one: that is not
             # this check's fault, so retry once.
             if not (isinstance(reply, Crash) and reply.kind == "crash" and reply.index is None):
@@ -141,9 +165,16 @@ class TopicSession:
         if isinstance(reply, Crash):
             index = reply.index or 0
             fn = calls[index].function
-            message = (f"{fn} {reply.message} (an infinite loop, or far too slow); the grader stopped it."
-                       if reply.kind == "timeout" else f"while running {fn}, {reply.message}")
-            return Outcome({}, {"kind": reply.kind, "call": fn, "index": index, "message": message, "detail": ""})
+            if reply.kind == "timeout":
+                why = (f"{reply.message}, and {ex.id}'s calls had used their {cap:g} s in all" if capped else
+                       reply.message)
+                message = f"{fn} {why} (an infinite loop, or far too slow); the grader stopped it."
+            else:
+                message = f"while running {fn}, {reply.message}"
+            error = {"kind": reply.kind, "call": fn, "index": index, "message": message, "detail": ""}
+            if reply.kind == "timeout":
+                self.hung[ex.id, fn] = error
+            return Outcome({}, error)
         if reply.get("restart") is True:
             self.end_exercise()  # a fresh worker for whatever comes next
         elapsed = reply.get("elapsed")
@@ -152,8 +183,27 @@ class TopicSession:
         results = reply.get("results")
         results = {k: v for k, v in results.items() if k in request["send_back"]} if isinstance(results, dict) else {}
         error = _error(reply["error"], calls[-1].function, len(calls)) if reply.get("error") else None
+        if error is None:
+            error = _changed(ex, calls, inputs, reply.get("inputs"))
+            results = {} if error else results
         stdout = reply.get("stdout")
         return Outcome(results, error, stdout[:STDOUT_CHARS] if isinstance(stdout, str) else "")
+
+
+def _changed(ex: Exercise, calls: list, sent: dict, back) -> dict | None:
+    """The error for a plan that changed one of its inputs in place: what the worker sent back after the plan
+    (untrusted, decoded from bytes) against what the grader sent (its own objects, never out of its hands)."""
+    if not isinstance(back, dict):
+        back = {}
+    names = ", ".join(dict.fromkeys(c.function for c in calls))
+    for name, value in sent.items():
+        if name in ex.mutable:
+            continue
+        if name not in back or not wire.same(value, back[name]):
+            return {"kind": "mutated", "call": calls[-1].function, "index": len(calls) - 1, "detail": "",
+                    "message": f"the input `{name}` was modified in place while running {names}: work on a copy "
+                    f"(e.g. {name} = {name}.copy()) so the caller's array is unchanged."}
+    return None
 
 
 STDOUT_CHARS = 5000

@@ -10,10 +10,20 @@ module, and writes each test cell's output: the feedback text, and the points as
 own `SaveAutoGrades` then records those points through `nbgrader.api.Gradebook`, so the formgrader,
 `generate_feedback` and `export` work as usual.
 
-    python -m autograder nbgrader-autograde ASSIGNMENT [--student ID] [--seed N]    (in the course folder)
+One notebook must not stop the class. nbgrader's `DeduplicateIds` empties the metadata of a duplicated cell (a
+copy-pasted test cell), which its own `CheckCellMetadata` then rejects as an "old metadata format":
+`SchemaTooOldError`, which ends `nbgrader autograde` for every student after that one; forged metadata (a schema
+version of 99, points that are not a number) does the same or fails the notebook. `TrustedCells` takes the place
+of `DeduplicateIds` in the sanitizing steps: every cell's nbgrader metadata is rewritten from the gradebook (the
+instructor's source cell of that id), a cell the gradebook does not know, or a later copy of one it does, is an
+ordinary cell (a copy of a test cell is left out: it is the instructor's, not the student's work), so the
+notebook passes nbgrader's checks and is graded like any other.
 
-runs `nbgrader autograde` with this step; or put `from autograder.outputs.gradebook import preprocessors` and
-`c.Autograde.autograde_preprocessors = preprocessors()` in nbgrader_config.py.
+    python -m autograder nbgrader-autograde ASSIGNMENT [--seed-file FILE] [--student ID]    (in the course folder)
+
+runs `nbgrader autograde` with these steps; or put `from autograder.outputs.gradebook import preprocessors,
+sanitize_preprocessors` and `c.Autograde.autograde_preprocessors = preprocessors()`,
+`c.Autograde.sanitize_preprocessors = sanitize_preprocessors()` in nbgrader_config.py (the course's does).
 """
 from __future__ import annotations
 
@@ -23,7 +33,7 @@ from pathlib import Path
 
 import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Integer
+from traitlets import Unicode
 
 EXERCISE_CALL = re.compile(r"""grade_in_notebook\(\s*["']([\w.]+)["']""")
 
@@ -37,15 +47,62 @@ def preprocessors() -> list:
     return [SandboxGrade if step is Execute else step for step in steps]
 
 
+def sanitize_preprocessors() -> list:
+    """nbgrader's sanitizing steps (before grading), with `TrustedCells` in place of `DeduplicateIds`."""
+    from nbgrader.converters.autograde import Autograde
+    from nbgrader.preprocessors import DeduplicateIds
+
+    steps = Autograde.class_traits()["sanitize_preprocessors"].default()
+    return [TrustedCells if step is DeduplicateIds else step for step in steps]
+
+
+class TrustedCells(NbGraderPreprocessor):
+    """A submitted notebook's nbgrader metadata, from the gradebook alone: the student's file decides nothing."""
+
+    def preprocess(self, nb, resources):
+        from nbgrader.api import Gradebook, MissingEntry
+
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            try:
+                source = gb.find_notebook(info["notebook"], info["assignment"])
+                cells = {c.name: (c.cell_type, bool(c.locked)) for c in source.source_cells}
+                points = {c.name: float(c.max_score) for c in [*source.grade_cells, *source.task_cells]}
+                solutions = {c.name for c in source.solution_cells}
+                tasks = {c.name for c in source.task_cells}
+            except MissingEntry:
+                cells, points, solutions, tasks = {}, {}, set(), set()
+        kept, copies = set(), []
+        for cell in reversed(nb.cells):  # nbgrader keeps the last of duplicated cells
+            meta = cell.get("metadata", {}).get("nbgrader")
+            if meta is None:
+                continue
+            grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+            del cell.metadata["nbgrader"]
+            if grade_id not in cells or grade_id in kept:  # not the instructor's, or a later copy
+                if grade_id in kept and grade_id in points and grade_id not in solutions | tasks:
+                    copies.append(cell)  # a copy of a test cell: the instructor's code, graded nowhere
+                self.log.warning("cell %r: nbgrader metadata not from the gradebook; an ordinary cell", grade_id)
+                continue
+            kept.add(grade_id)
+            cell.metadata["nbgrader"] = {
+                "grade": grade_id in points and grade_id not in tasks, "solution": grade_id in solutions,
+                "locked": cells[grade_id][1], "task": grade_id in tasks, "grade_id": grade_id, "schema_version": 3,
+                **({"points": points[grade_id]} if grade_id in points else {})}
+        nb.cells = [c for c in nb.cells if not any(c is copy for copy in copies)]
+        return nb, resources
+
+
 class SandboxGrade(NbGraderPreprocessor):
     """Grade the notebook's code in the sandbox; each test cell's output becomes its feedback and points."""
 
-    seed = Integer(None, allow_none=True, help="grading seed (default: $AUTOGRADER_SEED, else the public inputs)"
-                   ).tag(config=True)
+    seed_file = Unicode(None, allow_none=True, help="a file holding the secret grading seed, readable by you alone "
+                        "(default: $AUTOGRADER_SEED, else the public inputs); never the seed itself, which a command "
+                        "line would show to every process").tag(config=True)
 
     def preprocess(self, nb, resources):
         from autograder.grading import grade
-        from autograder.grading.grade import seed_from_environment
+        from autograder.grading.grade import grading_seed
         from autograder.model import catalog
         from autograder.outputs.text import exercise_text
 
@@ -62,7 +119,7 @@ class SandboxGrade(NbGraderPreprocessor):
             self.log.warning("no autograder test cells of one topic in this notebook: nothing graded")
             return nb, resources
         topic = topics.pop()
-        seed = self.seed if self.seed is not None else seed_from_environment()
+        seed = grading_seed(self.seed_file)
         with tempfile.TemporaryDirectory(prefix="autograder-nbgrader-") as folder:
             nbformat.write(nb, str(Path(folder) / f"{topic}.ipynb"))
             report = grade(Path(folder), exercises, seed=seed)
@@ -84,15 +141,17 @@ class SandboxGrade(NbGraderPreprocessor):
         return nb, resources
 
 
-def autograde(argv: list[str], seed: int | None = None) -> int:
-    """`nbgrader autograde` with `SandboxGrade` in place of running the notebooks (argv: nbgrader's arguments)."""
+def autograde(argv: list[str], seed_file: str | None = None) -> int:
+    """`nbgrader autograde` with `SandboxGrade` in place of running the notebooks (argv: nbgrader's arguments;
+    `seed_file`: the file holding the grading seed)."""
     from nbgrader.apps.autogradeapp import AutogradeApp
 
     app = AutogradeApp.instance()
     app.initialize(argv)
     app.config.Autograde.autograde_preprocessors = preprocessors()
-    if seed is not None:
-        app.config.SandboxGrade.seed = seed
+    app.config.Autograde.sanitize_preprocessors = sanitize_preprocessors()
+    if seed_file is not None:
+        app.config.SandboxGrade.seed_file = seed_file
     try:
         app.start()
     except SystemExit as e:

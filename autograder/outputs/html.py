@@ -17,7 +17,7 @@ import io
 import numpy as np
 
 from autograder.grading.results import CheckResult, ExerciseResult, LearningCurve, Report
-from autograder.outputs.text import summary
+from autograder.outputs.text import exercise_text, summary
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f6f7f9;color:#1d2330}
@@ -61,20 +61,38 @@ def _as_matrix(a: np.ndarray) -> tuple[np.ndarray, str]:
     return a.reshape(-1, a.shape[-1]), f"rows: the first {a.ndim - 1} axes of shape {a.shape} flattened"
 
 
+class Undrawable(ValueError):
+    """A picture that cannot be drawn; its message is the sentence the page shows instead."""
+
+
+MAX_PICTURED = 4096  # values in one heatmap: more is not a picture a student can read
+MAX_PLOTTED = 1e300  # beyond this, a colour scale's span overflows a float
+
+
 def heatmaps(expected: np.ndarray, got: np.ndarray, name: str) -> str | None:
-    """Expected, got and got - expected side by side (one colour scale for the first two), as a data URI."""
+    """Expected, got and got - expected side by side (one colour scale for the first two), as a data URI; None
+    when there is nothing to picture (not two arrays of one shape); `Undrawable` when the values cannot be drawn
+    (too many, or too large for a colour scale)."""
     from matplotlib.figure import Figure
 
     if not (isinstance(expected, np.ndarray) and isinstance(got, np.ndarray)) or expected.shape != got.shape \
-            or expected.size == 0 or expected.size > 4096 or got.dtype.kind not in "iuf":
+            or expected.size == 0 or got.dtype.kind not in "iuf" or expected.dtype.kind not in "iufb":
         return None
-    e, note = _as_matrix(expected.astype(np.float64))
-    g, _ = _as_matrix(got.astype(np.float64))
+    if expected.size > MAX_PICTURED:
+        raise Undrawable(f"No picture of {name}: its {expected.size} values are too many to draw.")
+    with np.errstate(all="ignore"):
+        e, note = _as_matrix(expected.astype(np.float64))
+        g, _ = _as_matrix(got.astype(np.float64))
+        diff = g - e
     finite = np.isfinite(g)
+    shown = [x for x in (e[np.isfinite(e)], g[finite]) if x.size]
+    biggest = max((float(np.abs(x).max()) for x in shown), default=0.0)
+    if biggest > MAX_PLOTTED:
+        raise Undrawable(f"No picture of {name}: its values reach {biggest:.3g}, too large for a colour scale.")
     g_shown = np.where(finite, g, np.nan)
-    low = float(min(e.min(), np.nanmin(g_shown) if finite.any() else e.min()))
-    high = float(max(e.max(), np.nanmax(g_shown) if finite.any() else e.max()))
-    diff = np.where(finite, g - e, np.nan)
+    low = float(min(np.nanmin(x) for x in shown)) if shown else 0.0
+    high = float(max(np.nanmax(x) for x in shown)) if shown else 1.0
+    diff = np.where(np.isfinite(diff), diff, np.nan)
     reach = float(np.nanmax(np.abs(diff))) if np.isfinite(diff).any() else 1.0
     rows, cols = e.shape
     fig = Figure(figsize=(min(12, 3 * 3.2), max(1.6, min(4.0, 0.35 * rows + 1.2))))
@@ -92,6 +110,21 @@ def heatmaps(expected: np.ndarray, got: np.ndarray, name: str) -> str | None:
     if note:
         fig.suptitle(note, fontsize=8, y=0.02)
     return _png(fig)
+
+
+def _drawn(draw, alt: str, what: str) -> str:
+    """`draw()`'s picture as an <img> (`draw` returns a data URI, a Figure or None), or the sentence saying why it
+    could not be drawn: a picture is a bonus, it never costs the page or the grade."""
+    try:
+        picture = draw()
+        if picture is not None and not isinstance(picture, str):
+            picture = _png(picture)
+    except Undrawable as e:
+        return f'<p class="meta">{html.escape(str(e))}</p>'
+    except Exception as e:  # noqa: BLE001 - matplotlib's own failures on odd values, among others
+        why = f"No picture of {what}: it could not be drawn ({type(e).__name__})."
+        return f'<p class="meta">{html.escape(why)}</p>'
+    return f'<img alt="{html.escape(alt)}" src="{picture}">' if picture else ""
 
 
 def learning_curves(curve: LearningCurve) -> list:
@@ -203,9 +236,9 @@ def _check_html(check: CheckResult, pictured: bool = False) -> str:
         return f'<div class="check">{head}</div>'
     body = _message_html(check.message or "")
     series = pictured and isinstance(check.expected, np.ndarray) and check.expected.ndim == 1
-    picture = heatmaps(check.expected, check.got, check.name) if check.kind == "value" and not series else None
-    if picture:
-        body += f'<img alt="heatmaps of the expected and returned {html.escape(check.name)}" src="{picture}">'
+    if check.kind == "value" and not series:
+        body += _drawn(lambda: heatmaps(check.expected, check.got, check.name),
+                       f"heatmaps of the expected and returned {check.name}", check.name)
     return f'<details class="check" open><summary>{head}</summary>{body}</details>'
 
 
@@ -214,18 +247,11 @@ def _exercise_html(result: ExerciseResult, pictures: dict) -> str:
     badge = '<span class="badge pass">PASS</span>' if ok else '<span class="badge fail">FAIL</span>'
     picture = pictures.get(result.id)
     checks = "\n".join(_check_html(c, picture is not None) for c in result.checks)
-    extra = ""
-    if picture is not None:
-        try:
-            figure = picture(result)
-        except Exception:  # noqa: BLE001 - a picture is a bonus: never lose the report for it
-            figure = None
-        if figure is not None:
-            extra = f'<img alt="picture of {html.escape(result.id)}" src="{_png(figure)}">'
+    extra = _drawn(lambda: picture(result), f"picture of {result.id}", result.id) if picture is not None else ""
     try:
         extra += curve_html(result.curve)
-    except Exception:  # noqa: BLE001 - as for a picture
-        pass
+    except Exception as e:  # noqa: BLE001 - as for a picture
+        extra += f'<p class="meta">No learning curve: it could not be drawn ({html.escape(type(e).__name__)}).</p>'
     return (f'<section id="{html.escape(result.id)}"><div class="head">{badge}<h2>{html.escape(result.id)} - '
             f'{html.escape(result.title)}</h2><span class="score">{result.score:g}/{result.points:g}</span></div>'
             f"{checks}{extra}</section>")
@@ -240,13 +266,23 @@ def _pictures() -> dict:
     return {ex.id: ex.picture for ex in catalog() if getattr(ex, "picture", None)}
 
 
+def _section(result: ExerciseResult, pictures: dict) -> str:
+    """The exercise's section; if even that fails (the text is always shown), its feedback as plain text."""
+    try:
+        return _exercise_html(result, pictures)
+    except Exception:  # noqa: BLE001 - the page is always written
+        return (f'<section id="{html.escape(result.id)}"><pre class="prose">{html.escape(exercise_text(result))}'
+                "</pre></section>")
+
+
 def as_html(report: Report) -> str:
+    """The whole page; always a page, whatever the report holds (a picture that cannot be drawn is a sentence)."""
     rows = "\n".join(
         f'<tr><td><a href="#{html.escape(e.id)}">{html.escape(e.id)}</a></td><td class="what">{html.escape(e.title)}</td>'
         f'<td>{e.score:g}/{e.points:g}</td><td>{"PASS" if e.score == e.points else "FAIL"}</td></tr>'
         for e in report.exercises)
     pictures = _pictures()
-    sections = "\n".join(_exercise_html(e, pictures) for e in report.exercises)
+    sections = "\n".join(_section(e, pictures) for e in report.exercises)
     seed = "the public inputs" if report.seed is None else f"grading seed {report.seed}"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

@@ -11,13 +11,15 @@ import re
 import xml.etree.ElementTree as ET
 
 from autograder.grading.results import Report
+from autograder.outputs.safe import printable
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _xml(text: str) -> str:
-    """Text XML 1.0 can hold: a control character a student printed would make the whole file unreadable."""
-    return _NOT_XML.sub("\ufffd", text)
+    """Text XML 1.0 can hold, and safe in a terminal: a control character a student printed would make the whole
+    file unreadable, or act on the terminal that shows a failure's message."""
+    return _NOT_XML.sub("\ufffd", printable(text))
 
 
 def _properties(parent: ET.Element, **values) -> None:

@@ -3,7 +3,9 @@
 Prose is wrapped to the width of the page (80 columns unless told), so the hint at the end of a long sentence
 is never off screen; code (the failing input, arrays, tracebacks) is never wrapped, so it can be pasted back.
 A topic whose module does not import is explained once, not under every exercise. `styled` adds colour for a
-terminal (rich decides whether the terminal supports it).
+terminal (rich decides whether the terminal supports it). What a submission wrote (an exception's message, its
+printed output) reaches the text with its control characters escaped (`safe.printable`): no ESC sequence, CR or
+BS of a student's ever acts on the terminal that shows it.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import re
 import textwrap
 
 from autograder.grading.results import ExerciseResult, Report
+from autograder.outputs.safe import printable
 
 WIDTH = 80
 INDENT = "  "
@@ -63,7 +66,7 @@ def exercise_text(result: ExerciseResult, indent: str = INDENT, width: int = WID
     header = f"{mark} {result.id} - {result.title}  [{_pts(result.score)}/{_pts(result.points)}]"
     why = _not_gradable(result)
     if why and brief:
-        return header + "  (not graded: the module does not import, see above)"
+        return printable(header + "  (not graded: the module does not import, see above)")
     lines = [header]
     for check in result.checks:
         lines.append(f"{indent}{_mark(check)} {check.name} ({_pts(check.score)}/{_pts(check.points)})")
@@ -71,7 +74,7 @@ def exercise_text(result: ExerciseResult, indent: str = INDENT, width: int = WID
             lines += _wrap(check.message, indent * 3, width)
     if why:
         lines += _wrap(why, indent * 3, width)
-    return "\n".join(lines)
+    return printable("\n".join(lines))
 
 
 def exercise_output(result: ExerciseResult, width: int = WIDTH) -> str:
@@ -108,7 +111,7 @@ def failed_list(report: Report, skip_topics: set[str] = frozenset()) -> list[str
 def summary(report: Report) -> str:
     lines = []
     for topic, why in report.not_gradable.items():
-        lines.append(f"NOT GRADABLE {topic}: {why.splitlines()[0]}")
+        lines.append(f"NOT GRADABLE {topic}: {(why.splitlines() or [''])[0]}")
     failed = failed_list(report, skip_topics=set(report.not_gradable))
     if failed:
         lines.append("Still to do:")
@@ -116,7 +119,7 @@ def summary(report: Report) -> str:
     lines.append(f"Score: {_pts(report.score)}/{_pts(report.points)} "
                  f"({sum(e.score == e.points for e in report.exercises)} of {len(report.exercises)} exercises "
                  f"complete)")
-    return "\n".join(lines)
+    return printable("\n".join(lines))
 
 
 def as_text(report: Report, width: int = WIDTH) -> str:

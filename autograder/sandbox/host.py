@@ -8,8 +8,10 @@ worker is a new process that imports the module itself. How the sandbox is isola
 
 Everything a worker sends is untrusted. Each request carries an id and gets one absolute budget, counted in CPU
 time of the whole sandbox (so a busy machine gives the same verdict as an idle one) with a generous wall-clock
-backstop, that nothing the worker sends can extend; frames are bounded in size and decoded without pickle; a
-reply that is late, forged, malformed or oversized ends that request as a `Crash`, never as an exception here.
+backstop, that nothing the worker sends can extend, and is stopped early once its processes are seen waiting
+without computing (a sleep, a lock); frames are bounded in size and decoded without pickle; a reply that is
+late, forged, malformed or oversized ends that request as a `Crash`, never as an exception here. At posix as
+root a sandbox runs as a uid of its own (`UidSlot`), taken when it starts and given back, clean, when it closes.
 """
 from __future__ import annotations
 
@@ -28,11 +30,13 @@ import time
 from dataclasses import dataclass
 
 from autograder.sandbox import wire
-from autograder.sandbox.isolation import MEMORY_BYTES, Cgroups, isolation, launch, note_once
+from autograder.sandbox.isolation import MEMORY_BYTES, Cgroups, UidSlot, isolation, launch, note_once
 
 STARTUP_SECONDS = 60.0  # wall clock: starting Python and NumPy in the sandbox
 CONTROL_SECONDS = 10.0  # wall clock: a fork or a reap by the fork server
 WALL_FACTOR, WALL_EXTRA = 4.0, 10.0  # the backstop: a request may take this long in wall-clock time
+IDLE_SECONDS, IDLE_SHARE = 2.0, 0.1  # a request whose processes computed or waited for a CPU less than this share
+# of the last IDLE_SECONDS is hung (sleeping, blocked): honest NumPy code never waits that long for anything else
 CORES = os.cpu_count() or 1
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
@@ -47,7 +51,8 @@ class Crash:
 
 
 class ProcessTree:
-    """CPU time of a process and every process below it, reaped ones included (Linux /proc)."""
+    """CPU time of a process and every process below it, reaped ones included (Linux /proc); and how long its
+    live threads waited for a CPU, which tells a busy machine (they wait to run) from a hang (they sleep)."""
 
     def __init__(self, root: int, alone_at_start: bool = False):
         self.root = root
@@ -69,21 +74,34 @@ class ProcessTree:
             return None
 
     def seconds(self) -> float | None:
-        total, todo, seen = 0, [self.root], set()
+        found = self._walk(waits=False)
+        return found and found[0]
+
+    def demand(self) -> float | None:
+        """CPU time so far plus the time the live threads spent waiting for a CPU (schedstat): what the tree
+        asked of the machine. It grows with wall-clock time on a busy machine too, and stops when all sleep."""
+        found = self._walk(waits=True)
+        return found and found[0] + found[1]
+
+    def _walk(self, waits: bool) -> tuple[float, float] | None:
+        ticks, waited, todo, seen = 0, 0, [self.root], set()
         while todo:
             pid = todo.pop()
             if pid in seen:
                 continue
             seen.add(pid)
             try:
-                total += self._stat(pid)
+                ticks += self._stat(pid)
                 for tid in os.listdir(f"/proc/{pid}/task"):
                     with open(f"/proc/{pid}/task/{tid}/children") as f:
                         todo += [int(c) for c in f.read().split()]
+                    if waits:
+                        with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                            waited += int(f.read().split()[1])  # nanoseconds runnable but not running
             except (OSError, ValueError, IndexError):
                 if pid == self.root:
                     return None
-        return total / CLOCK_TICKS
+        return ticks / CLOCK_TICKS, waited / 1e9
 
 
 def host_pid(root: int, pid: int) -> int | None:
@@ -108,17 +126,24 @@ def host_pid(root: int, pid: int) -> int | None:
 
 
 class Budget:
-    """One request's time: `seconds` of CPU time (where it can be measured) and a wall-clock backstop."""
+    """One request's time: `seconds` of CPU time (where it can be measured) and a wall-clock backstop (WALL_FACTOR
+    x seconds + WALL_EXTRA; `seconds` where CPU time is not measured), at most `wall_cap`. Where CPU time is
+    measured, a request whose processes neither compute nor wait for a CPU for IDLE_SECONDS (they sleep, block on
+    a lock, wait for input) is stopped then: a sleeping hang costs seconds, not the whole backstop."""
 
-    def __init__(self, seconds: float, cpu: ProcessTree | None):
+    def __init__(self, seconds: float, cpu: ProcessTree | None, wall_cap: float | None = None):
         self.seconds, self.cpu = seconds, cpu
         self.start = time.monotonic()
         self.cpu_start = cpu.start() if cpu else None
         if self.cpu_start is None:
             self.cpu = None
         self.wall = seconds * WALL_FACTOR + WALL_EXTRA if self.cpu else seconds
+        if wall_cap is not None:
+            self.wall = min(self.wall, wall_cap)
         # CPU time grows at most CORES seconds per second: no need to measure it before this
         self.next_check = self.start + seconds / CORES
+        self.next_idle = self.start + IDLE_SECONDS / 4
+        self.samples: list[tuple[float, float]] = []  # (time, demand) over the last IDLE_SECONDS
 
     def wait(self) -> float | str:
         """How long to wait for the worker before looking again, or why the budget is spent."""
@@ -132,8 +157,31 @@ class Budget:
             if used >= self.seconds:
                 return f"did not finish within {self.seconds:g} s of CPU time"
             self.next_check = now + max((self.seconds - used) / CORES, 0.01)
-        until = self.next_check if self.cpu is not None else self.start + self.wall
+        if self.cpu is not None and now >= self.next_idle:
+            idle = self._idle(now)
+            if idle:
+                return idle
+            self.next_idle = now + IDLE_SECONDS / 4
+        until = min(self.next_check, self.next_idle) if self.cpu is not None else self.start + self.wall
         return max(0.0, min(until, self.start + self.wall) - now)
+
+    def _idle(self, now: float) -> str | None:
+        demand = self.cpu.demand()
+        if demand is None:
+            return None
+        self.samples.append((now, demand))
+        while len(self.samples) > 1 and now - self.samples[1][0] >= IDLE_SECONDS:
+            self.samples.pop(0)  # keep one sample at least IDLE_SECONDS old
+        then, before = self.samples[0]
+        if now - then >= IDLE_SECONDS and demand - before < IDLE_SHARE * (now - then):
+            return (f"did not finish: it waited {now - then:.0f} s of wall-clock time without computing "
+                    "(sleep, a lock, input?)")
+        return None
+
+    def used(self) -> tuple[float, float]:
+        """(CPU seconds, wall-clock seconds) the request took so far; CPU time is 0 where it cannot be measured."""
+        cpu = self.cpu.start() if self.cpu is not None else None
+        return (cpu - self.cpu_start if cpu is not None else 0.0), time.monotonic() - self.start
 
 
 class Channel:
@@ -284,9 +332,14 @@ class Worker:
     def __init__(self, channel: Channel, sandbox: "Sandbox"):
         self.channel, self.sandbox = channel, sandbox
         self.alive = True
+        self.used = (0.0, 0.0)  # (CPU, wall-clock) seconds of the last request
 
-    def request(self, message: dict, seconds: float, calls: int = 1) -> dict | Crash:
-        reply = self.channel.request(message, Budget(seconds, self.channel.cpu), calls)
+    def request(self, message: dict, seconds: float, calls: int = 1, wall_cap: float | None = None) -> dict | Crash:
+        """The reply to `message` within `seconds` of CPU time (see Budget; at most `wall_cap` seconds of
+        wall-clock time), or a Crash."""
+        budget = Budget(seconds, self.channel.cpu, wall_cap)
+        reply = self.channel.request(message, budget, calls)
+        self.used = budget.used()
         if isinstance(reply, dict):
             return reply
         died = reply.kind == "eof"
@@ -318,6 +371,8 @@ class Sandbox:
         self.starts = 0
         self.oom_kills = 0
         self.early = False  # the fork server was started before its module was known (`prestart`)
+        self.broken: Crash | None = None  # why the module, imported once, cannot give workers any more
+        self.slot: UidSlot | None = None  # posix as root: the uid this sandbox's processes run as, its alone
 
     # -- the public face -----------------------------------------------------------------------------------
 
@@ -331,6 +386,7 @@ class Sandbox:
     def load(self, request: dict, seconds: float) -> dict | Crash:
         """Import the module (request: name, path, source or cells, seed); the reply or a Crash."""
         self.load_request = request
+        self.broken = None
         if self.iso.level == "portable":
             self._drop_spare()
             worker, reply = self._spawned(self._spawn(), seconds)
@@ -356,12 +412,15 @@ class Sandbox:
                     worker.close()
                 return reply if isinstance(reply, Crash) else Crash("crash", _error_text(reply))
             return worker
+        if self.broken is not None:  # it could not give a worker, even restarted: asking again would cost the same
+            return self.broken
         for attempt in range(2):  # a sandbox that died since (killed by the last worker, say) is started again
             if self.control is None:
                 reply = self._start_and_load(20.0)
                 if not isinstance(reply, dict) or reply.get("error"):
                     self.kill()
-                    return reply if isinstance(reply, Crash) else Crash("crash", _error_text(reply))
+                    self.broken = reply if isinstance(reply, Crash) else Crash("crash", _error_text(reply))
+                    return self.broken
             mine, theirs = socket.socketpair()
             try:
                 reply = self.control.request({"op": "fork"}, Budget(CONTROL_SECONDS, None), fds=(theirs.fileno(),))
@@ -372,7 +431,8 @@ class Sandbox:
             mine.close()
             self.kill()
         else:
-            return Crash("crash", "the sandbox stopped answering; the grader started a fresh one.")
+            self.broken = Crash("crash", "the sandbox stopped answering, twice; the grader gave up on this module.")
+            return self.broken
         # Its budget counts its own CPU time and its descendants', not the fork server's (where a thread the
         # module's import started may still be running).
         pid = reply.get("forked")
@@ -426,6 +486,9 @@ class Sandbox:
     def close(self):
         self._drop_spare()
         self.kill()
+        if self.slot is not None:  # after the sandbox's end: whatever still runs as its uid dies here
+            self.slot.release()
+            self.slot = None
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self):
@@ -462,8 +525,11 @@ class Sandbox:
             except OSError:
                 self.cgroups = None
             self.oom_kills = 0
+        if self.iso.uids and self.slot is None:
+            self.slot = UidSlot()
         mine, theirs = socket.socketpair()
-        argv, env = launch(self.folder_path, ["--serve", str(theirs.fileno())], self.cgroups, self.memory_bytes)
+        argv, env = launch(self.folder_path, ["--serve", str(theirs.fileno())], self.cgroups, self.memory_bytes,
+                           self.slot and self.slot.uid)
         try:
             self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.DEVNULL, pass_fds=(theirs.fileno(),), cwd=self.folder,

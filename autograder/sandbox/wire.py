@@ -20,6 +20,16 @@ MAX_HEADER_BYTES = 2**20  # the JSON part of a frame
 MAX_NODES = 100_000  # entries in one frame's header (and arrays in it)
 MAX_DEPTH = 40  # nesting of lists, tuples and dicts (encode marks anything deeper than 20 unsupported)
 _ALLOWED_KINDS = "biufc"  # bool, int, uint, float, complex: no objects, strings or voids
+# NumPy's own functions and attributes, taken when this module is imported: in the worker, before any submission
+# code runs. A submission may then replace `np.ndarray.tobytes`, `np.asarray` or `ndarray.shape` (through
+# gc.get_referents, say) to hide an in-place change of an input; what `encode` sends is still the array's bytes.
+_NDARRAY, _GENERIC, _ISFINITE = np.ndarray, np.generic, np.isfinite
+_ASARRAY = np.asarray
+_TOBYTES = np.ndarray.tobytes  # C order, whatever the array's layout
+_SHAPE = np.ndarray.__dict__["shape"].__get__
+_DTYPE = np.ndarray.__dict__["dtype"].__get__
+_DTYPE_KIND = np.dtype.__dict__["kind"].__get__
+_DTYPE_STR = np.dtype.__dict__["str"].__get__
 
 
 @dataclass(frozen=True)
@@ -41,17 +51,18 @@ def encode(obj) -> bytes:
             return {"$unsupported": "deeply nested structure"}
         if x is None or isinstance(x, (bool, str)):
             return x
-        if isinstance(x, np.generic):  # before float: np.float64 is a float, and its repr is "np.float64(inf)"
-            return walk(np.asarray(x), depth) | {"$scalar": True}
+        if isinstance(x, _GENERIC):  # before float: np.float64 is a float, and its repr is "np.float64(inf)"
+            return walk(_ASARRAY(x), depth) | {"$scalar": True}
         if isinstance(x, (int, float)):
-            if isinstance(x, float) and not np.isfinite(x):
+            if isinstance(x, float) and not _ISFINITE(x):
                 return {"$float": repr(float(x))}
             return x
-        if isinstance(x, np.ndarray):
-            if x.dtype.kind not in _ALLOWED_KINDS:
-                return {"$unsupported": f"numpy array of dtype {x.dtype}"}
-            buffers.append(np.ascontiguousarray(x).tobytes())
-            return {"$array": len(buffers) - 1, "dtype": x.dtype.str, "shape": list(x.shape)}
+        if isinstance(x, _NDARRAY):
+            dtype = _DTYPE(x)
+            if _DTYPE_KIND(dtype) not in _ALLOWED_KINDS:
+                return {"$unsupported": f"numpy array of dtype {dtype}"}
+            buffers.append(_TOBYTES(x))
+            return {"$array": len(buffers) - 1, "dtype": _DTYPE_STR(dtype), "shape": list(_SHAPE(x))}
         if isinstance(x, (list, tuple)):
             return {"$" + type(x).__name__: [walk(v, depth + 1) for v in x]}
         if isinstance(x, dict):
@@ -134,3 +145,18 @@ def _decode(data: bytes):
         raise ValueError(f"unknown header entry {sorted(h)[:3]}")
 
     return build(header)
+
+
+def same(a, b) -> bool:
+    """`b` holds exactly the values of `a`: the same types of containers, keys, shapes, dtypes and values (NaN equal
+    to NaN). The grader's check that a plan left its inputs as they were, and the worker's guess of which call did."""
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype and \
+            np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return isinstance(b, (list, tuple)) and len(a) == len(b) and all(map(same, a, b))
+    if isinstance(a, (float, np.floating)) and isinstance(b, (float, np.floating)) and np.isnan(a) and np.isnan(b):
+        return True
+    return not isinstance(b, Unsupported) and bool(a == b)
