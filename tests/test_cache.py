@@ -356,9 +356,12 @@ def test_a_gradescope_image_draws_its_seeds_inputs_once_for_root_alone(tmp_path)
 
     from test_gradescope_bundle import MLP, fake_autograder
 
-    bundle = tmp_path / "autograder.zip"
+    bundle, seed = tmp_path / "autograder.zip", tmp_path / "seed"
+    seed.write_text("7")
+    seed.chmod(0o600)
     made = subprocess.run([sys.executable, "-m", "autograder", "gradescope-bundle", str(bundle), "--only", "mlp.tanh",
-                           "mlp.affine", "--seed", "7"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+                           "mlp.affine", "--seed-file", str(seed)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
     assert made.returncode == 0, made.stderr
     root = fake_autograder(tmp_path, bundle, {"mlp.py": MLP})
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable,
