@@ -9,6 +9,8 @@ import json
 import os
 import random
 import struct
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -223,7 +225,7 @@ def test_the_cache_folder_is_outside_what_a_bubblewrap_worker_sees():
     assert folder is not None
     for root in (True, False):
         assert not any(cache._within(folder, source) for source in bound_paths(bwrap_command(root)))
-    if isolation().level == "bwrap" or isolation().nobody:
+    if isolation().level == "bwrap" or not isolation().shared:
         assert not workers_can_reach(folder)
 
 
@@ -258,6 +260,16 @@ def test_student_code_can_neither_read_nor_write_the_cache(fresh_cache, tmp_path
     report = grade(tmp_path / "probe", [tanh])
     assert report.score == report.points, [c.message for e in report.exercises for c in e.checks]
     assert draw_files(fresh_cache) == files and not (fresh_cache / "planted.draws").exists()
+
+
+@pytest.mark.parametrize("level", ["posix", "portable"])
+def test_each_isolation_level_grades_with_the_cache(level, tmp_path):
+    """Whether the disk cache may be used depends on the level: every level must still grade."""
+    env = {**os.environ, "AUTOGRADER_ISOLATION": level, "AUTOGRADER_CACHE": str(tmp_path / "cache")}
+    run = subprocess.run([sys.executable, "-m", "autograder", "grade", "solutions", "--only", "mlp.tanh",
+                          "--format", "json"], cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
+    report = json.loads(run.stdout)
+    assert (report["score"], report["max_score"]) == (2, 2), run.stdout[-2000:]
 
 
 # -- the parts around it: Hypothesis's settings, torch's, warm sandboxes, the batch's order ----------------------

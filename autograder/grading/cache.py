@@ -19,8 +19,8 @@ exercise and the search:
              root may read, like its config.json (`autograder/batch/bundle.py`)
 
 Student code must neither read nor write the disk cache. Under bubblewrap the worker does not see the folder;
-as root without bubblewrap it runs as `nobody`, and the folder is the grader's alone (0700). Where it runs as the
-grader's own user (posix without root, Windows), the disk cache is used only for `check` (`own_work`: the code
+as root without bubblewrap it runs as a uid of its own, and the folder is the grader's alone (0700). Where it runs
+as the grader's own user (posix without root or without uids that can run NumPy, Windows), the disk cache is used only for `check` (`own_work`: the code
 checked is the user's own, so it could mislead no one else), and `grade` draws in memory.
 """
 from __future__ import annotations
@@ -254,14 +254,14 @@ def user_folder() -> Path | None:
 
 def workers_can_reach(path: Path) -> bool:
     """Whether student code in this machine's sandbox could open `path`: under bubblewrap, only if it lies in
-    what the worker's view binds; as root without bubblewrap the worker is `nobody` (and the folder is the
-    grader's alone); otherwise the worker is the grader's own user and could."""
+    what the worker's view binds; as root without bubblewrap each worker runs as a uid of its own (and the
+    folder is the grader's alone); otherwise (`shared`) the worker is the grader's own user and could."""
     from autograder.sandbox.isolation import bwrap_command, isolation
 
     iso = isolation()
     if iso.level == "bwrap":
         return any(_within(path, source) for source in bound_paths(bwrap_command(iso.root)))
-    return not iso.nobody
+    return iso.shared
 
 
 def bound_paths(command: tuple[str, ...]) -> list[str]:
