@@ -75,6 +75,11 @@ def unknown_selectors(selectors: list[str], known: dict[str, list[str]]) -> list
     return problems
 
 
+def plural(n: float, word: str) -> str:
+    """A count in words: "1 student", "2 students", "1.5 points"."""
+    return f"{n:g} {word}{'' if n == 1 else 's'}"
+
+
 def default(known: dict[str, list[str]] | None = None) -> list[Assignment]:
     """One assignment per topic, named after it, in course order."""
     known = declared_ids() if known is None else known
@@ -196,7 +201,8 @@ def with_points(exercises: list, points: dict[str, float] | None) -> list:
             continue
         factor = points[ex.id] / ex.points
         checks = [dataclasses.replace(c, points=round(c.points * factor, 6)) for c in ex.checks]
-        checks[-1] = dataclasses.replace(checks[-1], points=round(points[ex.id] - sum(c.points for c in checks[:-1]), 6))
+        rest = round(points[ex.id] - sum(c.points for c in checks[:-1]), 6)  # the total exact, whatever the rounding
+        checks[-1] = dataclasses.replace(checks[-1], points=rest)
         scaled.append(dataclasses.replace(ex, checks=tuple(checks)))
     return scaled
 

@@ -18,11 +18,7 @@ LAYOUTS = ("auto", "folders", "files", "nbgrader", "gradescope", "canvas", "mood
 # autograder.batch.discover.LAYOUTS, likewise
 LMS_EXPORTS = ("canvas", "moodle", "blackboard", "gradescope")  # autograder.outputs.lms.LMS_EXPORTS, likewise
 
-from autograder.assignments import declared_ids, unknown_selectors  # noqa: E402 (instant: no catalog import)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+from autograder.assignments import declared_ids, plural, unknown_selectors  # noqa: E402 (instant: no catalog import)
 
 
 def cmd_list(args) -> int:
@@ -41,18 +37,18 @@ def cmd_list(args) -> int:
         return 0
     for e in exercises:
         print(f"{e.id:32} {e.points:>5g}  {e.title}")
-    print(f"{_plural(len(exercises), 'exercise')}, {sum(e.points for e in exercises):g} points")
+    print(f"{plural(len(exercises), 'exercise')}, {plural(sum(e.points for e in exercises), 'point')}")
     print("\nTopics:")
     for topic in dict.fromkeys(e.topic for e in exercises):
         mine = [e for e in exercises if e.topic == topic]
-        print(f"  {topic:30} {sum(e.points for e in mine):>5g}  {_plural(len(mine), 'exercise')}")
+        print(f"  {topic:30} {sum(e.points for e in mine):>5g}  {plural(len(mine), 'exercise')}")
     where = "course/assignments.toml" if DEFINITION.is_file() else \
         "the default, one per topic: declare yours in course/assignments.toml"
     print(f"\nAssignments ({where}):")
     for a in assignments:
         mine = exercises_of([a])
         due = f"  due {a.due.isoformat()}" if a.due else ""
-        print(f"  {a.name:30} {sum(e.points for e in mine):>5g}  {_plural(len(mine), 'exercise')} of "
+        print(f"  {a.name:30} {sum(e.points for e in mine):>5g}  {plural(len(mine), 'exercise')} of "
               f"{', '.join(a.topics)}{due}")
     return 0
 
@@ -170,7 +166,7 @@ def cmd_check(args) -> int:
     counts = []
     for t in topics:
         n = sum(1 for i in known[t] if not args.selectors or t in args.selectors or i in args.selectors)
-        counts.append(f"{t}: {_plural(n, 'exercise')}")
+        counts.append(f"{t}: {plural(n, 'exercise')}")
     console = _console()
     width = min(shutil.get_terminal_size((80, 24)).columns, 100) if console.is_terminal else 80
     console.print(f"grading {', '.join(counts)} in {args.submission}/ ...", style="bold")
@@ -371,8 +367,8 @@ def cmd_gradescope_bundle(args) -> int:
         names = build_bundle(Path(args.out), config, args.torch_index)
     except (ValueError, RuntimeError) as e:
         raise SystemExit(f"error: {e}")
-    print(f"wrote {args.out}: {assignment}, {_plural(len(exercises), 'exercise')}, "
-          f"{sum(e.points for e in exercises):g} points, "
+    print(f"wrote {args.out}: {assignment}, {plural(len(exercises), 'exercise')}, "
+          f"{plural(sum(e.points for e in exercises), 'point')}, "
           f"{len(names)} files (setup.sh, run_autograder, config.json, the grader without solutions/). "
           "Upload it as the assignment's autograder (Configure Autograder > Zip file upload).")
     return 0
@@ -402,7 +398,7 @@ def cmd_release(args) -> int:
     except (FileExistsError, FileNotFoundError, AssignmentError) as e:
         raise SystemExit(f"error: {e}")
     what = f"of {', '.join(a.name for a in chosen)}" if chosen else "of every topic"
-    print(f"wrote the student kit {what}, {_plural(len(written), 'file')}, to {args.out}: "
+    print(f"wrote the student kit {what}, {plural(len(written), 'file')}, to {args.out}: "
           f"see {Path(args.out) / 'README.md'}")
     return 0
 

@@ -242,15 +242,14 @@ def looked_for(root: Path, found: Survey | None = None) -> str:
     """Why there is nothing to grade at `root`, saying what was looked for (and a near name, for a misspelling)."""
     import difflib
 
-    names = ", ".join(f"{t}.py or {t}.ipynb" for t in topics(catalog()))
-    wanted = (f"looked for a folder or zip of submissions: {names}, in a folder, zip or file per student, "
-              "nbgrader's submitted/, a Gradescope export or an LMS bulk download")
+    wanted = (f"looked for each student's {' or '.join(topics(catalog()))} (.py or .ipynb) in a folder, zip or "
+              "files per student, nbgrader's submitted/, a Gradescope export or an LMS bulk download")
     if found is None:
         parent = root.parent if str(root.parent) else Path(".")
         near = difflib.get_close_matches(root.name, [p.name for p in parent.iterdir()], n=1) if parent.is_dir() else []
         return f"{root} does not exist" + (f" (did you mean {parent / near[0]}?)" if near else "") + f"; {wanted}"
     if not found.submissions:
-        return f"no submission found in {root} ({found.layout} layout); {wanted}"
+        return f"no submission found in {root}; {wanted}"
     return (f"{len(found.submissions)} submission{'s' if len(found.submissions) != 1 else ''} found in {root} "
             f"({found.layout} layout), but no file of any topic in them; {wanted}")
 

@@ -54,19 +54,19 @@ def _has_watch() -> bool:
 
 def _assignments_text(assignments) -> list[str]:
     """The README's list of the kit's assignments: each one's exercises, points and due date."""
-    from autograder.assignments import exercises_of
+    from autograder.assignments import exercises_of, plural
 
     lines = ["## Assignments", ""]
     for a in assignments:
         mine = exercises_of([a])
         due = f", due {a.due.isoformat()}" if a.due else ""
-        lines.append(f"**{a.name}** ({sum(ex.points for ex in mine):g} points{due}):")
-        lines += [f"- `{ex.id}` ({ex.points:g} points): {ex.title}" for ex in mine] + [""]
+        lines.append(f"**{a.name}** ({plural(sum(ex.points for ex in mine), 'point')}{due}):")
+        lines += [f"- `{ex.id}` ({plural(ex.points, 'point')}): {ex.title}" for ex in mine] + [""]
     return lines
 
 
 def student_readme(topics: list[str], assignments=None) -> str:
-    from autograder.assignments import exercises_of
+    from autograder.assignments import exercises_of, plural
     from autograder.model import catalog
 
     exercises = exercises_of(assignments) if assignments else [ex for ex in catalog() if ex.topic in topics]
@@ -87,7 +87,8 @@ def student_readme(topics: list[str], assignments=None) -> str:
         "",
         "You implement every formula of the course in NumPy; the grader checks each value and each gradient",
         "against PyTorch autograd, on generated inputs, and tells you what is wrong on the smallest input that",
-        f"shows it. Topics, in course order: {', '.join(topics)} ({len(exercises)} exercises, {points:g} points).",
+        f"shows it. Topics, in course order: {', '.join(topics)} ({plural(len(exercises), 'exercise')}, "
+        f"{plural(points, 'point')}).",
         "",
         "## Install, once",
         "",
