@@ -123,6 +123,8 @@ def _assignment(table: dict, where: str, known: dict[str, list[str]], index: int
     def fail(key: str, why: str):
         raise AssignmentError(f"{where}, key {key!r}: {why}")
 
+    if isinstance(table.get("name"), str):
+        where = f"{where} ({table['name']})"
     for key in table:
         if key not in KEYS:
             close = difflib.get_close_matches(key, KEYS, n=1)
@@ -130,7 +132,6 @@ def _assignment(table: dict, where: str, known: dict[str, list[str]], index: int
     name = table.get("name")
     if not isinstance(name, str) or not name.strip():
         fail("name", "every assignment needs a name (a non-empty string)")
-    where = f"{where} ({name})"
     wanted: list[str] = []
     for key in ("topics", "exercises"):
         value = table.get(key, [])
@@ -175,7 +176,9 @@ def named(names: list[str], assignments: list[Assignment] | None = None) -> list
 
 
 def _source() -> str:
-    return str(DEFINITION.relative_to(ROOT)) if DEFINITION.is_file() else "the default (one assignment per topic)"
+    if not DEFINITION.is_file():
+        return "the default (one assignment per topic; declare yours in course/assignments.toml)"
+    return str(DEFINITION.relative_to(ROOT)) if DEFINITION.is_relative_to(ROOT) else str(DEFINITION)
 
 
 def chosen_ids(assignments: list[Assignment]) -> list[str]:

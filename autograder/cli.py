@@ -82,6 +82,11 @@ def _selection(args, present=None):
         raise SystemExit(f"error: {e}") from None
 
 
+def _topics_as(topics: list[str], assignment: str) -> str:
+    """"mlp, cnn", and the assignment they are graded as when it has a name of its own."""
+    return ", ".join(topics) + (f" as assignment {assignment}" if assignment != "+".join(topics) else "")
+
+
 def _select(selectors: list[str]):
     from autograder.model import catalog, select
 
@@ -203,10 +208,10 @@ def cmd_grade(args) -> int:
 
     seed = grading_seed(args.seed_file)
     submission = Path(args.submission)
-    exercises, _, defaulted = _selection(args, lambda: present_topics(submission))
+    exercises, assignment, defaulted = _selection(args, lambda: present_topics(submission))
     if defaulted:
-        print(f"grading {', '.join(defaulted)}: the topics in {submission}; --assignment or --only to choose",
-              file=sys.stderr)
+        print(f"grading {_topics_as(defaulted, assignment)}: the topics in {submission}; --assignment or --only to "
+              "choose", file=sys.stderr)
     elif defaulted is not None and submission.is_dir():
         print(f"grading every topic: {submission} holds no topic's file (<topic>.py or <topic>.ipynb)",
               file=sys.stderr)
@@ -283,7 +288,7 @@ def cmd_grade_all(args) -> int:
         raise SystemExit(printable(f"error: {looked_for(root, found)}", keep=""))
     exercises, assignment, defaulted = _selection(args, lambda: handed_in(found))
     if defaulted:
-        print(f"grading {', '.join(defaulted)}: the topics handed in; --assignment or --only to choose")
+        print(f"grading {_topics_as(defaulted, assignment)}: the topics handed in; --assignment or --only to choose")
     roster = _roster(args.roster, assignment)  # checked before grading: a wrong file costs no wait
     seed = grading_seed(args.seed_file)
     if not args.scheduler:  # a Dask worker's sandbox is its own machine's

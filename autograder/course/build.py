@@ -28,10 +28,11 @@ def stubs(root: Path = ROOT) -> dict[Path, str]:
     return files
 
 
-def nbgrader_course(root: Path = ROOT) -> dict[Path, str]:
+def nbgrader_course(root: Path = ROOT, definition: Path | None = None) -> dict[Path, str]:
     """The nbgrader course, an nbgrader assignment per assignment of course/assignments.toml:
     course/source/<assignment>/<topic>.ipynb holds that assignment's exercises of the topic, with its points
-    (without the file, one per topic: source/<topic>/<topic>.ipynb, every exercise)."""
+    (without the file, one per topic: source/<topic>/<topic>.ipynb, every exercise). `definition`: another file
+    than course/assignments.toml."""
     from autograder.assignments import exercises_of, load
 
     files = course_files(root)
@@ -40,7 +41,7 @@ def nbgrader_course(root: Path = ROOT) -> dict[Path, str]:
              if path.parent.parent == course / "source"}
     for path, _ in whole.values():
         del files[path]
-    for a in load(course / "assignments.toml"):
+    for a in load(definition or course / "assignments.toml"):
         exercises = exercises_of([a])
         for topic in a.topics:
             path = course / "source" / a.name / f"{topic}.ipynb"
