@@ -107,9 +107,18 @@ def load(path: Path | None = None, known: dict[str, list[str]] | None = None) ->
     if not isinstance(tables, list) or not tables:
         raise AssignmentError(f"{path}: no [[assignment]] table: declare at least one (or delete the file: one "
                               "assignment per topic)")
-    lines = [n for n, line in enumerate(text.splitlines(), start=1) if re.match(r"\s*\[\[\s*assignment\s*\]\]", line)]
-    found = [_assignment(table, f"{path}:{lines[i] if i < len(lines) else '?'}: [[assignment]] #{i + 1}", known, i)
-             for i, table in enumerate(tables)]
+    rows = text.splitlines()
+    lines = [n for n, line in enumerate(rows, start=1) if re.match(r"\s*\[\[\s*assignment\s*\]\]", line)]
+    found = []
+    for i, table in enumerate(tables):
+        start, end = (lines[i], (lines + [len(rows) + 1])[i + 1]) if i < len(lines) else (0, 0)
+
+        def line_of(key: str, start=start, end=end) -> int:  # the key's own line in its table, else the table's
+            return next((n for n in range(start + 1, end) if re.match(rf"\s*{re.escape(key)}\s*=", rows[n - 1])),
+                        start)
+
+        where = lambda key: f"{path}:{line_of(key) or '?'}: [[assignment]] #{i + 1}"  # noqa: E731, B023 (used now)
+        found.append(_assignment(table, where, known, i))
     seen: dict[str, int] = {}
     for i, a in enumerate(found):
         if a.name in seen:
@@ -119,17 +128,18 @@ def load(path: Path | None = None, known: dict[str, list[str]] | None = None) ->
     return sorted(found, key=lambda a: a.order)
 
 
-def _assignment(table: dict, where: str, known: dict[str, list[str]], index: int) -> Assignment:
-    def fail(key: str, why: str):
-        raise AssignmentError(f"{where}, key {key!r}: {why}")
+def _assignment(table: dict, where, known: dict[str, list[str]], index: int) -> Assignment:
+    """One [[assignment]] table, checked; `where(key)` says where that key is ("file:line: [[assignment]] #n")."""
+    name = table.get("name")
 
-    if isinstance(table.get("name"), str):
-        where = f"{where} ({table['name']})"
+    def fail(key: str, why: str):
+        named = f" ({name})" if isinstance(name, str) else ""
+        raise AssignmentError(f"{where(key)}{named}, key {key!r}: {why}")
+
     for key in table:
         if key not in KEYS:
             close = difflib.get_close_matches(key, KEYS, n=1)
             fail(key, "unknown key" + (f"; did you mean {close[0]!r}?" if close else f"; the keys: {', '.join(KEYS)}"))
-    name = table.get("name")
     if not isinstance(name, str) or not name.strip():
         fail("name", "every assignment needs a name (a non-empty string)")
     wanted: list[str] = []
@@ -190,6 +200,11 @@ def chosen_ids(assignments: list[Assignment]) -> list[str]:
 def chosen_points(assignments: list[Assignment]) -> dict[str, float]:
     """The points overridden by `assignments` (exercise id -> points)."""
     return {i: p for a in assignments for i, p in a.points.items()}
+
+
+def assigned_points(name: str | None) -> dict[str, float]:
+    """The points overridden by the assignment called `name` (an nbgrader assignment's), if one is so called."""
+    return next((a.points for a in load() if a.name == name), {})
 
 
 def with_points(exercises: list, points: dict[str, float] | None) -> list:

@@ -54,7 +54,8 @@ def cmd_list(args) -> int:
 
 
 def _selection(args, present=None):
-    """What to grade: (exercises with their points, the assignment column, the topics chosen by default or None).
+    """What to grade: (exercises with their points, the assignment column, the topics chosen by default or None,
+    the due date or "").
     `--assignment NAME` (the definition's), else `--only`, else the topics `present()` returns (those handed
     in: the assignment whose topics they are exactly, if one is), else everything."""
     from autograder.assignments import AssignmentError, covering, exercises_of, load, named, title
@@ -65,19 +66,20 @@ def _selection(args, present=None):
             if args.only:
                 raise SystemExit("error: --assignment and --only both choose what to grade: pass one")
             chosen = named(args.assignment, assignments)
-            return exercises_of(chosen), title(chosen), None
+            due = min((a.due for a in chosen if a.due), default=None, key=str)
+            return exercises_of(chosen), title(chosen), None, due.isoformat() if due else ""
         if args.only:
             exercises = _select(args.only)
             cover = covering(list(dict.fromkeys(e.topic for e in exercises)), assignments)
             same = cover and list(cover[0].exercises) == [e.id for e in exercises] and not cover[0].points
-            return exercises, title(cover) if same else "+".join(args.only), None
+            return exercises, title(cover) if same else "+".join(args.only), None, ""
         topics = present() if present is not None else []
         if not topics:
-            return _select([]), "all topics", []
+            return _select([]), "all topics", [], ""
         cover = covering(topics, assignments)
         exercises = exercises_of(cover) if cover else _select(topics)
         name = title(cover) if cover else "+".join(topics)
-        return exercises, name, topics
+        return exercises, name, topics, cover[0].due.isoformat() if cover and cover[0].due else ""
     except AssignmentError as e:
         raise SystemExit(f"error: {e}") from None
 
@@ -208,7 +210,7 @@ def cmd_grade(args) -> int:
 
     seed = grading_seed(args.seed_file)
     submission = Path(args.submission)
-    exercises, assignment, defaulted = _selection(args, lambda: present_topics(submission))
+    exercises, assignment, defaulted, _ = _selection(args, lambda: present_topics(submission))
     if defaulted:
         print(f"grading {_topics_as(defaulted, assignment)}: the topics in {submission}; --assignment or --only to "
               "choose", file=sys.stderr)
@@ -286,7 +288,7 @@ def cmd_grade_all(args) -> int:
         raise SystemExit(printable(f"error: {e}", keep=""))
     if not found.submissions or not handed_in(found):
         raise SystemExit(printable(f"error: {looked_for(root, found)}", keep=""))
-    exercises, assignment, defaulted = _selection(args, lambda: handed_in(found))
+    exercises, assignment, defaulted, due = _selection(args, lambda: handed_in(found))
     if defaulted:
         print(f"grading {_topics_as(defaulted, assignment)}: the topics handed in; --assignment or --only to choose")
     roster = _roster(args.roster, assignment)  # checked before grading: a wrong file costs no wait
@@ -307,7 +309,7 @@ def cmd_grade_all(args) -> int:
         return 130
     except (LayoutError, RuntimeError, OSError) as e:
         raise SystemExit(printable(f"error: {e}", keep=""))
-    print(write_reports(run, out, exercises, assignment), end="")
+    print(write_reports(run, out, exercises, assignment, due), end="")
     print(write_class_export(run, out, assignment, roster), end="")
     pages = f"; feedback pages: {out / 'feedback'}/<student>.html" if args.html else ""
     print(f"Results: {out / 'results'}/<student>.json; gradebook: {out / 'gradebook.csv'}; "
@@ -363,7 +365,7 @@ def cmd_gradescope_bundle(args) -> int:
     from autograder.batch.bundle import build_bundle
     from autograder.grading.grade import grading_seed
 
-    exercises, assignment, _ = _selection(args)
+    exercises, assignment, _, _ = _selection(args)
     points = chosen_points(named(args.assignment, load())) if args.assignment else {}
     try:
         config = {"only": args.only if not args.assignment else [e.id for e in exercises], "points": points,

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import assignments, cli
-from autograder.assignments import AssignmentError, load
+from autograder import cli
 from autograder.model import catalog
 
 from conftest import ROOT
@@ -35,6 +34,8 @@ topics = ["cnn"]
 
 @pytest.fixture
 def hw1(tmp_path, monkeypatch):
+    from autograder import assignments
+
     path = tmp_path / "assignments.toml"
     path.write_text(HW1)
     monkeypatch.setattr(assignments, "DEFINITION", path)
@@ -42,12 +43,18 @@ def hw1(tmp_path, monkeypatch):
 
 
 def test_the_default_is_one_assignment_per_topic_in_course_order(tmp_path):
+    from autograder import assignments
+    from autograder.assignments import load
+
     found = load(tmp_path / "absent.toml")
     assert [a.name for a in found] == ["mlp", "cnn", "rnn", "transformer", "optim"]
     assert [ex.id for ex in assignments.exercises_of(found[:1])] == list(POINTS)
 
 
 def test_a_definition_gives_exercises_in_course_order_and_its_points(hw1):
+    from autograder import assignments
+    from autograder.assignments import load
+
     hw, cnn = load()
     assert (hw.name, hw.exercises, hw.topics, str(hw.due)) == ("hw1", ("mlp.tanh", "mlp.sigmoid"), ["mlp"], "2027-02-14")
     exercises = assignments.exercises_of([hw])
@@ -60,9 +67,9 @@ def test_a_definition_gives_exercises_in_course_order_and_its_points(hw1):
 
 
 @pytest.mark.parametrize("text, words", [
-    ('[[assignment]]\nname = "a"\ntopics = ["cnnn"]\n', [":1:", "'topics'", "Did you mean cnn"]),
+    ('[[assignment]]\nname = "a"\ntopics = ["cnnn"]\n', [":3:", "'topics'", "Did you mean cnn"]),
     ('[[assignment]]\nname = "a"\ntopics = ["mlp"]\n\n[[assignment]]\nname = "b"\nexcercises = ["mlp.tanh"]\n',
-     [":5:", "(b)", "'excercises'", "did you mean 'exercises'"]),
+     [":7:", "(b)", "'excercises'", "did you mean 'exercises'"]),
     ('[[assignment]]\nname = "a"\ntopics = ["mlp"]\npoints = { "cnn.conv2d" = 3 }\n', ["'points'", "not one of"]),
     ('[[assignment]]\nname = "a"\ntopics = ["mlp"]\ndue = "soon"\n', ["'due'", "TOML date"]),
     ('[[assignment]]\nname = "a"\n', ["'topics'", "needs topics or exercises"]),
@@ -71,6 +78,8 @@ def test_a_definition_gives_exercises_in_course_order_and_its_points(hw1):
     ('[[assignment]\n', ["not valid TOML", "line 1"]),
 ])
 def test_a_wrong_definition_says_where_and_what(tmp_path, text, words):
+    from autograder.assignments import AssignmentError, load
+
     path = tmp_path / "assignments.toml"
     path.write_text(text)
     with pytest.raises(AssignmentError) as e:
@@ -149,7 +158,7 @@ def test_grade_all_grades_the_topics_handed_in_and_names_the_assignment(hw1, tmp
                                        "to choose")
     rows = list(csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())))
     total = 10 + POINTS["mlp.sigmoid"]
-    assert {r["assignment"] for r in rows} == {"hw1"}
+    assert {(r["assignment"], r["duedate"]) for r in rows} == {("hw1", "2027-02-14")}
     assert {r["student_id"]: (float(r["max_score"]), float(r["score"]) < total) for r in rows} == {
         "alice": (total, False), "bob": (total, True)}
     assert "2 students" in printed and f"Scores out of {total:g}" in printed

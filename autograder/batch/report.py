@@ -108,10 +108,11 @@ def summary_text(data: dict) -> str:
     return printable("\n".join(lines) + "\n")
 
 
-def write_reports(run: ClassRun, out: Path, exercises: list[Exercise], assignment: str = "") -> str:
-    """gradebook.csv, summary.json and summary.txt in `out`; returns the summary text."""
+def write_reports(run: ClassRun, out: Path, exercises: list[Exercise], assignment: str = "", due: str = "") -> str:
+    """gradebook.csv, summary.json and summary.txt in `out` (`assignment`: the assignment's name, `due` its due date,
+    as the gradebook's columns); returns the summary text."""
     results = [run.results[s.student] for s in run.submissions if s.student in run.results]
-    write_atomic(out / "gradebook.csv", gradebook(results, [ex.id for ex in exercises], assignment), 0o600)
+    write_atomic(out / "gradebook.csv", gradebook(results, [ex.id for ex in exercises], assignment, due), 0o600)
     data = {**summarize(run, exercises), "assignment": assignment}
     write_atomic(out / "summary.json", json.dumps(data, indent=1) + "\n", 0o600)
     text = summary_text(data)
