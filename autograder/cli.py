@@ -11,14 +11,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from autograder.assignments import declared_ids, plural, unknown_selectors  # instant: no catalog import
+
 # Heavy modules (torch, hypothesis, the catalog) are imported inside the commands: `check` says what it is
 # doing before it pays for them.
 FORMATS = ("text", "json", "gradescope", "html", "junit", "csv")  # autograder.outputs.FORMATS, without importing it
 LAYOUTS = ("auto", "folders", "files", "nbgrader", "gradescope", "canvas", "moodle", "blackboard", "brightspace")
 # autograder.batch.discover.LAYOUTS, likewise
 LMS_EXPORTS = ("canvas", "moodle", "blackboard", "gradescope")  # autograder.outputs.lms.LMS_EXPORTS, likewise
-
-from autograder.assignments import declared_ids, plural, unknown_selectors  # noqa: E402 (instant: no catalog import)
 
 
 def cmd_list(args) -> int:
