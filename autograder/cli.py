@@ -366,10 +366,12 @@ def cmd_gradescope_bundle(args) -> int:
     from autograder.grading.grade import grading_seed
 
     exercises, assignment, _, _ = _selection(args)
-    points = chosen_points(named(args.assignment, load())) if args.assignment else {}
+    chosen = {"only": args.only}
+    if args.assignment:  # its exercises and points travel in config.json: the zip holds no course/
+        chosen = {"only": [e.id for e in exercises], "points": chosen_points(named(args.assignment, load())),
+                  "assignment": assignment}
     try:
-        config = {"only": args.only if not args.assignment else [e.id for e in exercises], "points": points,
-                  "assignment": assignment, "seed": grading_seed(args.seed_file), "per_check": args.per_check,
+        config = {**chosen, "seed": grading_seed(args.seed_file), "per_check": args.per_check,
                   "visibility": args.visibility, "stdout_visibility": args.stdout_visibility}
         names = build_bundle(Path(args.out), config, args.torch_index)
     except (ValueError, RuntimeError) as e:
