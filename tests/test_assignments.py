@@ -184,16 +184,15 @@ def test_check_finds_the_kit_from_any_of_its_folders(tmp_path):
     (kit / "assignments" / "deep").mkdir(parents=True)
     (kit / "assignments" / "mlp.py").write_text(MLP)
     (kit / "notebooks").mkdir()
-    assert cli.kit_folder(kit) == Path("assignments")
-    assert cli.kit_folder(kit / "assignments") == Path(".")
-    assert (kit / "assignments" / "deep" / cli.kit_folder(kit / "assignments" / "deep")).resolve() == \
-        (kit / "assignments").resolve()
-    assert (kit / "notebooks" / cli.kit_folder(kit / "notebooks")).resolve() == (kit / "assignments").resolve()
     done = subprocess.run([sys.executable, "-m", "autograder", "check", "mlp.tanh"], cwd=kit / "assignments" / "deep",
                           capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stdout + done.stderr
     assert "grading mlp: 1 exercise in ../" in done.stdout and "not a folder" not in done.stdout + done.stderr
+    assert cli.kit_folder(kit) == Path("assignments")
+    assert cli.kit_folder(kit / "assignments") == Path(".")
+    for inside in (kit / "assignments" / "deep", kit / "notebooks"):
+        assert (inside / cli.kit_folder(inside)).resolve() == (kit / "assignments").resolve()
 
 
 def test_counts_are_plural_only_when_more_than_one():
@@ -202,6 +201,6 @@ def test_counts_are_plural_only_when_more_than_one():
     from autograder.batch.discover import Submission
 
     result = {"score": 1.0, "max_score": 2.0, "exercises": [], "not_gradable": {"cnn": "no file"}}
-    run = ClassRun([Submission("alice", "alice")], results={"alice": result}, layout="folders")
+    run = ClassRun([Submission("alice", "alice")], results={"alice": result})
     text = summary_text(summarize(run, catalog({"mlp"})[:1]))
-    assert text.startswith("1 student (folders layout)") and "Not gradable cnn: 1 student\n" in text
+    assert text.startswith("1 student ") and "Not gradable cnn: 1 student\n" in text
