@@ -3,19 +3,18 @@ nbgrader-autograde}."""
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from autograder.assignments import declared_ids, plural, unknown_selectors  # instant: no catalog import
+
 # Heavy modules (torch, hypothesis, the catalog) are imported inside the commands: `check` says what it is
 # doing before it pays for them.
-EXERCISES = Path(__file__).resolve().parent / "exercises"
 FORMATS = ("text", "json", "gradescope", "html", "junit", "csv")  # autograder.outputs.FORMATS, without importing it
 LAYOUTS = ("auto", "folders", "files", "nbgrader", "gradescope", "canvas", "moodle", "blackboard", "brightspace")
 # autograder.batch.discover.LAYOUTS, likewise
@@ -23,46 +22,71 @@ LMS_EXPORTS = ("canvas", "moodle", "blackboard", "gradescope")  # autograder.out
 
 
 def cmd_list(args) -> int:
+    from autograder.assignments import DEFINITION, AssignmentError, exercises_of, load
     from autograder.model import catalog
 
     exercises = catalog()
+    try:
+        assignments = load()
+    except AssignmentError as e:
+        raise SystemExit(f"error: {e}") from None
     if args.format == "json":
         print(json.dumps([{"id": e.id, "topic": e.topic, "title": e.title, "points": e.points,
                            "checks": [{"name": c.name, "points": c.points} for c in e.checks]}
                           for e in exercises], indent=2))
-    else:
-        for e in exercises:
-            print(f"{e.id:32} {e.points:>5g}  {e.title}")
-        print(f"{len(exercises)} exercises, {sum(e.points for e in exercises):g} points")
+        return 0
+    for e in exercises:
+        print(f"{e.id:32} {e.points:>5g}  {e.title}")
+    print(f"{plural(len(exercises), 'exercise')}, {plural(sum(e.points for e in exercises), 'point')}")
+    print("\nTopics:")
+    for topic in dict.fromkeys(e.topic for e in exercises):
+        mine = [e for e in exercises if e.topic == topic]
+        print(f"  {topic:30} {sum(e.points for e in mine):>5g}  {plural(len(mine), 'exercise')}")
+    where = "course/assignments.toml" if DEFINITION.is_file() else \
+        "the default, one per topic: declare yours in course/assignments.toml"
+    print(f"\nAssignments ({where}):")
+    for a in assignments:
+        mine = exercises_of([a])
+        due = f"  due {a.due.isoformat()}" if a.due else ""
+        print(f"  {a.name:30} {sum(e.points for e in mine):>5g}  {plural(len(mine), 'exercise')} of "
+              f"{', '.join(a.topics)}{due}")
     return 0
 
 
-def declared_ids() -> dict[str, list[str]]:
-    """topic -> exercise ids, read from the declarations' text in course order (no imports: instant)."""
-    from autograder.model import course_order
+def _selection(args, present=None):
+    """What to grade: (exercises with their points, the assignment column, the topics chosen by default or None,
+    the due date or "").
+    `--assignment NAME` (the definition's), else `--only`, else the topics `present()` returns (those handed
+    in: the assignment whose topics they are exactly, if one is), else everything."""
+    from autograder.assignments import AssignmentError, covering, exercises_of, load, named, title
 
-    found: dict[str, list[str]] = {}
-    for path in sorted(EXERCISES.glob("*.py"), key=lambda p: course_order(p.stem)):
-        # Every declaration reads `name = <declaring call>(\n    "<topic>.<name>", ...`.
-        ids = re.findall(rf'^\w+ = \w+\(\s*"({path.stem}\.[a-z0-9_]+)"', path.read_text(), re.MULTILINE)
-        if ids:
-            found[path.stem] = ids
-    return found
+    try:
+        assignments = load()
+        if getattr(args, "assignment", None):
+            if args.only:
+                raise SystemExit("error: --assignment and --only both choose what to grade: pass one")
+            chosen = named(args.assignment, assignments)
+            due = min((a.due for a in chosen if a.due), default=None, key=str)
+            return exercises_of(chosen), title(chosen), None, due.isoformat() if due else ""
+        if args.only:
+            exercises = _select(args.only)
+            cover = covering(list(dict.fromkeys(e.topic for e in exercises)), assignments)
+            same = cover and list(cover[0].exercises) == [e.id for e in exercises] and not cover[0].points
+            return exercises, title(cover) if same else "+".join(args.only), None, ""
+        topics = present() if present is not None else []
+        if not topics:
+            return _select([]), "all topics", [], ""
+        cover = covering(topics, assignments)
+        exercises = exercises_of(cover) if cover else _select(topics)
+        name = title(cover) if cover else "+".join(topics)
+        return exercises, name, topics, cover[0].due.isoformat() if cover and cover[0].due else ""
+    except AssignmentError as e:
+        raise SystemExit(f"error: {e}") from None
 
 
-def unknown_selectors(selectors: list[str], known: dict[str, list[str]]) -> list[str]:
-    """A message per selector that names neither a topic nor an exercise, with a "did you mean"."""
-    names = list(known) + [i for ids in known.values() for i in ids]
-    problems = []
-    for s in selectors:
-        if s in names:
-            continue
-        close = difflib.get_close_matches(s, names, n=2, cutoff=0.8)
-        if not close and "." not in s:
-            close = [i for i in names if i.endswith("." + s)]
-        hint = f" Did you mean {' or '.join(close)}?" if close else f" Topics: {', '.join(known)}."
-        problems.append(f"unknown topic or exercise {s!r}.{hint}")
-    return problems
+def _topics_as(topics: list[str], assignment: str) -> str:
+    """"mlp, cnn", and the assignment they are graded as when it has a name of its own."""
+    return ", ".join(topics) + (f" as assignment {assignment}" if assignment != "+".join(topics) else "")
 
 
 def _select(selectors: list[str]):
@@ -79,14 +103,31 @@ def _select(selectors: list[str]):
         raise SystemExit("error: " + " ".join(unknown_selectors(selectors, known))) from None
 
 
-def _grade(submission: Path, selectors: list[str], on_exercise=None, seed: int | None = None, curves=False):
+def _grade(submission: Path, exercises, on_exercise=None, seed: int | None = None, curves=False):
     from autograder.grading import grade  # imports torch: only when grading
 
     if not submission.is_dir():
         raise SystemExit(f"error: {submission} is not a folder")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return grade(submission, _select(selectors), on_exercise=on_exercise, seed=seed, curves=curves,
+    return grade(submission, exercises, on_exercise=on_exercise, seed=seed, curves=curves,
                  parallel=cores)  # a topic per core
+
+
+def present_topics(folder: Path) -> list[str]:
+    """The topics with a file (`<topic>.py` or `<topic>.ipynb`) in `folder`, in course order."""
+    return [t for t in declared_ids() if (folder / f"{t}.py").is_file() or (folder / f"{t}.ipynb").is_file()]
+
+
+def kit_folder(start: Path | None = None) -> Path:
+    """`check`'s default submission: the folder it runs in if it holds a topic's file (assignments/, notebooks/),
+    else the assignments/ of the nearest folder up from there that has one (the kit's root); else assignments."""
+    start = Path.cwd() if start is None else start
+    if present_topics(start):
+        return Path(".")
+    for folder in [start, *start.parents]:
+        if (folder / "assignments").is_dir():
+            return Path(os.path.relpath(folder / "assignments", start))
+    return Path("assignments")
 
 
 def _console():
@@ -102,7 +143,7 @@ def _check_once(args, console, width: int, selectors: list[str]):
     DRAWS.own_work = True  # the code checked is the user's own: the public inputs may be kept on disk at any level
 
     live = LiveText(width)
-    report = _grade(Path(args.submission), selectors,
+    report = _grade(Path(args.submission), _select(selectors),
                     on_exercise=lambda result: console.print(styled(live(result)), end="\n\n"),
                     curves=bool(args.html))
     console.print(styled(summary(report)))
@@ -124,12 +165,15 @@ def cmd_check(args) -> int:
     problems = unknown_selectors(args.selectors, known)
     if problems and known:
         raise SystemExit("error: " + " ".join(problems))
+    args.submission = args.submission or str(kit_folder())
+    if not args.selectors:  # the topics of the submission folder (a kit holds the topics released)
+        args.selectors = present_topics(Path(args.submission))
     topics = [t for t in known if not args.selectors or t in args.selectors
               or any(s.startswith(t + ".") for s in args.selectors)]
     counts = []
     for t in topics:
         n = sum(1 for i in known[t] if not args.selectors or t in args.selectors or i in args.selectors)
-        counts.append(f"{t}: {n} exercise{'s' if n != 1 else ''}")
+        counts.append(f"{t}: {plural(n, 'exercise')}")
     console = _console()
     width = min(shutil.get_terminal_size((80, 24)).columns, 100) if console.is_terminal else 80
     console.print(f"grading {', '.join(counts)} in {args.submission}/ ...", style="bold")
@@ -165,8 +209,16 @@ def cmd_grade(args) -> int:
     from autograder.outputs.text import summary
 
     seed = grading_seed(args.seed_file)
+    submission = Path(args.submission)
+    exercises, assignment, defaulted, _ = _selection(args, lambda: present_topics(submission))
+    if defaulted:
+        print(f"grading {_topics_as(defaulted, assignment)}: the topics in {submission}; --assignment or --only to "
+              "choose", file=sys.stderr)
+    elif defaulted is not None and submission.is_dir():
+        print(f"grading every topic: {submission} holds no topic's file (<topic>.py or <topic>.ipynb)",
+              file=sys.stderr)
     try:
-        report = _grade(Path(args.submission), args.only, seed=seed, curves=args.format == "html")
+        report = _grade(submission, exercises, seed=seed, curves=args.format == "html")
     except Exception as e:  # noqa: BLE001 - a results file is written whatever happens
         if not args.out:
             raise
@@ -220,18 +272,26 @@ def cmd_nbgrader_autograde(args) -> int:
 
 
 def cmd_grade_all(args) -> int:
-    from autograder.batch.discover import LayoutError
-    from autograder.batch.report import write_reports
-    from autograder.batch.report import write_class_export
-    from autograder.batch.run import DEFAULT_TIMEOUT, grade_class
+    from autograder.batch.discover import LayoutError, survey
+    from autograder.batch.report import write_class_export, write_reports
+    from autograder.batch.run import DEFAULT_TIMEOUT, grade_class, handed_in, looked_for
     from autograder.grading.grade import grading_seed
+    from autograder.model import catalog
     from autograder.outputs.safe import printable
 
     root, out = Path(args.root), Path(args.out)
     if not root.exists():
-        raise SystemExit(f"error: {root} does not exist")
-    exercises = _select(args.only)
-    roster = _roster(args.roster, args.assignment or root.stem)  # checked before grading: a wrong file costs no wait
+        raise SystemExit(printable(f"error: {looked_for(root)}", keep=""))
+    try:
+        found = survey(root, catalog(), args.layout)
+    except (LayoutError, OSError) as e:
+        raise SystemExit(printable(f"error: {e}", keep=""))
+    if not found.submissions or not handed_in(found):
+        raise SystemExit(printable(f"error: {looked_for(root, found)}", keep=""))
+    exercises, assignment, defaulted, due = _selection(args, lambda: handed_in(found))
+    if defaulted:
+        print(f"grading {_topics_as(defaulted, assignment)}: the topics handed in; --assignment or --only to choose")
+    roster = _roster(args.roster, assignment)  # checked before grading: a wrong file costs no wait
     seed = grading_seed(args.seed_file)
     if not args.scheduler:  # a Dask worker's sandbox is its own machine's
         from autograder.sandbox.isolation import class_isolation
@@ -242,15 +302,15 @@ def cmd_grade_all(args) -> int:
     try:
         run = grade_class(root, out, exercises, jobs=args.jobs, seed=seed, scheduler=args.scheduler,
                           timeout=args.timeout or DEFAULT_TIMEOUT, force=args.force, progress=not args.quiet,
-                          html=args.html, layout=args.layout)
+                          html=args.html, layout=args.layout, found=found)
     except KeyboardInterrupt:
         print(f"\ninterrupted: the results written so far are kept in {out / 'results'}; "
               "run the same command again to grade the rest.", file=sys.stderr)
         return 130
     except (LayoutError, RuntimeError, OSError) as e:
         raise SystemExit(printable(f"error: {e}", keep=""))
-    print(write_reports(run, out, exercises, args.assignment or root.stem), end="")
-    print(write_class_export(run, out, args.assignment or root.stem, roster), end="")
+    print(write_reports(run, out, exercises, assignment, due), end="")
+    print(write_class_export(run, out, assignment, roster), end="")
     pages = f"; feedback pages: {out / 'feedback'}/<student>.html" if args.html else ""
     print(f"Results: {out / 'results'}/<student>.json; gradebook: {out / 'gradebook.csv'}; "
           f"summary: {out / 'summary.txt'}{pages}")
@@ -301,17 +361,23 @@ def cmd_export(args) -> int:
 
 
 def cmd_gradescope_bundle(args) -> int:
+    from autograder.assignments import chosen_points, load, named
     from autograder.batch.bundle import build_bundle
     from autograder.grading.grade import grading_seed
 
-    exercises = _select(args.only)
+    exercises, assignment, _, _ = _selection(args)
+    chosen = {"only": args.only}
+    if args.assignment:  # its exercises and points travel in config.json: the zip holds no course/
+        chosen = {"only": [e.id for e in exercises], "points": chosen_points(named(args.assignment, load())),
+                  "assignment": assignment}
     try:
-        config = {"only": args.only, "seed": grading_seed(args.seed_file), "per_check": args.per_check,
+        config = {**chosen, "seed": grading_seed(args.seed_file), "per_check": args.per_check,
                   "visibility": args.visibility, "stdout_visibility": args.stdout_visibility}
         names = build_bundle(Path(args.out), config, args.torch_index)
     except (ValueError, RuntimeError) as e:
         raise SystemExit(f"error: {e}")
-    print(f"wrote {args.out}: {len(exercises)} exercises, {sum(e.points for e in exercises):g} points, "
+    print(f"wrote {args.out}: {assignment}, {plural(len(exercises), 'exercise')}, "
+          f"{plural(sum(e.points for e in exercises), 'point')}, "
           f"{len(names)} files (setup.sh, run_autograder, config.json, the grader without solutions/). "
           "Upload it as the assignment's autograder (Configure Autograder > Zip file upload).")
     return 0
@@ -332,13 +398,17 @@ def cmd_build(args) -> int:
 
 
 def cmd_release(args) -> int:
+    from autograder.assignments import AssignmentError, load, named
     from autograder.course.release import release
 
     try:
-        written = release(Path(args.out))
-    except (FileExistsError, FileNotFoundError) as e:
+        chosen = named(args.assignment, load()) if args.assignment else None
+        written = release(Path(args.out), assignments=chosen)
+    except (FileExistsError, FileNotFoundError, AssignmentError) as e:
         raise SystemExit(f"error: {e}")
-    print(f"wrote the student kit, {len(written)} files, to {args.out}: see {Path(args.out) / 'README.md'}")
+    what = f"of {', '.join(a.name for a in chosen)}" if chosen else "of every topic"
+    print(f"wrote the student kit {what}, {plural(len(written), 'file')}, to {args.out}: "
+          f"see {Path(args.out) / 'README.md'}")
     return 0
 
 
@@ -356,6 +426,11 @@ def _seed_options(p: argparse.ArgumentParser, default: str = "$AUTOGRADER_SEED, 
     p.add_argument("--seed-file", metavar="FILE", help=f"the secret grading seed, read from FILE (one integer; a file "
                    f"only you can read: chmod 600) (default: {default})")
     p.add_argument("--seed", action=_SeedInArgv, help=argparse.SUPPRESS)
+
+
+def _assignment_option(p: argparse.ArgumentParser, verb: str, default: str) -> None:
+    p.add_argument("--assignment", action="append", default=[], metavar="NAME", help=f"{verb} this assignment of "
+                   f"course/assignments.toml, out of its points (repeatable; default: {default})")
 
 
 def _gradescope_options(p: argparse.ArgumentParser) -> None:
@@ -378,7 +453,8 @@ def parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="check your own work; exit status 1 unless full marks")
     check.add_argument("selectors", nargs="*", metavar="TOPIC|EXERCISE", help="e.g. mlp or mlp.affine (default: all)")
-    check.add_argument("--submission", default="assignments", help="folder with your topic modules")
+    check.add_argument("--submission", help="folder with your topic modules (default: the folder you are in if "
+                       "it holds one, else the kit's assignments/, found from any folder of the kit)")
     check.add_argument("--watch", action="store_true", help="check again on every save of your files")
     check.add_argument("--html", metavar="FILE", help="also write an HTML report (pictures of wrong arrays, learning curves)")
     check.set_defaults(run=cmd_check)
@@ -388,6 +464,7 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--format", choices=FORMATS, default="text")
     grade.add_argument("--out", help="write the result here instead of standard output")
     grade.add_argument("--only", nargs="*", default=[], metavar="TOPIC|EXERCISE")
+    _assignment_option(grade, "grade", "the topics in DIR")
     _seed_options(grade)
     _gradescope_options(grade)
     grade.set_defaults(run=cmd_grade)
@@ -409,7 +486,8 @@ def parser() -> argparse.ArgumentParser:
     batch.add_argument("--scheduler", metavar="ADDRESS", help="grade on this Dask cluster (tcp://host:8786)")
     batch.add_argument("--timeout", type=float, default=None, help="seconds per submission before the batch gives up "
                        "on it (default 1800; the grader's per-call limits come first; local processes only)")
-    batch.add_argument("--assignment", help="the gradebook's assignment column (default: ROOT's name)")
+    _assignment_option(batch, "grade", "the topics the class handed in; the gradebook's and the LMS's column is "
+                       "the assignment's name")
     batch.add_argument("--force", action="store_true", help="regrade every student, even unchanged ones")
     batch.add_argument("--quiet", action="store_true", help="no progress bar")
     batch.add_argument("--html", action="store_true", help="also write feedback/<student>.html, each student's "
@@ -436,6 +514,7 @@ def parser() -> argparse.ArgumentParser:
     bundle = sub.add_parser("gradescope-bundle", help="write a Gradescope autograder zip (no solutions/ in it)")
     bundle.add_argument("out", metavar="OUT.zip")
     bundle.add_argument("--only", nargs="*", default=[], metavar="TOPIC|EXERCISE")
+    _assignment_option(bundle, "grade", "every topic")
     _seed_options(bundle, "$AUTOGRADER_SEED, else the public inputs of `check`; it is stored in the zip's "
                   "config.json, which only root may read in Gradescope's container")
     bundle.add_argument("--torch-index", default="https://download.pytorch.org/whl/cpu",
@@ -449,6 +528,7 @@ def parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("release", help="write the student kit: stubs, notebooks, README, the grader without solutions")
     r.add_argument("out", metavar="OUT", help="a new or empty folder")
+    _assignment_option(r, "write the kit of", "every topic")
     r.set_defaults(run=cmd_release)
     return p
 

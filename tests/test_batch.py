@@ -135,7 +135,7 @@ def test_gradebook_and_summary(graded):
     for student, result in results(out).items():
         row = rows[student]
         assert float(row["score"]) == result["score"] and float(row["max_score"]) == 7
-        assert sum(float(row[i]) for i in ONLY) == result["score"] and row["assignment"] == "class"
+        assert sum(float(row[i]) for i in ONLY) == result["score"] and row["assignment"] == "+".join(ONLY)
     assert "no file for any topic" in rows["gina"]["notes"]
     summary = json.loads((out / "summary.json").read_text())
     assert summary["students"] == 7 and summary["graded_this_run"] == 7 and summary["scores"]["full_marks"] == 2

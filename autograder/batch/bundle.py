@@ -105,13 +105,20 @@ def build_bundle(out: Path, config: dict, torch_index: str = TORCH_CPU_INDEX) ->
     return list(files)
 
 
+def assigned(config: dict) -> list:
+    """The exercises `config` grades ("only": ids or topics) with the assignment's points ("points")."""
+    from autograder.assignments import with_points
+    from autograder.model import catalog, select
+
+    return with_points(select(catalog(), config.get("only") or []), config.get("points"))
+
+
 def precompute(config: dict, folder: Path) -> int:
     """Draw every search the grading of `config` replays into `folder` (made private to this user); how many."""
     from autograder.grading.cache import DRAWS, Folder, make_private
     from autograder.grading.search import prepare, searches
-    from autograder.model import catalog, select
 
-    exercises = select(catalog(), config.get("only") or [])
+    exercises = assigned(config)
     make_private(folder)
     DRAWS.folders.insert(0, Folder(folder, config.get("seed")))
     prepare(exercises, config.get("seed"))
@@ -123,10 +130,9 @@ def grade_submission(submission: Path, config: dict, draws: Path | None = None) 
     from autograder.batch.discover import discover_one
     from autograder.batch.worker import grade_files
     from autograder.grading.cache import DRAWS, Folder
-    from autograder.model import catalog, select
     from autograder.outputs.gradescope import as_gradescope
 
-    exercises = select(catalog(), config.get("only") or [])
+    exercises = assigned(config)
     if draws is not None:
         DRAWS.folders.insert(0, Folder(draws, config.get("seed"), writable=False))
     chosen, notes = discover_one(submission, exercises)

@@ -16,6 +16,7 @@ import statistics
 from collections import Counter
 from pathlib import Path
 
+from autograder.assignments import plural
 from autograder.batch.run import ClassRun, load_result, private_folder, write_atomic
 from autograder.grading.grade import GRADER_FAILURE
 from autograder.model import Exercise
@@ -72,7 +73,8 @@ def summarize(run: ClassRun, exercises: list[Exercise]) -> dict:
 
 
 def summary_text(data: dict) -> str:
-    lines = [f"{data['students']} students ({data['layout']} layout): {data['graded_this_run']} graded in "
+    lines = [f"{plural(data['students'], 'student')} ({data['layout']} layout): {data['graded_this_run']} graded "
+             f"in "
              f"{data['seconds']:g} s, "
              f"{data['reused']} unchanged since their stored results"
              + (f", {len(data['changed'])} changed since graded ({', '.join(data['changed'])})" if data["changed"] else "")]
@@ -82,8 +84,8 @@ def summary_text(data: dict) -> str:
         lines.append("PARTLY GRADED (the grader failed some checks, scored 0 for now; run again to regrade them): "
                      + ", ".join(data["grader_failures"]))
     if data["unmapped"]:
-        lines.append(f"No one's ({len(data['unmapped'])} names at ROOT's top level not mapped to a student; "
-                     "see --layout):")
+        lines.append(f"No one's ({plural(len(data['unmapped']), 'name')} at ROOT's top level not mapped to a "
+                     "student; see --layout):")
         lines += [f"  {u}" for u in data["unmapped"][:TOP]] + (
             [f"  ... and {len(data['unmapped']) - TOP} more (summary.json)"] if len(data["unmapped"]) > TOP else [])
     if data["scores"]:
@@ -95,7 +97,7 @@ def summary_text(data: dict) -> str:
             label = f"{10 * i:3d}-{10 * i + 10:3d}%" if i < 9 else " 90-100%"
             lines.append(f"  {label} {'#' * round(30 * count / width):30} {count}")
     for topic, count in data["not_gradable"].items():
-        lines.append(f"Not gradable {topic}: {count} students")
+        lines.append(f"Not gradable {topic}: {plural(count, 'student')}")
     if data["exercises_missed"]:
         lines.append("Exercises most students miss (of those whose topic was gradable):")
         lines += [f"  {e['id']:34} {e['students']:4d} ({e['share']:.0%})" for e in data["exercises_missed"]]
@@ -106,10 +108,11 @@ def summary_text(data: dict) -> str:
     return printable("\n".join(lines) + "\n")
 
 
-def write_reports(run: ClassRun, out: Path, exercises: list[Exercise], assignment: str = "") -> str:
-    """gradebook.csv, summary.json and summary.txt in `out`; returns the summary text."""
+def write_reports(run: ClassRun, out: Path, exercises: list[Exercise], assignment: str = "", due: str = "") -> str:
+    """gradebook.csv, summary.json and summary.txt in `out` (`assignment`: the assignment's name, `due` its due date,
+    as the gradebook's columns); returns the summary text."""
     results = [run.results[s.student] for s in run.submissions if s.student in run.results]
-    write_atomic(out / "gradebook.csv", gradebook(results, [ex.id for ex in exercises], assignment), 0o600)
+    write_atomic(out / "gradebook.csv", gradebook(results, [ex.id for ex in exercises], assignment, due), 0o600)
     data = {**summarize(run, exercises), "assignment": assignment}
     write_atomic(out / "summary.json", json.dumps(data, indent=1) + "\n", 0o600)
     text = summary_text(data)
@@ -132,7 +135,7 @@ def write_export(out: Path, results: list[dict], lms: str, assignment: str, rost
 def export_line(dest: Path, made: Export) -> str:
     """One line for grade-all's output: where the export is, and whether its report lists anything to check."""
     n = len(made.problems)
-    return printable(f"{TITLE[made.lms]} import: {dest} ({len(made.written)} grades)"
+    return printable(f"{TITLE[made.lms]} import: {dest} ({plural(len(made.written), 'grade')})"
                      + (f"; {n} to check by hand, see {dest.with_name(f'{dest.stem}-report.txt')}" if n else "")
                      + "\n", keep="\n")
 

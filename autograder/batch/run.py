@@ -27,7 +27,7 @@ from concurrent import futures as cf
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder.batch.discover import Submission, survey
+from autograder.batch.discover import Submission, Survey, survey
 from autograder.batch.worker import grade_task, grade_task_on_dask, grader_fingerprint, warm_up
 from autograder.grading.grade import GRADER_FAILURE, versions
 from autograder.grading.results import CheckResult, ExerciseResult, Report
@@ -232,17 +232,41 @@ class ClassRun:
         return [s.student for s in self.submissions if grader_failed(self.results.get(s.student))]
 
 
+def handed_in(found: Survey) -> list[str]:
+    """The topics the class handed in: those at least one student has a file for, in course order."""
+    present = {Path(name).stem for sub in found.submissions for name in sub.files}
+    return [t for t in topics(catalog()) if t in present]
+
+
+def looked_for(root: Path, found: Survey | None = None) -> str:
+    """Why there is nothing to grade at `root`, saying what was looked for (and a near name, for a misspelling)."""
+    import difflib
+
+    wanted = (f"looked for each student's {' or '.join(topics(catalog()))} (.py or .ipynb) in a folder, zip or "
+              "files per student, nbgrader's submitted/, a Gradescope export or an LMS bulk download")
+    if found is None:
+        parent = root.parent if str(root.parent) else Path(".")
+        near = difflib.get_close_matches(root.name, [p.name for p in parent.iterdir()], n=1) if parent.is_dir() else []
+        return f"{root} does not exist" + (f" (did you mean {parent / near[0]}?)" if near else "") + f"; {wanted}"
+    if not found.submissions:
+        return f"no submission found in {root}; {wanted}"
+    return (f"{len(found.submissions)} submission{'s' if len(found.submissions) != 1 else ''} found in {root} "
+            f"({found.layout} layout), but no file of any topic in them; {wanted}")
+
+
 def grade_class(root: Path, out: Path, exercises: list[Exercise], *, jobs: int | None = None, seed: int | None = None,
                 scheduler: str | None = None, timeout: float = DEFAULT_TIMEOUT, force: bool = False,
-                progress: bool = True, html: bool = False, layout: str = "auto") -> ClassRun:
+                progress: bool = True, html: bool = False, layout: str = "auto", found: Survey | None = None
+                ) -> ClassRun:
     """Grade every submission under `root` not already graded in `out`; write each results file as it comes
     (`html`: and each student's feedback page; a student whose page is missing is graded again). `layout`: how
-    the class is laid out (`discover.LAYOUTS`; auto decides from ROOT's top level, or raises `LayoutError`)."""
+    the class is laid out (`discover.LAYOUTS`; auto decides from ROOT's top level, or raises `LayoutError`);
+    `found`: the class already surveyed. An exercise's points are those of `exercises` (an assignment's)."""
     from tqdm import tqdm
 
     start = time.perf_counter()
     out = Path(out)
-    found = survey(root, catalog(), layout)
+    found = found or survey(root, catalog(), layout)
     for folder in (out, out / "results", out / "submissions", out / "feedback"):
         private_folder(folder)
     for leftover in [*(out / "results").glob(".*.tmp"), *(out / "feedback").glob(".*.tmp")]:  # a write cut short
@@ -252,6 +276,9 @@ def grade_class(root: Path, out: Path, exercises: list[Exercise], *, jobs: int |
     pool = DaskPool(scheduler) if scheduler else None
     common = {"seed": seed, "grader_fingerprint": grader_fingerprint(), "exercise_ids": ids,
               "isolation": pool.isolation if pool else isolation_level(), "versions": versions()}
+    points = {ex.id: ex.points for ex in exercises if ex.id in overridden(exercises)}
+    if points:  # an assignment's own points: a change regrades (absent otherwise, so stored results still match)
+        common["points"] = points
     todo: list[Job] = []
     for sub in found.submissions:
         try:
@@ -270,7 +297,7 @@ def grade_class(root: Path, out: Path, exercises: list[Exercise], *, jobs: int |
             continue
         if stored is not None and stored.get("content_hash") != key["content_hash"] and not stored.get("error"):
             run.changed.append(sub.student)
-        task = {"student": sub.student, "files": contents, "only": ids, "seed": seed,
+        task = {"student": sub.student, "files": contents, "only": ids, "points": points, "seed": seed,
                 "display": f"{sub.student}'s submission", "html": html}
         last = stored.get("seconds") if stored is not None else None
         todo.append(Job(sub, task, key, seconds=last if isinstance(last, (int, float)) and last >= 0 else None,
@@ -301,6 +328,12 @@ def grade_class(root: Path, out: Path, exercises: list[Exercise], *, jobs: int |
             pool.close()
     run.seconds = time.perf_counter() - start
     return run
+
+
+def overridden(exercises: list[Exercise]) -> set[str]:
+    """The ids of `exercises` whose points differ from the catalog's (an assignment's own points)."""
+    declared = {ex.id: ex.points for ex in catalog({ex.topic for ex in exercises})}
+    return {ex.id for ex in exercises if declared.get(ex.id) != ex.points}
 
 
 def _why(e: BaseException) -> str:

@@ -99,13 +99,15 @@ def grade_files(files: dict[str, bytes], exercises: list, seed: int | None, disp
 
 
 def grade_task(task: dict) -> dict:
-    """One submission: task = {student, files: {name: bytes}, only: [ids], seed, display, html}; its results as
-    data, and with `html` its feedback page as "html"."""
+    """One submission: task = {student, files: {name: bytes}, only: [ids], points: {id: points} (an assignment's),
+    seed, display, html}; its results as data, and with `html` its feedback page as "html"."""
+    from autograder.assignments import with_points
     from autograder.model import catalog, select
     from autograder.outputs.structured import as_dict
 
     html = bool(task.get("html"))
-    report = grade_files(task["files"], select(catalog(), task["only"]), task["seed"], task["display"], curves=html)
+    exercises = with_points(select(catalog(), task["only"]), task.get("points"))
+    report = grade_files(task["files"], exercises, task["seed"], task["display"], curves=html)
     result = {**as_dict(report), "seconds": round(report.timing.total, 3), "grader_fingerprint": grader_fingerprint()}
     if html:
         result["html"] = feedback_page(report)

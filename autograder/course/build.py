@@ -1,5 +1,6 @@
 """`python -m autograder build`: the student stubs in assignments/ and the nbgrader course in course/,
-generated from solutions/ (`stubs.stub`) and the exercise catalog (`notebooks.course_files`).
+generated from solutions/ (`stubs.stub`), the exercise catalog (`notebooks.course_files`) and the course's
+assignments (course/assignments.toml: an nbgrader assignment each).
 
 `build --check` (run in CI) compares instead of writing, so what is committed never drifts.
 """
@@ -8,14 +9,15 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from autograder.course.notebooks import course_files
+from autograder.assignments import declared_ids
+from autograder.course.notebooks import course_files, notebook_json
 from autograder.course.stubs import stub
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
-def generated(root: Path = ROOT) -> dict[Path, str]:
-    """Every generated file and the text it should hold: the stubs, then the nbgrader course."""
+def stubs(root: Path = ROOT) -> dict[Path, str]:
+    """The student stubs, assignments/<topic>.py, one per solution."""
     if not (root / "solutions").is_dir():  # e.g. the grader a student installed from the kit
         raise SystemExit(f"build needs the instructor's repository: no solutions/ in {root}")
     files = {}
@@ -23,8 +25,37 @@ def generated(root: Path = ROOT) -> dict[Path, str]:
         if solution.name.startswith("_"):
             continue
         files[root / "assignments" / solution.name] = stub(solution.read_text(), solution.stem, solution.name)
-    files.update(course_files(root))
     return files
+
+
+def nbgrader_course(root: Path = ROOT, definition: Path | None = None) -> dict[Path, str]:
+    """The nbgrader course, an nbgrader assignment per assignment of course/assignments.toml:
+    course/source/<assignment>/<topic>.ipynb holds that assignment's exercises of the topic, with its points
+    (without the file, one per topic: source/<topic>/<topic>.ipynb, every exercise). `definition`: another file
+    than course/assignments.toml."""
+    from autograder.assignments import exercises_of, load
+
+    files = course_files(root)
+    course = root / "course"
+    whole = {path.parent.name: (path, text) for path, text in files.items()
+             if path.parent.parent == course / "source"}
+    for path, _ in whole.values():
+        del files[path]
+    for a in load(definition or course / "assignments.toml"):
+        exercises = exercises_of([a])
+        for topic in a.topics:
+            path = course / "source" / a.name / f"{topic}.ipynb"
+            mine = [ex for ex in exercises if ex.topic == topic]
+            if a.name == topic and not a.points and len(mine) == len(declared_ids()[topic]):
+                files[path] = whole[topic][1]  # the topic's own notebook
+            else:
+                files[path] = notebook_json((root / "solutions" / f"{topic}.py").read_text(), topic, mine)
+    return files
+
+
+def generated(root: Path = ROOT) -> dict[Path, str]:
+    """Every generated file and the text it should hold: the stubs, then the nbgrader course."""
+    return {**stubs(root), **nbgrader_course(root)}
 
 
 def build(root: Path = ROOT, check: bool = False) -> list[str]:

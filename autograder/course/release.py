@@ -1,6 +1,7 @@
 """`python -m autograder release OUT`: the student kit, everything a student gets and nothing more.
 
-    OUT/README.md                  install, work, check, hand in (generated from the catalog)
+    OUT/README.md                  install, work, check, hand in (generated from the catalog); the assignments
+    OUT/.gitignore                 the virtual environment, caches, checkpoints and reports stay out of git
     OUT/assignments/<topic>.py     the stubs: the repository's assignments/, generated from solutions/
     OUT/notebooks/<topic>.ipynb    the same exercises as notebooks, each test cell giving feedback in place
     OUT/grader/                    the grader as a project to `pip install`: autograder/, reference/ (the torch
@@ -15,7 +16,8 @@ import json
 import shutil
 from pathlib import Path
 
-from autograder.course.build import ROOT, generated
+from autograder.course.build import ROOT, stubs
+from autograder.course.notebooks import course_files
 from autograder.course.stubs import clear_solutions
 
 GRADER_PACKAGES = ("autograder", "reference")  # what `pip install ./grader` installs (see pyproject.toml)
@@ -50,10 +52,24 @@ def _has_watch() -> bool:
     return any("--watch" in action.option_strings for action in check._actions)
 
 
-def student_readme(topics: list[str]) -> str:
+def _assignments_text(assignments) -> list[str]:
+    """The README's list of the kit's assignments: each one's exercises, points and due date."""
+    from autograder.assignments import exercises_of, plural
+
+    lines = ["## Assignments", ""]
+    for a in assignments:
+        mine = exercises_of([a])
+        due = f", due {a.due.isoformat()}" if a.due else ""
+        lines.append(f"**{a.name}** ({plural(sum(ex.points for ex in mine), 'point')}{due}):")
+        lines += [f"- `{ex.id}` ({plural(ex.points, 'point')}): {ex.title}" for ex in mine] + [""]
+    return lines
+
+
+def student_readme(topics: list[str], assignments=None) -> str:
+    from autograder.assignments import exercises_of, plural
     from autograder.model import catalog
 
-    exercises = [ex for ex in catalog() if ex.topic in topics]
+    exercises = exercises_of(assignments) if assignments else [ex for ex in catalog() if ex.topic in topics]
     points = sum(ex.points for ex in exercises)
     first = topics[0] if topics else "mlp"
     example = next((ex.id for ex in exercises if ex.topic == first), f"{first}.name")
@@ -71,7 +87,8 @@ def student_readme(topics: list[str]) -> str:
         "",
         "You implement every formula of the course in NumPy; the grader checks each value and each gradient",
         "against PyTorch autograd, on generated inputs, and tells you what is wrong on the smallest input that",
-        f"shows it. Topics, in course order: {', '.join(topics)} ({len(exercises)} exercises, {points:g} points).",
+        f"shows it. Topics, in course order: {', '.join(topics)} ({plural(len(exercises), 'exercise')}, "
+        f"{plural(points, 'point')}).",
         "",
         "## Install, once",
         "",
@@ -108,7 +125,8 @@ def student_readme(topics: list[str]) -> str:
         "",
         "## Work",
         "",
-        "Each topic is in two forms; use the one you like, and run `check` from this folder.",
+        "Each topic is in two forms; use the one you like, and run `check` from any folder of the kit (from",
+        "`notebooks/` it checks your notebooks; from anywhere else, `assignments/`).",
         "",
         "- `assignments/<topic>.py`: replace each `raise NotImplementedError(...)` with your code, NumPy only.",
         "  The docstrings give the formula, the shapes and the conventions.",
@@ -132,6 +150,7 @@ def student_readme(topics: list[str]) -> str:
         "the expected values, yours and their difference, and each training exercise with its learning curves:",
         "your training, run again for a range of epoch counts, against the correct training from the same start.",
         "",
+        *(_assignments_text(assignments) if assignments else []),
         "## Hand in",
         "",
         "Hand in what your course asks for: `assignments/<topic>.py`, one file per topic, or your",
@@ -150,8 +169,13 @@ the kit's README.md says how, per platform.
 """
 
 
-def release(out: Path, root: Path = ROOT) -> list[Path]:
-    """Write the student kit to `out` (a new or empty folder); returns the files written."""
+GITIGNORE = "\n".join(["# Made while you work, not part of your work", ".venv/", "venv/", "__pycache__/", "*.pyc",
+                       ".ipynb_checkpoints/", "*.html", "results/", ".hypothesis/", ""])
+
+
+def release(out: Path, root: Path = ROOT, assignments=None) -> list[Path]:
+    """Write the student kit to `out` (a new or empty folder): the topics of `assignments` (a list of
+    `autograder.assignments.Assignment`; None: every topic); returns the files written."""
     out = Path(out)
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} is not empty: the kit goes in a new folder")
@@ -159,8 +183,11 @@ def release(out: Path, root: Path = ROOT) -> list[Path]:
         raise FileNotFoundError("release needs the instructor's repository (solutions/ beside autograder/)")
     files: dict[Path, str] = {}
     topics = []
-    for path, text in generated(root).items():
+    wanted = {t for a in assignments for t in a.topics} if assignments else None
+    for path, text in {**stubs(root), **course_files(root)}.items():  # every topic whole, in notebooks/ too
         relative = path.relative_to(root)
+        if wanted is not None and path.stem not in wanted:
+            continue
         if relative.parts[0] == "assignments":
             files[out / relative] = text
             topics.append(path.stem)
@@ -169,7 +196,8 @@ def release(out: Path, root: Path = ROOT) -> list[Path]:
     from autograder.model import course_order
 
     topics.sort(key=course_order)
-    files[out / "README.md"] = student_readme(topics)
+    files[out / "README.md"] = student_readme(topics, assignments)
+    files[out / ".gitignore"] = GITIGNORE
     files[out / "grader" / "README.md"] = GRADER_README
     files[out / "grader" / "pyproject.toml"] = (root / "pyproject.toml").read_text()
     for package in GRADER_PACKAGES:

@@ -47,7 +47,7 @@ def notes(result: dict) -> list[str]:
     return problems + list(result.get("student", {}).get("notes", []))
 
 
-def gradebook(results: list[dict], exercise_ids: list[str], assignment: str = "") -> str:
+def gradebook(results: list[dict], exercise_ids: list[str], assignment: str = "", duedate: str = "") -> str:
     """One row per student (each member of a group submission gets the group's row) from results files.
 
     `results` are the batch's results files (`--format json` plus a `student` block); an exercise a result
@@ -59,7 +59,7 @@ def gradebook(results: list[dict], exercise_ids: list[str], assignment: str = ""
         scores = {e["id"]: e["score"] for e in result["exercises"]}
         for member in [who.get("id", "")] + list(who.get("partners", [])):
             own = member == who.get("id")
-            text = [assignment, "", who.get("timestamp", ""), member, who.get("last_name", "") if own else "",
+            text = [assignment, duedate, who.get("timestamp", ""), member, who.get("last_name", "") if own else "",
                     who.get("first_name", "") if own else "", who.get("email", "") if own else ""]
             rows.append([cell(str(t)) for t in text]
                         + [_pts(result["score"]), "0", _pts(result["score"]), _pts(result["max_score"])]

@@ -101,6 +101,7 @@ class SandboxGrade(NbGraderPreprocessor):
                         "line would show to every process").tag(config=True)
 
     def preprocess(self, nb, resources):
+        from autograder.assignments import assigned_points, with_points
         from autograder.grading import grade
         from autograder.grading.grade import grading_seed
         from autograder.model import catalog
@@ -113,7 +114,8 @@ class SandboxGrade(NbGraderPreprocessor):
             if meta.get("grade") and not meta.get("solution") and found:
                 tests[id(cell)] = found.group(1)
         by_id = {ex.id: ex for ex in catalog()}
-        exercises = [by_id[e] for e in dict.fromkeys(tests.values()) if e in by_id]
+        exercises = with_points([by_id[e] for e in dict.fromkeys(tests.values()) if e in by_id],
+                                assigned_points(resources.get("nbgrader", {}).get("assignment")))
         topics = {ex.topic for ex in exercises}
         if len(topics) != 1:
             self.log.warning("no autograder test cells of one topic in this notebook: nothing graded")

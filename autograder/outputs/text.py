@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import textwrap
 
+from autograder.assignments import plural
 from autograder.grading.results import ExerciseResult, Report
 from autograder.outputs.safe import printable
 
@@ -117,8 +118,8 @@ def summary(report: Report) -> str:
         lines.append("Still to do:")
         lines += [INDENT + line for line in failed]
     lines.append(f"Score: {_pts(report.score)}/{_pts(report.points)} "
-                 f"({sum(e.score == e.points for e in report.exercises)} of {len(report.exercises)} exercises "
-                 f"complete)")
+                 f"({sum(e.score == e.points for e in report.exercises)} of "
+                 f"{plural(len(report.exercises), 'exercise')} complete)")
     return printable("\n".join(lines))
 
 
