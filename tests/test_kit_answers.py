@@ -1,14 +1,16 @@
 """No answer in any kit: no solution region's body, of any topic, appears in any file of any kit `release` makes.
 
-A region's body is compared as code: its lines stripped of indentation, blank and comment lines left out, must not
-appear as consecutive lines of a kit file (a notebook: of its cells' sources). Every kit `release` can make is
+A region's body is compared as code: its lines as `ast.unparse` prints them (indentation, layout and comments left
+out) must not appear as consecutive lines of a kit file (a notebook: of its cells' sources, cell by cell). Every kit `release` can make is
 checked: all topics together, and each topic alone where `release --only` selects topics.
 """
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -21,12 +23,23 @@ TOPICS = sorted((p.stem for p in (ROOT / "solutions").glob("*.py")), key=course_
 
 
 def _code_lines(text: str) -> list[str]:
+    """The code's lines as Python prints them back (`ast.unparse`: one layout, no comments, no trailing commas),
+    so that a copy laid out otherwise is still found; text that is not Python, line by line, stripped."""
+    try:
+        text = ast.unparse(ast.parse(textwrap.dedent(text)))
+    except SyntaxError:
+        pass
     lines = (line.strip() for line in text.splitlines())
     return [line for line in lines if line and not line.startswith("#")]
 
 
 def solution_bodies() -> list[tuple[str, list[str]]]:
     """(where, the body's code lines) of every solution region of solutions/."""
+    return [(where, _code_lines(text)) for where, text in solution_regions() if _code_lines(text)]
+
+
+def solution_regions() -> list[tuple[str, str]]:
+    """(where, the body's text) of every solution region of solutions/."""
     bodies = []
     for path in sorted((ROOT / "solutions").glob("*.py")):
         inside, start, body = False, 0, []
@@ -35,8 +48,7 @@ def solution_bodies() -> list[tuple[str, list[str]]]:
                 inside, start, body = True, number, []
             elif line.strip() == END:
                 inside = False
-                if _code_lines("\n".join(body)):
-                    bodies.append((f"solutions/{path.name}:{start}", _code_lines("\n".join(body))))
+                bodies.append((f"solutions/{path.name}:{start}", "\n".join(body)))
             elif inside:
                 body.append(line)
     return bodies
@@ -51,8 +63,10 @@ def kit_texts(kit: Path) -> dict[str, list[str]]:
         except UnicodeDecodeError:
             continue
         if path.suffix == ".ipynb":
-            text = "\n".join("".join(cell["source"]) for cell in json.loads(text)["cells"])
-        texts[path.relative_to(kit).as_posix()] = _code_lines(text)
+            cells = ["".join(cell["source"]) for cell in json.loads(text)["cells"]]
+            texts[path.relative_to(kit).as_posix()] = [line for cell in cells for line in _code_lines(cell)]
+        else:
+            texts[path.relative_to(kit).as_posix()] = _code_lines(text)
     return texts
 
 
@@ -84,9 +98,15 @@ def test_no_solution_body_appears_in_any_kit_file(topics, tmp_path):
     assert not leaks, "solution code shipped in the kit:\n" + "\n".join(leaks)
 
 
-def test_the_comparison_finds_a_body_however_it_is_indented():
-    """The check itself can fail: a region's body copied into a file, at another indentation, is found."""
-    where, body = next(b for b in solution_bodies() if len(b[1]) >= 3)
-    copied = "def given(x):\n" + "\n".join("        " + line for line in body) + "\n# after\n"
-    assert contains(_code_lines(copied), body)
-    assert not contains(_code_lines(copied), body + ["return None"])
+def test_the_comparison_finds_a_body_laid_out_otherwise():
+    """The check itself can fail: a region's body copied into a method, indented deeper, is found; not a body
+    with a line more."""
+    checked = 0
+    for where, text in solution_regions():
+        body = _code_lines(text)
+        if len(body) >= 3 and text.startswith("    "):  # a function's body
+            copied = "class Given:\n\n    def f(self):\n" + textwrap.indent(textwrap.dedent(text), " " * 8) + "\n# after\n"
+            assert contains(_code_lines(copied), body), where
+            assert not contains(_code_lines(copied), body + ["return None"]), where
+            checked += 1
+    assert checked > 20

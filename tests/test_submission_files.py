@@ -25,7 +25,7 @@ def write(folder: Path, files: dict[str, str]) -> Path:
 
 
 def scores(report) -> dict[str, tuple[float, float]]:
-    return {e.id: (e.score, e.max_score) for e in report.exercises}
+    return {e.id: (e.score, e.points) for e in report.exercises}
 
 
 def messages(report) -> str:
@@ -38,10 +38,11 @@ MULTI_FILE = {
     "mlp.py": MLP.replace("import numpy as np\n", "import numpy as np\nfrom helpers import tanh_of\n"
                           "from nn_scratch.activations import sigmoid_of\nfrom nn_ns.deep.more import relu_of\n", 1)
                  .replace("    return np.tanh(z)\n", "    assert relu_of(1.0) == 1.0\n    return tanh_of(z)\n", 1)
-                 .replace("    return 1.0 / (1.0 + np.exp(-z))\n", "    return sigmoid_of(z)\n", 1),
+                 .replace("    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n", "    return sigmoid_of(z)\n", 1),
     "helpers.py": "import numpy as np\n\n\ndef tanh_of(z):\n    return np.tanh(z)\n",
     "nn_scratch/__init__.py": "from .activations import sigmoid_of  # noqa: F401\n",
-    "nn_scratch/activations.py": "import numpy as np\n\n\ndef sigmoid_of(z):\n    return 1.0 / (1.0 + np.exp(-z))\n",
+    "nn_scratch/activations.py": "import numpy as np\n\n\ndef sigmoid_of(z):\n    e = np.exp(-np.abs(z))\n"
+                                 "    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n",
     "nn_ns/deep/more.py": "def relu_of(x):\n    return max(x, 0.0)\n",
     "numpy.py": "raise SystemExit('the student numpy.py was imported')\n",
     "wire.py": "raise SystemExit('the student wire.py was imported')\n",
@@ -50,7 +51,7 @@ MULTI_FILE = {
 
 
 def test_a_topic_module_imports_the_students_own_modules_and_packages(tmp_path):
-    assert "return np.tanh(z)\n" in MLP and "return 1.0 / (1.0 + np.exp(-z))\n" in MLP  # the edits above apply
+    assert "tanh_of(z)" in MULTI_FILE["mlp.py"] and "sigmoid_of(z)\n" in MULTI_FILE["mlp.py"]  # the edits above apply
     folder = write(tmp_path / "sub", MULTI_FILE)
     report = grade(folder, select(catalog(), ["mlp.tanh", "mlp.sigmoid"]))
     assert not report.not_gradable, report.not_gradable
