@@ -102,3 +102,25 @@ def test_a_crashed_worker_is_described_in_words(tmp_path):
     assert "crashed with a segmentation fault (signal 11" in text, text
     assert "crashed with a segmentation fault (signal 11; exit status 139)" in _death(139)
     assert "was killed (SIGKILL, signal 9" in _death(-9) and "exited with status 3" in _death(3)
+
+
+def test_grade_all_sends_a_students_own_modules_with_the_task(tmp_path):
+    """grade-all: the student's own modules beside the topic file (a folder per student, a zip) reach the sandbox."""
+    import json
+    import subprocess
+    import sys
+    import zipfile
+
+    root, out = tmp_path / "class", tmp_path / "out"
+    write(root / "alice" / "hw1", MULTI_FILE)
+    with zipfile.ZipFile(root / "bob.zip", "w") as archive:
+        for name, text in MULTI_FILE.items():
+            archive.writestr(f"work/{name}", textwrap.dedent(text))
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    run = subprocess.run([sys.executable, "-m", "autograder", "grade-all", str(root), "--out", str(out), "--only",
+                          "mlp.tanh", "mlp.sigmoid", "--quiet"], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                         env={**__import__("os").environ, "TMPDIR": str(scratch)})
+    for student in ("alice", "bob"):
+        result = json.loads((out / "results" / f"{student}.json").read_text())
+        assert result["score"] == result["max_score"] > 0, (run.stdout, run.stderr, result)

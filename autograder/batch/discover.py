@@ -41,6 +41,7 @@ from typing import Callable
 import yaml
 
 from autograder.model import Exercise
+from autograder.submissions import MAX_FILE_BYTES as MODULE_BYTES, MAX_FILES
 
 MAX_FILE_BYTES = 20 * 2**20  # a notebook with plots is a few MiB; more is not a submission
 MAX_ZIP_BYTES = 5 * MAX_FILE_BYTES
@@ -354,9 +355,33 @@ def choose_files(entries: list[Entry], functions: dict[str, set[str]]) -> tuple[
         if best.size > MAX_FILE_BYTES:
             del chosen[f"{topic}{best.path.suffix.lower()}"]
             notes.append(f"{topic}: {_shown(best.path)} is larger than {MAX_FILE_BYTES >> 20} MiB; not graded")
+    modules = own_modules(chosen, entries)
+    chosen.update(modules)
+    no_topic = [e for e in no_topic if e not in modules.values()]
     if no_topic:
         notes.append("not graded, no topic in the name or the functions defined: " + _listed(e.path for e in no_topic))
     return chosen, notes
+
+
+def own_modules(chosen: dict[str, Entry], entries: list[Entry]) -> dict[str, Entry]:
+    """The student's own modules, which the topic files may import: every other .py file in the folder of the
+    shallowest chosen file or below it, under its path from there (`helpers.py`, `nn_scratch/layers.py`): names
+    that Python can import only, within the bounds of what a submission sends to its sandbox."""
+    if not chosen:
+        return {}
+    home = min((e.path.parent for e in chosen.values()), key=lambda p: len(p.parts))
+    found, size = {}, 0
+    for entry in sorted(entries, key=lambda e: (len(e.path.parts), e.path.as_posix())):
+        if entry.path.suffix != ".py" or entry in chosen.values() or not entry.path.is_relative_to(home):
+            continue
+        name = entry.path.relative_to(home)
+        if not all(part.isidentifier() for part in (*name.parts[:-1], name.stem)) or name.as_posix() in chosen:
+            continue
+        if len(found) >= MAX_FILES or size + entry.size > MODULE_BYTES:
+            break
+        found[name.as_posix()] = entry
+        size += entry.size
+    return found
 
 
 def _listed(paths, most: int = 5) -> str:
