@@ -10,7 +10,7 @@ Beside the topic files, a submission may hold the student's own modules and pack
 virtual environments left out) travels to the sandbox as text with the topic's module, importable there and
 never written (`sandbox/worker.py`); so does a topic's notebook, as the module its code cells define, for a
 topic module that imports another topic (optim.py imports the network of mlp.py). At most MAX_FILES files and
-MAX_FILE_BYTES in all: what is beyond is left out, never read.
+MAX_MODULE_BYTES in all: what is beyond is left out, never read.
 """
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def topic_source(folder: Path, topic: str) -> TopicSource | str:
 
 
 MAX_FILES = 200  # the student's own modules travel with each topic's module: a bound on what one submission sends
-MAX_FILE_BYTES = 2 * 2**20
+MAX_MODULE_BYTES = 2 * 2**20  # all of them together
 MAX_DEPTH = 4  # folders below the submission's
 SKIPPED = {"__pycache__", "site-packages", "node_modules", "venv", "env"}  # besides hidden folders (.venv, .git)
 
@@ -83,7 +83,7 @@ def own_modules(folder: Path) -> tuple[tuple[str, str], ...]:
             if not (path.suffix == ".py" or notebook) or not path.stem.isidentifier() or not path.is_file():
                 continue
             try:
-                if size + path.stat().st_size > MAX_FILE_BYTES:
+                if size + path.stat().st_size > MAX_MODULE_BYTES:
                     continue
                 raw = path.read_text(encoding="utf-8", errors="replace")
                 text = raw if path.suffix == ".py" else notebook_code(raw)

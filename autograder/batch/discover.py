@@ -23,8 +23,9 @@ late flag, Gradescope's sid and email), for exports. Top-level names that are no
 
 Nothing is extracted to disk and nothing is run or parsed: files are read (at most `MAX_FILE_BYTES` each), a topic
 is guessed from a file's name, else from the `def name(` lines of its first `SCAN_BYTES` (one linear regex), and
-the grader later writes each chosen file under its canonical name `<topic>.py` or `<topic>.ipynb`, so a member
-named `../../x` or a symlink reaches nothing.
+the grader later writes each chosen file under its canonical name `<topic>.py` or `<topic>.ipynb` (the student's
+own modules beside them under their paths from there, names Python can import), so a member named `../../x` or a
+symlink reaches nothing.
 """
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ from typing import Callable
 import yaml
 
 from autograder.model import Exercise
-from autograder.submissions import MAX_FILE_BYTES as MODULE_BYTES, MAX_FILES
+from autograder.submissions import MAX_FILES, MAX_MODULE_BYTES
 
 MAX_FILE_BYTES = 20 * 2**20  # a notebook with plots is a few MiB; more is not a submission
 MAX_ZIP_BYTES = 5 * MAX_FILE_BYTES
@@ -377,7 +378,7 @@ def own_modules(chosen: dict[str, Entry], entries: list[Entry]) -> dict[str, Ent
         name = entry.path.relative_to(home)
         if not all(part.isidentifier() for part in (*name.parts[:-1], name.stem)) or name.as_posix() in chosen:
             continue
-        if len(found) >= MAX_FILES or size + entry.size > MODULE_BYTES:
+        if len(found) >= MAX_FILES or size + entry.size > MAX_MODULE_BYTES:
             break
         found[name.as_posix()] = entry
         size += entry.size
