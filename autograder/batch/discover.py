@@ -78,6 +78,7 @@ class Submission:
     student: str  # the id: names the results file and the staged folder (see `student_id`)
     origin: str  # where the work was found, relative to ROOT
     files: dict[str, Entry] = field(default_factory=dict)  # canonical name (mlp.py, cnn.ipynb) -> the file
+    modules: dict[str, Entry] = field(default_factory=dict)  # the student's own modules beside them (`own_modules`)
     name: str = ""  # who they are, exactly as the layout writes it ("José María Núñez", a login, a sid)
     first_name: str = ""
     last_name: str = ""
@@ -90,7 +91,7 @@ class Submission:
     late: bool = False  # the LMS marked the submission late
 
     def contents(self) -> dict[str, bytes]:
-        return {name: entry.read() for name, entry in self.files.items()}
+        return {name: entry.read() for name, entry in {**self.modules, **self.files}.items()}
 
 
 @dataclass
@@ -356,9 +357,6 @@ def choose_files(entries: list[Entry], functions: dict[str, set[str]]) -> tuple[
         if best.size > MAX_FILE_BYTES:
             del chosen[f"{topic}{best.path.suffix.lower()}"]
             notes.append(f"{topic}: {_shown(best.path)} is larger than {MAX_FILE_BYTES >> 20} MiB; not graded")
-    modules = own_modules(chosen, entries)
-    chosen.update(modules)
-    no_topic = [e for e in no_topic if e not in modules.values()]
     if no_topic:
         notes.append("not graded, no topic in the name or the functions defined: " + _listed(e.path for e in no_topic))
     return chosen, notes
@@ -651,7 +649,8 @@ def survey(root: Path, exercises: list[Exercise], layout: str = "auto") -> Surve
                          name=group.name.display or group.name.login, first_name=first, last_name=last,
                          email=group.email, timestamp=group.timestamp, partners=group.partners,
                          notes=(["marked late by the LMS"] if group.late else []) + group.notes + notes,
-                         layout=layout, ids=dict(group.name.ids), late=group.late)
+                         layout=layout, ids=dict(group.name.ids), late=group.late,
+                         modules=own_modules(chosen, group.files))
         if not chosen:
             sub.notes.append(f"no file for any topic ({', '.join(functions)}) was found")
         submissions.append(sub)
