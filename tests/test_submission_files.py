@@ -58,6 +58,16 @@ def test_a_topic_module_imports_the_students_own_modules_and_packages(tmp_path):
     assert all(score == full > 0 for score, full in scores(report).values()), messages(report)
 
 
+def test_check_grades_a_submission_of_several_files(tmp_path):
+    import subprocess
+    import sys
+
+    folder = write(tmp_path / "sub", MULTI_FILE)
+    run = subprocess.run([sys.executable, "-m", "autograder", "check", "mlp.tanh", "--submission", str(folder)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr  # 0: full marks
+
+
 def test_the_students_other_files_change_the_content_hash(tmp_path):
     folder = write(tmp_path / "sub", MULTI_FILE)
     source = topic_source(folder, "mlp")
