@@ -50,14 +50,20 @@ def mutate(source: str, edits: list[tuple[str, str]]) -> str:
     return source
 
 
-def grade_source(folder: Path, topic: str, source: str, only: list[str] | None = None) -> Report:
-    """Write `source` as folder/<topic>.py and grade it (the whole topic unless `only`)."""
+def write_submission(folder: Path, topic: str, source: str) -> Path:
+    """`source` as folder/<topic>.py, beside the other topics' solution modules (a topic may import from one:
+    optim.py trains the network of mlp.py)."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{topic}.py").write_text(source)
-    for other in (ROOT / "solutions").glob("*.py"):  # the other topics' modules, which a topic may import from
+    for other in (ROOT / "solutions").glob("*.py"):
         if not (folder / other.name).exists():
             (folder / other.name).write_text(other.read_text())
-    return grade(folder, select(catalog(), only or [topic]))
+    return folder
+
+
+def grade_source(folder: Path, topic: str, source: str, only: list[str] | None = None) -> Report:
+    """Write `source` as folder/<topic>.py and grade it (the whole topic unless `only`)."""
+    return grade(write_submission(folder, topic, source), select(catalog(), only or [topic]))
 
 
 def _definitions(source: str) -> tuple[dict[str, str], dict[str, set[str]]]:
