@@ -19,6 +19,10 @@ Conventions (the same in every exercise of this topic):
   the HH x WW kernel offsets or over layers is fine, a loop over pixels is slow.
 
 Each function says which exercise grades it.
+
+The CIFAR CNN's linear layers are the ones you wrote in the mlp topic: this module imports affine_forward and
+affine_backward from your mlp.py (hand it in beside this file). They are an exercise of the mlp topic, so they
+are yours to write, not given here; without a working mlp.py only cnn.cifar_cnn cannot pass.
 """
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -461,20 +465,29 @@ def receptive_field(layers):
 #   x (N, 3, 32, 32) -> Conv 3->16 k3 p1 -> ReLU -> MaxPool 2x2 s2 -> Conv 16->32 k3 p1 -> ReLU -> MaxPool 2x2 s2
 #     -> Flatten -> Linear 2048->128 -> ReLU -> Linear 128->10 -> scores (N, 10)
 #
-# Conv layers have stride 1 and padding 1; linear layers compute h W + b with W of shape (n_in, n_out), as in the
-# mlp topic. The parameters are a dict: W1 (16, 3, 3, 3), b1 (16,), W2 (32, 16, 3, 3), b2 (32,),
+# Conv layers have stride 1 and padding 1; linear layers compute h W + b with W of shape (n_in, n_out): they are
+# your affine_forward and affine_backward of the mlp topic, imported from your mlp.py. The parameters are a dict: W1 (16, 3, 3, 3), b1 (16,), W2 (32, 16, 3, 3), b2 (32,),
 # W3 (2048, 128), b3 (128,), W4 (128, 10), b4 (10,).
 
 
+def _mlp():
+    """Your mlp.py, beside this file: the CIFAR CNN's linear layers are the ones you wrote there."""
+    try:
+        import mlp
+    except Exception as e:  # say what is missing, where the network needs it
+        raise ImportError(f"the CIFAR CNN's linear layers are affine_forward and affine_backward from your mlp.py, "
+                          f"which must be beside this file and import ({type(e).__name__}: {e}).") from None
+    return mlp
+
+
 def affine_forward(x, W, b):
-    """Provided (you wrote it in the mlp topic): out = x W + b, x (m, n_in), W (n_in, n_out), b (n_out,)."""
-    return x @ W + b, (x, W)
+    """Your mlp topic's affine_forward (exercise mlp.affine), from your mlp.py: out = x W + b, and its cache."""
+    return _mlp().affine_forward(x, W, b)
 
 
 def affine_backward(dout, cache):
-    """Provided: dx = dout W^T (m, n_in), dW = x^T dout (n_in, n_out), db = sum of dout over the batch (n_out,)."""
-    x, W = cache
-    return dout @ W.T, x.T @ dout, dout.sum(axis=0)
+    """Your mlp topic's affine_backward (exercise mlp.affine), from your mlp.py: dx, dW, db."""
+    return _mlp().affine_backward(dout, cache)
 
 
 def softmax_loss(scores, y):

@@ -18,6 +18,11 @@ Conventions (the same in every exercise of this topic):
   scheduler's `step()` (epoch 0 uses the base lr).
 
 Each function says which exercise grades it.
+
+The network optim.train trains is the one you wrote in the mlp topic: this module imports init_params,
+mlp_forward and mlp_backward from your mlp.py (hand it in beside this file). They are exercises of the mlp
+topic, so they are yours to write, not given here; without a working mlp.py only optim.train cannot pass, and
+every other exercise of this topic is graded as usual.
 """
 import numpy as np
 
@@ -569,46 +574,32 @@ def soft_cross_entropy(z, y_soft):
     ### END SOLUTION
 
 
-# -- the mlp topic's network, given: the next exercise trains it with your optimizer and schedule ----------------
+# -- the mlp topic's network: yours, from mlp.py; the next exercise trains it with your optimizer and schedule ------
 
-
-def softmax(z):
-    """Row-wise softmax of z (m, C), shifted by the row maximum so that it cannot overflow."""
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+def _mlp():
+    """Your mlp.py, beside this file: optim.train trains the network you wrote there."""
+    try:
+        import mlp
+    except Exception as e:  # say what is missing, where the training needs it
+        raise ImportError(f"optim.train trains the mlp topic's network with init_params, mlp_forward and "
+                          f"mlp_backward from your mlp.py, which must be beside this file and import "
+                          f"({type(e).__name__}: {e}).") from None
+    return mlp
 
 
 def init_params(layer_sizes, seed):
-    """W_l ~ N(0, 1/n_in) of shape (n_{l-1}, n_l), b_l = 0, for layer_sizes [n_0, n_1, ..., n_L]."""
-    rng = np.random.default_rng(seed)
-    params = {}
-    for l, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:]), start=1):
-        params[f"W{l}"] = rng.standard_normal((n_in, n_out)) / np.sqrt(n_in)
-        params[f"b{l}"] = np.zeros(n_out)
-    return params
+    """Your mlp topic's init_params (exercise mlp.init_params), from your mlp.py."""
+    return _mlp().init_params(layer_sizes, seed)
 
 
 def mlp_forward(X, params):
-    """The 3-layer tanh/tanh/softmax MLP: X (m, n_0) -> P (m, C), and the cache mlp_backward reads."""
-    Z1 = X @ params["W1"] + params["b1"]
-    A1 = np.tanh(Z1)
-    Z2 = A1 @ params["W2"] + params["b2"]
-    A2 = np.tanh(Z2)
-    Z3 = A2 @ params["W3"] + params["b3"]
-    P = softmax(Z3)
-    return P, {"X": X, "Z1": Z1, "A1": A1, "Z2": Z2, "A2": A2, "Z3": Z3, "P": P}
+    """Your mlp topic's mlp_forward (exercise mlp.mlp_forward): X (m, n_0) -> P (m, C), and its cache."""
+    return _mlp().mlp_forward(X, params)
 
 
 def mlp_backward(y, params, cache):
-    """Gradients of the mean cross-entropy of the MLP against integer labels y (m,): a dict like params."""
-    m = y.shape[0]
-    dZ3 = cache["P"].copy()
-    dZ3[np.arange(m), y] -= 1.0
-    dZ3 /= m
-    dZ2 = (dZ3 @ params["W3"].T) * (1.0 - cache["A2"] ** 2)
-    dZ1 = (dZ2 @ params["W2"].T) * (1.0 - cache["A1"] ** 2)
-    return {"W3": cache["A2"].T @ dZ3, "b3": dZ3.sum(axis=0), "W2": cache["A1"].T @ dZ2, "b2": dZ2.sum(axis=0),
-            "W1": cache["X"].T @ dZ1, "b1": dZ1.sum(axis=0)}
+    """Your mlp topic's mlp_backward (exercise mlp.mlp_backward): the gradients, a dict like params."""
+    return _mlp().mlp_backward(y, params, cache)
 
 
 def train_mlp_adamw(X, y, layer_sizes, epochs, batch_size, lr, weight_decay, seed):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,9 @@ from autograder.model import catalog, select
 from autograder.grading import Report, grade
 
 ROOT = Path(__file__).resolve().parent.parent
+# solutions/optim.py and cnn.py import the mlp topic's functions from mlp.py beside them, as a student's do: a
+# test that runs a solution module in this process finds solutions/mlp.py (after every other module)
+sys.path.append(str(ROOT / "solutions"))
 
 
 @dataclass(frozen=True)
@@ -46,11 +50,20 @@ def mutate(source: str, edits: list[tuple[str, str]]) -> str:
     return source
 
 
-def grade_source(folder: Path, topic: str, source: str, only: list[str] | None = None) -> Report:
-    """Write `source` as folder/<topic>.py and grade it (the whole topic unless `only`)."""
+def write_submission(folder: Path, topic: str, source: str) -> Path:
+    """`source` as folder/<topic>.py, beside the other topics' solution modules (a topic may import from one:
+    optim.py trains the network of mlp.py)."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{topic}.py").write_text(source)
-    return grade(folder, select(catalog(), only or [topic]))
+    for other in (ROOT / "solutions").glob("*.py"):
+        if not (folder / other.name).exists():
+            (folder / other.name).write_text(other.read_text())
+    return folder
+
+
+def grade_source(folder: Path, topic: str, source: str, only: list[str] | None = None) -> Report:
+    """Write `source` as folder/<topic>.py and grade it (the whole topic unless `only`)."""
+    return grade(write_submission(folder, topic, source), select(catalog(), only or [topic]))
 
 
 def _definitions(source: str) -> tuple[dict[str, str], dict[str, set[str]]]:

@@ -9,7 +9,7 @@ import pytest
 from autograder.grading.results import CheckResult, ExerciseResult, LearningCurve, Report
 from autograder.model import catalog, select
 from autograder.outputs.html import as_html, learning_curves
-from conftest import mutate, solution_source
+from conftest import mutate, solution_source, write_submission
 
 TRAINING = {"mlp.train_mlp": "accuracy", "rnn.train_rnn": "held_out", "optim.train": "held-out loss"}
 WRONG_TRAINING = {  # a training that runs, but not the one asked for
@@ -24,8 +24,7 @@ def graded_with_curves(tmp_path, exercise_id: str, edits=()):
     from autograder.grading import grade
 
     topic = exercise_id.split(".")[0]
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    (tmp_path / f"{topic}.py").write_text(mutate(solution_source(topic), list(edits)))
+    write_submission(tmp_path, topic, mutate(solution_source(topic), list(edits)))
     report = grade(tmp_path, select(catalog(), [exercise_id]), curves=True)
     return report.exercises[0]
 

@@ -23,8 +23,9 @@ late flag, Gradescope's sid and email), for exports. Top-level names that are no
 
 Nothing is extracted to disk and nothing is run or parsed: files are read (at most `MAX_FILE_BYTES` each), a topic
 is guessed from a file's name, else from the `def name(` lines of its first `SCAN_BYTES` (one linear regex), and
-the grader later writes each chosen file under its canonical name `<topic>.py` or `<topic>.ipynb`, so a member
-named `../../x` or a symlink reaches nothing.
+the grader later writes each chosen file under its canonical name `<topic>.py` or `<topic>.ipynb` (the student's
+own modules beside them under their paths from there, names Python can import), so a member named `../../x` or a
+symlink reaches nothing.
 """
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ from typing import Callable
 import yaml
 
 from autograder.model import Exercise
+from autograder.submissions import MAX_FILES, MAX_MODULE_BYTES
 
 MAX_FILE_BYTES = 20 * 2**20  # a notebook with plots is a few MiB; more is not a submission
 MAX_ZIP_BYTES = 5 * MAX_FILE_BYTES
@@ -76,6 +78,7 @@ class Submission:
     student: str  # the id: names the results file and the staged folder (see `student_id`)
     origin: str  # where the work was found, relative to ROOT
     files: dict[str, Entry] = field(default_factory=dict)  # canonical name (mlp.py, cnn.ipynb) -> the file
+    modules: dict[str, Entry] = field(default_factory=dict)  # the student's own modules beside them (`own_modules`)
     name: str = ""  # who they are, exactly as the layout writes it ("José María Núñez", a login, a sid)
     first_name: str = ""
     last_name: str = ""
@@ -88,7 +91,7 @@ class Submission:
     late: bool = False  # the LMS marked the submission late
 
     def contents(self) -> dict[str, bytes]:
-        return {name: entry.read() for name, entry in self.files.items()}
+        return {name: entry.read() for name, entry in {**self.modules, **self.files}.items()}
 
 
 @dataclass
@@ -359,6 +362,27 @@ def choose_files(entries: list[Entry], functions: dict[str, set[str]]) -> tuple[
     return chosen, notes
 
 
+def own_modules(chosen: dict[str, Entry], entries: list[Entry]) -> dict[str, Entry]:
+    """The student's own modules, which the topic files may import: every other .py file in the folder of the
+    shallowest chosen file or below it, under its path from there (`helpers.py`, `nn_scratch/layers.py`): names
+    that Python can import only, within the bounds of what a submission sends to its sandbox."""
+    if not chosen:
+        return {}
+    home = min((e.path.parent for e in chosen.values()), key=lambda p: len(p.parts))
+    found, size = {}, 0
+    for entry in sorted(entries, key=lambda e: (len(e.path.parts), e.path.as_posix())):
+        if entry.path.suffix != ".py" or entry in chosen.values() or not entry.path.is_relative_to(home):
+            continue
+        name = entry.path.relative_to(home)
+        if not all(part.isidentifier() for part in (*name.parts[:-1], name.stem)) or name.as_posix() in chosen:
+            continue
+        if len(found) >= MAX_FILES or size + entry.size > MAX_MODULE_BYTES:
+            break
+        found[name.as_posix()] = entry
+        size += entry.size
+    return found
+
+
 def _listed(paths, most: int = 5) -> str:
     paths = list(paths)
     shown = ", ".join(_shown(p) for p in paths[:most])
@@ -625,7 +649,8 @@ def survey(root: Path, exercises: list[Exercise], layout: str = "auto") -> Surve
                          name=group.name.display or group.name.login, first_name=first, last_name=last,
                          email=group.email, timestamp=group.timestamp, partners=group.partners,
                          notes=(["marked late by the LMS"] if group.late else []) + group.notes + notes,
-                         layout=layout, ids=dict(group.name.ids), late=group.late)
+                         layout=layout, ids=dict(group.name.ids), late=group.late,
+                         modules=own_modules(chosen, group.files))
         if not chosen:
             sub.notes.append(f"no file for any topic ({', '.join(functions)}) was found")
         submissions.append(sub)

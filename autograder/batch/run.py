@@ -65,13 +65,19 @@ def write_atomic(path: Path, text: str | bytes, mode: int = 0o644) -> None:
 
 def stage(sub: Submission, folder: Path) -> dict[str, bytes]:
     """Write the student's chosen files under their canonical names in `folder` (0700, files 0600); return them."""
-    contents = sub.contents()
+    contents = sub.contents()  # topic files under their canonical names, and the student's own modules
     private_folder(folder)
-    for old in folder.iterdir():
-        if old.name not in contents:
+    for old in sorted(folder.rglob("*"), key=lambda p: -len(p.parts)):  # a folder after what is in it
+        name = old.relative_to(folder).as_posix()
+        if old.is_dir() and not old.is_symlink():
+            if not any(n.startswith(name + "/") for n in contents):
+                old.rmdir()
+        elif name not in contents:
             old.unlink()
     for name, data in contents.items():
         path = folder / name
+        for parent in reversed(path.relative_to(folder).parents[:-1]):
+            private_folder(folder / parent)
         if path.is_symlink() or not path.is_file() or path.read_bytes() != data:
             write_atomic(path, data, 0o600)
     return contents

@@ -12,7 +12,7 @@ import signal
 import tempfile
 import threading
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import autograder
 
@@ -86,8 +86,11 @@ def grade_files(files: dict[str, bytes], exercises: list, seed: int | None, disp
     with tempfile.TemporaryDirectory(prefix="autograder-batch-") as tmp:
         folder = Path(tmp) / "submission"
         folder.mkdir()
-        for name, data in files.items():
-            (folder / Path(name).name).write_bytes(data)
+        for name, data in files.items():  # a topic file, or one of the student's own modules (`nn_scratch/a.py`)
+            parts = [part for part in PurePosixPath(name).parts if part not in ("", ".", "..", "/")]
+            path = folder.joinpath(*parts)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
         report = grade(folder, exercises, seed=seed, curves=curves)
     report.submission = display
     for result in report.exercises:

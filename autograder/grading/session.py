@@ -76,7 +76,8 @@ class TopicSession:
         """Import the module in the sandbox; an error message if it cannot be imported."""
         name = self.source.filename
         reply = self.sandbox.load({"name": self.source.topic, "path": str(self.source.path), "source": self.source.text,
-                                   "cells": list(self.source.cells) or None, "seed": 0}, LOAD_SECONDS)
+                                   "cells": list(self.source.cells) or None, "seed": 0,
+                                   "files": list(self.source.files)}, LOAD_SECONDS)
         if isinstance(reply, Crash):
             if reply.kind == "timeout":
                 return f"importing {name} {reply.message}."

@@ -310,17 +310,28 @@ class Channel:
             self.sock.close()
 
 
+SIGNAL_WORDS = {"SIGSEGV": "a segmentation fault", "SIGBUS": "a bus error", "SIGFPE": "a floating-point exception",
+                "SIGILL": "an illegal instruction", "SIGABRT": "an abort"}
+
+
 def _death(code: int | None, oom: int = 0) -> str:
+    """How the process running the student's code ended, in words: an exit status, or the signal that ended it
+    (as a negative code, or as 128 + its number where a shell or bwrap passed it on)."""
     if oom:
         how = (f"was stopped because the submission's processes together used more than "
                f"{oom / 2**30:g} GiB of memory")
-    elif code is not None and code < 0:
+    elif code is not None and (code < 0 or 128 < code < 128 + signal.NSIG):
+        number = -code if code < 0 else code - 128
         try:
-            how = f"was killed by {signal.Signals(-code).name}"
+            name = signal.Signals(number).name
         except ValueError:
-            how = f"was killed by signal {-code}"
-        if code == -signal.SIGSEGV:
-            how += " (a segmentation fault)"
+            name = ""
+        status = f"; exit status {code}" if code > 0 else ""
+        if name == "SIGKILL":
+            how = (f"was killed (SIGKILL, signal 9{status}): the system ran out of memory, or it ran past a limit "
+                   f"the grader enforces")
+        else:
+            how = f"crashed with {SIGNAL_WORDS.get(name, name or 'a signal')} (signal {number}{status})"
     else:
         how = f"exited with status {code}"
     return f"the Python process running your code {how}; the grader started a fresh one."

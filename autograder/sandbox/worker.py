@@ -78,6 +78,43 @@ class _ForbiddenFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         pass
 
 
+class _SubmissionFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """The student's own modules and packages beside the topic file (helpers.py, nn_scratch/...), served from the
+    texts the grader read: importable, never written anywhere. It comes last on sys.meta_path, so the standard
+    library, NumPy and the worker's own modules are always found first: a student's file cannot shadow them."""
+
+    def __init__(self, folder: str, files):
+        self.folder = folder
+        self.modules: dict[str, tuple[str | None, str]] = {}  # dotted name -> (relative path, text); a folder: None
+        for relative, text in files:
+            parts = relative[:-len(".py")].split("/")
+            for i in range(1, len(parts)):  # every folder on the way is a package (a namespace one without __init__)
+                self.modules.setdefault(".".join(parts[:i]), (None, ""))
+            if parts[-1] == "__init__":
+                self.modules[".".join(parts[:-1])] = (relative, text)
+            else:
+                self.modules.setdefault(".".join(parts), (relative, text))
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname not in self.modules:
+            return None
+        relative, _ = self.modules[fullname]
+        package = relative is None or relative.endswith("/__init__.py") or any(
+            name.startswith(fullname + ".") for name in self.modules)
+        spec = importlib.machinery.ModuleSpec(fullname, self, origin=f"{self.folder}/{relative}" if relative else None,
+                                              is_package=package)
+        spec.has_location = relative is not None
+        return spec
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        relative, text = self.modules[module.__name__]
+        if relative is not None:
+            exec(compile(text, module.__spec__.origin, "exec"), module.__dict__)
+
+
 class _CappedText(io.TextIOBase):
     """A stdout that keeps the first STDOUT_CAP characters and drops the rest (no flooding)."""
 
@@ -231,8 +268,9 @@ class CallFailed(Exception):
 
 def _student_traceback(exc: BaseException, filename: str) -> str:
     """The frames of the traceback that are in the submission's file, newest last."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if f.filename == filename or f.filename.startswith(filename + ", cell ")]
+    folder = os.path.dirname(filename)  # the submission's own modules are beside the topic file, or below it
+    mine = (filename + ", cell ", folder + os.sep) if folder else (filename + ", cell ",)
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename or f.filename.startswith(mine)]
     lines = traceback.format_list(frames[-4:])
     return "".join(lines).rstrip()
 
@@ -262,6 +300,10 @@ def _classify(exc: BaseException, fn_name: str, filename: str) -> CallFailed:
         return CallFailed("exception", f"{fn_name} recursed too deeply (RecursionError).", where)
     if isinstance(exc, SystemExit):
         return CallFailed("exception", f"{fn_name} called exit(); a function must return its result.", where)
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        return CallFailed("exception", f"{fn_name} raised {_describe(exc)}. Graded code runs with NumPy and the Python "
+                          "standard library only (plus your own modules handed in beside it): move plotting "
+                          "(matplotlib) and any other library's code under `if __name__ == \"__main__\":`.", where)
     return CallFailed("exception", f"{fn_name} raised {_describe(exc)}", where)
 
 
@@ -301,6 +343,8 @@ class Module:
         module = types.ModuleType(req["name"])
         module.__file__ = req["path"]
         _seed_everything(req["seed"])
+        if req.get("files"):
+            sys.meta_path.append(_SubmissionFinder(os.path.dirname(req["path"]), req["files"]))
         cells = req.get("cells") or [(0, req["source"])]
         for number, source in cells:
             where = f"{self.filename}, cell {number}" if req.get("cells") else self.filename
