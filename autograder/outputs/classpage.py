@@ -164,11 +164,11 @@ def histogram_svg(students: list[dict]) -> str:
     counts = [0] * 11
     for share in shares:
         counts[10 if share >= 100 else min(int(share // 10), 9)] += 1
-    fig = Figure(figsize=(6.4, 2.4))
+    fig = Figure(figsize=(7.2, 2.6))
     ax = fig.add_subplot()
     labels = [f"{10 * i}–" for i in range(10)] + ["100"]
     ax.bar(range(11), counts, color=["#c62828" if i < 5 else "#1f77b4" for i in range(10)] + ["#2e7d32"])
-    ax.set_xticks(range(11), labels, fontsize=8)
+    ax.set_xticks(range(11), labels, fontsize=9)
     ax.set_xlabel("score, % of full marks")
     ax.set_ylabel("students")
     ax.yaxis.get_major_locator().set_params(integer=True)
@@ -188,14 +188,16 @@ table{border-collapse:collapse;width:100%;font-size:.95rem}
 td,th{padding:5px 8px;border-bottom:1px solid #e3e6ea;text-align:left;vertical-align:top}
 td.n,th.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 a{color:#1f5fbf;text-decoration:none}
-svg{max-width:100%;height:auto;display:block}
+svg{width:100%;max-width:760px;height:auto;display:block}
 .meta{color:#666;font-size:.85rem}
 .who{color:#444;font-size:.9rem;overflow-wrap:anywhere}
 .bar{display:flex;height:10px;min-width:80px;border-radius:3px;overflow:hidden;background:#eee}
 .full{background:#2e7d32}.partial{background:#e0a800}.not_started{background:#c62828}.not_gradable{background:#888}
 .wrap{overflow-x:auto}
-li{margin:6px 0;overflow-wrap:anywhere}
-@media (max-width:640px){main{padding:8px} section{padding:10px 8px} .wide{display:none} td,th{padding:4px}}
+li{margin:6px 0;overflow-wrap:anywhere} ol{padding-left:1.6em}
+.key span{display:inline-block;width:10px;height:10px;border-radius:2px;margin:0 4px 0 10px}
+@media (max-width:640px){main{padding:8px} section{padding:10px 8px} .wide{display:none} td,th{padding:4px}
+ table{font-size:.85rem} th.n{white-space:normal} td{overflow-wrap:anywhere}}
 """
 
 
@@ -230,7 +232,7 @@ def class_page(data: dict, title: str = "") -> str:
              f"<section><h2>Score distribution</h2>{histogram_svg(data['students']) if students else '<p>No scores.</p>'}</section>"]
     mis = data["misconceptions"][:TOP]
     items = "".join(f"<li><b>{_e(m['hint'])}</b> <span class=\"meta\">({_e(m['exercise'])})</span>: "
-                    f"{_plural(len(m['students']), 'student')}, {m['points']:g} points — "
+                    f"{_plural(len(m['students']), 'student')}, {m['points']:g} points lost — "
                     f"<span class=\"who\">{_names(m['students'])}</span></li>" for m in mis)
     parts.append("<section><h2>Misconceptions, by the points they cost</h2>"
                  + (f"<ol>{items}</ol>" if items else "<p>No declared mistake matched anyone's wrong values.</p>")
@@ -241,7 +243,7 @@ def class_page(data: dict, title: str = "") -> str:
                    for c in data["root_causes"][:TOP])
     parts.append("<section><h2>Most common failures, once per root cause</h2>"
                  + (f'<div class="wrap"><table><tr><th>cause</th><th class="n">students</th>'
-                    f'<th class="n">points</th></tr>{rows}</table></div>' if rows else "<p>None.</p>") + "</section>")
+                    f'<th class="n">points lost</th></tr>{rows}</table></div>' if rows else "<p>None.</p>") + "</section>")
     rows = []
     for e in data["exercises"]:
         n = sum(e[k] for k in ("full", "partial", "not_started", "not_gradable")) or 1
@@ -251,8 +253,10 @@ def class_page(data: dict, title: str = "") -> str:
                     f"<td class=\"n\">{e['full']}</td><td class=\"n\">{e['partial']}</td>"
                     f"<td class=\"n\">{e['not_started']}</td><td class=\"n wide\">{e['not_gradable']}</td>"
                     f'<td class="wide"><div class="bar">{bar}</div></td></tr>')
-    parts.append('<section><h2>Per exercise</h2><div class="wrap"><table><tr><th>exercise</th><th class="n">full</th>'
-                 '<th class="n">partial</th><th class="n">not started</th><th class="n wide">not gradable</th>'
+    key = "".join(f'<span class="{k}"></span>{k.replace("_", " ")}'
+                  for k in ("full", "partial", "not_started", "not_gradable"))
+    parts.append(f'<section><h2>Per exercise</h2><p class="meta key wide">students:{key}</p><div class="wrap">'
+                 '<table><tr><th>exercise</th><th class="n">full</th><th class="n">partial</th><th class="n">not started</th><th class="n wide">not gradable</th>'
                  f'<th class="wide"></th></tr>{"".join(rows)}</table></div></section>')
     rows = "".join(f"<tr><td>{_student_link(s)}</td><td class=\"n\">"
                    f"{'not graded' if s['error'] else format(s['score'], 'g') + ' / ' + format(s['max_score'], 'g')}"
