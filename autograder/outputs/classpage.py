@@ -210,6 +210,10 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
 
+def _points(points: float) -> str:
+    return f"{points:g} point" + ("" if points == 1 else "s")
+
+
 def _student_link(s: dict) -> str:
     name = _e(s["name"]) + (f' <span class="meta">({_e(s["id"])})</span>' if s["name"] != s["id"] else "")
     return f'<a href="feedback/{_e(quote(s["id"], safe=""))}.html">{name}</a>' if s["page"] else name
@@ -232,7 +236,7 @@ def class_page(data: dict, title: str = "") -> str:
              f"<section><h2>Score distribution</h2>{histogram_svg(data['students']) if students else '<p>No scores.</p>'}</section>"]
     mis = data["misconceptions"][:TOP]
     items = "".join(f"<li><b>{_e(m['hint'])}</b> <span class=\"meta\">({_e(m['exercise'])})</span>: "
-                    f"{_plural(len(m['students']), 'student')}, {m['points']:g} points lost — "
+                    f"{_plural(len(m['students']), 'student')}, {_points(m['points'])} lost — "
                     f"<span class=\"who\">{_names(m['students'])}</span></li>" for m in mis)
     parts.append("<section><h2>Misconceptions, by the points they cost</h2>"
                  + (f"<ol>{items}</ol>" if items else "<p>No declared mistake matched anyone's wrong values.</p>")
