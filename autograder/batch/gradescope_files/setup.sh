@@ -37,11 +37,13 @@ find_python() {
 # Install a Python $WANTED where every user can run it (student code runs as a uid of its own); prints its path.
 install_python() {
     local python
-    export UV_PYTHON_INSTALL_DIR="$AUTOGRADER/python" UV_INSTALL_DIR="$AUTOGRADER/uv"
-    if ! command -v uv >/dev/null 2>&1 && [ ! -x "$UV_INSTALL_DIR/uv" ]; then
-        curl -LsSf https://astral.sh/uv/install.sh | env INSTALLER_NO_MODIFY_PATH=1 sh >&2 || true
+    local uv_dir="$AUTOGRADER/uv"
+    export UV_PYTHON_INSTALL_DIR="$AUTOGRADER/python"  # not root's home, which the student's uid cannot enter
+    if ! command -v uv >/dev/null 2>&1 && [ ! -x "$uv_dir/uv" ]; then
+        # uv's standalone installer; unmanaged: into uv_dir, no shell profile edited
+        curl -LsSf https://astral.sh/uv/install.sh | env UV_UNMANAGED_INSTALL="$uv_dir" sh >&2 || true
     fi
-    PATH="$UV_INSTALL_DIR:$PATH"
+    PATH="$uv_dir:$PATH"
     if command -v uv >/dev/null 2>&1 && uv python install "$WANTED" >&2 \
             && python="$(uv python find "$WANTED")" && recent_enough "$python"; then
         chmod -R o+rX "$UV_PYTHON_INSTALL_DIR"
