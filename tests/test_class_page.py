@@ -98,7 +98,7 @@ def test_an_unimplemented_function_is_one_root_cause_not_one_per_check(results):
     affine = [c for c in causes if "affine_backward" in c["cause"]]
     assert len(BY_ID["mlp.affine"].checks) > 1  # else there would be nothing to collapse
     assert len(affine) == 1 and affine[0]["students"] == ["Carol", HOSTILE]
-    assert affine[0]["points"] == 2 * BY_ID["mlp.affine"].points
+    assert affine[0]["points"] == 2 * BY_ID["mlp.affine"].points and affine[0]["ids"] == ["carol", "dave"]
     assert "not implemented" in affine[0]["cause"] and not any("not_checked" in c["cause"] for c in causes)
     wrong_values = [c for c in causes if c["cause"].startswith("mlp.tanh ")]  # a wrong value: one line per check
     assert len(wrong_values) == sum("d" in c.name for c in BY_ID["mlp.tanh"].checks)

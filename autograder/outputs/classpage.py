@@ -110,7 +110,7 @@ def root_causes_of(result: dict, functions: dict[str, tuple[str, ...]]) -> dict[
 
 def class_data(results: list[dict], exercises: list[Exercise], pages: set[str] = frozenset()) -> dict:
     """The class page's data (summary.json's "class"): `results` the students' results files, `pages` the ids
-    with a feedback page."""
+    with a feedback page. A misconception or a cause lists its students by name (`students`) and id (`ids`)."""
     hints = {(ex.id, m.name): m.hint for ex in exercises for m in ex.mistakes}
     functions = {ex.id: ex.functions for ex in exercises}
     titles = {ex.id: ex.title for ex in exercises}
@@ -128,13 +128,16 @@ def class_data(results: list[dict], exercises: list[Exercise], pages: set[str] =
             states[str(e.get("id"))][exercise_state(e, result.get("not_gradable") or {})] += 1
         for key, lost in mistakes_of(result).items():
             entry = mistakes.setdefault(key, {"exercise": key[0], "mistake": key[1],
-                                              "hint": hints.get(key, key[1]), "points": 0.0, "students": []})
+                                              "hint": hints.get(key, key[1]), "points": 0.0, "students": [],
+                                              "ids": []})
             entry["points"] += lost
             entry["students"].append(name)
+            entry["ids"].append(sid)
         for key, (label, lost, first) in root_causes_of(result, functions).items():
-            entry = causes.setdefault(key, {"cause": label, "points": 0.0, "students": [], "feedback": {}})
+            entry = causes.setdefault(key, {"cause": label, "points": 0.0, "students": [], "ids": [], "feedback": {}})
             entry["points"] += lost
             entry["students"].append(name)
+            entry["ids"].append(sid)
             entry["feedback"][first] = entry["feedback"].get(first, 0) + 1
     for entry in causes.values():
         entry["usual_feedback"] = max(entry.pop("feedback").items(), key=lambda kv: kv[1])[0]
@@ -155,10 +158,7 @@ def _e(text) -> str:
 
 def histogram_svg(students: list[dict]) -> str:
     """The scores as a percentage of full marks, in tenths (full marks its own bar), as an inline SVG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # no pyplot: no backend, no global state
 
     shares = [100 * s["score"] / s["max_score"] if s["max_score"] else 0.0 for s in students if not s["error"]]
     counts = [0] * 11
