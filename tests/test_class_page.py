@@ -128,6 +128,8 @@ def test_grade_all_reports_write_the_page_and_summary_json(results, tmp_path):
     page = (tmp_path / "class.html").read_text()
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert "class.html" in text and (tmp_path / "class.html").stat().st_mode & 0o077 == 0
+    assert f"mlp.tanh: {HINT} — 3 students" in (tmp_path / "summary.txt").read_text()  # the terminal says it too
+    assert "affine_backward is not implemented yet: 2 students" in text
     assert 'href="feedback/bob.html"' in page and 'href="feedback/alice.html"' not in page
     assert summary["class"]["misconceptions"][0]["students"] == ["Bob", "Carol", HOSTILE] or \
         summary["class"]["misconceptions"][0]["students"] == ["Alice", "Bob", HOSTILE]
