@@ -2,8 +2,11 @@
 
 OUT.zip, uploaded as the assignment's autograder ("Zip file upload"), holds:
 
-    setup.sh         run once when Gradescope builds the image: Python, a CPU-only torch, the grader
-    run_autograder   run for each submission: grades /autograder/submission, writes /autograder/results/results.json
+    setup.sh         run once when Gradescope builds the image: a Python >= 3.11 (installed with uv when the
+                     image's is older, as on the default Ubuntu 22.04 image), a CPU-only torch, the grader
+    setup.env        setup.sh's settings: the torch index and requirement
+    run_autograder   run for each submission: grades /autograder/submission, writes /autograder/results/results.json,
+                     and prints a summary for the instructor (score, where the seed came from, grader, time, files)
     config.json      what to grade and how: the exercises, the grading seed, one test per check, visibility
     grader/          the grader's source (autograder/, reference/, pyproject.toml); never solutions/
 
@@ -20,60 +23,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
+import time
 import traceback
 import zipfile
 from importlib import metadata
 from pathlib import Path
 
 from autograder.batch.worker import ROOT
+from autograder.outputs.safe import printable
 
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"  # PyPI's Linux torch is the multi-GB CUDA build
 GRADER_FILES = ("pyproject.toml", "README.md", "autograder/**/*.py", "reference/**/*.py")
 FIXED_TIME = (2024, 1, 1, 0, 0, 0)  # the same inputs make the same zip
 
-SETUP_SH = r"""#!/usr/bin/env bash
-# Gradescope runs this once, as root, while it builds the autograder's image.
-set -euo pipefail
-SOURCE="$(cd "$(dirname "$0")" && pwd)"
-AUTOGRADER="${{AUTOGRADER_ROOT:-/autograder}}"
-if ! python3 -m venv --help >/dev/null 2>&1; then
-    apt-get update && apt-get install -y --no-install-recommends python3 python3-venv python3-pip
-fi
-python3 -m venv "$AUTOGRADER/venv"
-PIP="$AUTOGRADER/venv/bin/pip"
-"$PIP" install --upgrade pip
-# CPU-only torch first: installing the grader then finds its torch requirement met.
-"$PIP" install --index-url "{torch_index}" "{torch}"
-"$PIP" install "$SOURCE/grader"
-# The inputs every student's grading replays, drawn once (without them each submission's grading draws its own).
-"$AUTOGRADER/venv/bin/python" -m autograder.batch.bundle --precompute "$SOURCE/draws" --config "$SOURCE/config.json" \
-    || echo "warning: the inputs could not be drawn ahead; each submission's grading draws them"
-# Fail the image build here, not at the first student.
-"$AUTOGRADER/venv/bin/python" -c "import autograder.grading, autograder.batch.bundle"
-# The grading seed is for the grader alone: without bubblewrap, student code runs as a uid of its own (README,
-# threat model), which must be able to run this Python, and must not read config.json.
-chmod o+x "$AUTOGRADER"
-chmod -R o+rX "$AUTOGRADER/venv"
-chmod 600 "$SOURCE/config.json"
-chmod -R go-rwx "$SOURCE/draws" 2>/dev/null || true
-"""
-
-RUN_AUTOGRADER = r"""#!/usr/bin/env bash
-# Gradescope runs this for each submission. Whatever happens, results.json exists when it ends.
-AUTOGRADER="${AUTOGRADER_ROOT:-/autograder}"
-PYTHON="${AUTOGRADER_PYTHON:-$AUTOGRADER/venv/bin/python}"
-RESULTS="$AUTOGRADER/results/results.json"
-mkdir -p "$AUTOGRADER/results"
-rm -f "$RESULTS"
-cd "$AUTOGRADER"
-"$PYTHON" -m autograder.batch.bundle --autograder "$AUTOGRADER" --config "$AUTOGRADER/source/config.json"
-status=$?
-if [ ! -s "$RESULTS" ]; then  # the grader could not even write its own failure (Python missing, killed, ...)
-    printf '%s\n' '{"score": 0, "tests": [], "output": "The autograder failed before grading this submission (exit status '"$status"'). Your work was not graded: please tell your instructor."}' > "$RESULTS"
-fi
-exit 0
-"""
+FILES = Path(__file__).parent / "gradescope_files"  # setup.sh and run_autograder, shipped as package data
 
 
 def torch_requirement() -> str:
@@ -84,13 +49,20 @@ def torch_requirement() -> str:
     raise RuntimeError("nn-autograder's metadata names no torch requirement")
 
 
+def setup_env(torch_index: str, torch: str) -> str:
+    """setup.sh's settings, as shell assignments it sources."""
+    return (f"# read by setup.sh\nTORCH_INDEX={shlex.quote(torch_index)}\n"
+            f"TORCH_REQUIREMENT={shlex.quote(torch)}\n")
+
+
 def build_bundle(out: Path, config: dict, torch_index: str = TORCH_CPU_INDEX) -> list[str]:
     """Write the autograder zip; return the names it holds."""
     if not (ROOT / "pyproject.toml").is_file():
         raise RuntimeError(f"the grader's source tree is needed (pyproject.toml, autograder/, reference/); "
                            f"{ROOT} is an installed copy")
-    files = {"setup.sh": SETUP_SH.format(torch_index=torch_index, torch=torch_requirement()),
-             "run_autograder": RUN_AUTOGRADER, "config.json": json.dumps(config, indent=2) + "\n"}
+    files = {name: (FILES / name).read_text(encoding="utf-8") for name in ("setup.sh", "run_autograder")}
+    files["setup.env"] = setup_env(torch_index, torch_requirement())
+    files["config.json"] = json.dumps(config, indent=2) + "\n"
     for pattern in GRADER_FILES:
         for path in sorted(ROOT.glob(pattern)):
             if "__pycache__" not in path.parts:
@@ -135,17 +107,48 @@ def grade_submission(submission: Path, config: dict, draws: Path | None = None) 
     exercises = assigned(config)
     if draws is not None:
         DRAWS.folders.insert(0, Folder(draws, config.get("seed"), writable=False))
+    start = time.perf_counter()
     chosen, notes = discover_one(submission, exercises)
     files = {name: entry.read() for name, entry in chosen.items()}
     report = grade_files(files, exercises, config.get("seed"), "your submission")
-    print(f"inputs: {DRAWS.summary()}")  # for the instructor (Gradescope's autograder output)
+    graded = [f"{entry.path.as_posix()} as {name}" for name, entry in chosen.items()]
+    print(instructor_summary(report, config, upload_files(submission), graded, notes, time.perf_counter() - start))
+    print(f"inputs: {DRAWS.summary()}")
     results = as_gradescope(report, per_check=config.get("per_check", False),
                             visibility=config.get("visibility", "visible"),
                             stdout_visibility=config.get("stdout_visibility", "hidden"))
-    graded = ", ".join(f"{entry.path.as_posix()} as {name}" for name, entry in chosen.items())
-    found = f"Graded: {graded}." if graded else "No file for any topic was found in your submission."
+    found = f"Graded: {', '.join(graded)}." if graded else "No file for any topic was found in your submission."
     results["output"] = "\n".join([found, *notes, results["output"]])
     return results
+
+
+def upload_files(submission: Path) -> int:
+    """How many files the upload holds."""
+    return sum(1 for p in submission.rglob("*") if p.is_file()) if submission.is_dir() else 0
+
+
+def seed_source(config: dict) -> str:
+    """Where the grading seed came from, never the seed: this output may be shown to students."""
+    if config.get("seed") is None:
+        return "none: the public inputs of `check` (no --seed-file or AUTOGRADER_SEED when the bundle was built)"
+    return "the grading seed in config.json, fixed when the bundle was built (readable by root alone)"
+
+
+def instructor_summary(report, config: dict, uploaded: int, graded: list[str], notes: list[str],
+                       seconds: float) -> str:
+    """run_autograder's output, for the instructor: score, seed source, grader, time, what the upload held."""
+    v = report.versions
+    lines = [f"nn-autograder {report.grader_version}: Python {v.get('python')}, NumPy {v.get('numpy')}, "
+             f"torch {v.get('torch')}, Hypothesis {v.get('hypothesis')}",
+             f"seed: {seed_source(config)}",
+             f"upload: {uploaded} file{'' if uploaded == 1 else 's'}; graded "
+             + (", ".join(graded) if graded else "nothing (no file for any topic)"),
+             *[f"  {note}" for note in notes],
+             *[f"not gradable {topic}: {why.splitlines()[0] if why else ''}"
+               for topic, why in report.not_gradable.items()],
+             f"score: {report.score:g} / {report.points:g} in {seconds:.1f} s "
+             f"(finished {time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())})"]
+    return printable("\n".join(lines), keep="\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         results = grade_submission(args.autograder / "submission", config, args.config.parent / "draws")
     except Exception:  # noqa: BLE001 -- the grader's own failure still gets a results.json
         traceback.print_exc()  # stdout_visibility decides whether the student sees it; the instructor always can
+        print("nn-autograder: the grader failed (above); this submission scored 0, not graded")
         results = {"score": 0, "tests": [], "output": "The autograder itself failed while grading this submission; "
                    "your work was not graded. Please tell your instructor."}
     write_atomic(args.autograder / "results" / "results.json", json.dumps(results, indent=1) + "\n")

@@ -20,6 +20,7 @@ from autograder.assignments import plural
 from autograder.batch.run import ClassRun, load_result, private_folder, write_atomic
 from autograder.grading.grade import GRADER_FAILURE
 from autograder.model import Exercise
+from autograder.outputs.classpage import class_data, class_page, feedback_pages
 from autograder.outputs.csv import gradebook
 from autograder.outputs.lms import LMS_EXPORTS, TITLE, Export, Roster, export, roster_lms
 from autograder.outputs.safe import printable
@@ -114,10 +115,40 @@ def write_reports(run: ClassRun, out: Path, exercises: list[Exercise], assignmen
     results = [run.results[s.student] for s in run.submissions if s.student in run.results]
     write_atomic(out / "gradebook.csv", gradebook(results, [ex.id for ex in exercises], assignment, due), 0o600)
     data = {**summarize(run, exercises), "assignment": assignment}
+    data["class"] = write_class_page(out, results, exercises, assignment)
     write_atomic(out / "summary.json", json.dumps(data, indent=1) + "\n", 0o600)
-    text = summary_text(data)
+    text = summary_text(data) + reteach_text(data["class"])
     write_atomic(out / "summary.txt", text, 0o600)
-    return text
+    return text + class_page_line(out)
+
+
+def write_class_page(out: Path, results: list[dict], exercises: list[Exercise], assignment: str = "") -> dict:
+    """OUT/class.html (0600), the class page of `results` (`classpage`); returns its data for summary.json."""
+    data = class_data(results, exercises, feedback_pages(out))
+    write_atomic(out / "class.html", class_page(data, assignment), 0o600)
+    return data
+
+
+def reteach_text(data: dict, top: int = 5) -> str:
+    """The class page's first lists in a few lines: the misconceptions costing the most, the commonest causes."""
+    lines = []
+    if data["misconceptions"]:
+        lines.append("Misconceptions, by the points they cost (class.html lists them all):")
+        lines += [f"  {m['exercise']}: {m['hint']} — {_students(m)}, {m['points']:g} points lost"
+                  for m in data["misconceptions"][:top]]
+    if data["root_causes"]:
+        lines.append("Most common failures, once per root cause:")
+        lines += [f"  {c['cause']}: {_students(c)}" for c in data["root_causes"][:top]]
+    return printable("\n".join(lines) + "\n") if lines else ""
+
+
+def _students(entry: dict) -> str:
+    n = len(entry["students"])
+    return f"{n} student" + ("" if n == 1 else "s")
+
+
+def class_page_line(out: Path) -> str:
+    return printable(f"Class page (what to reteach): {out / 'class.html'}\n", keep="\n")
 
 
 def write_export(out: Path, results: list[dict], lms: str, assignment: str, roster: Roster | None = None,

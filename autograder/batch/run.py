@@ -3,7 +3,7 @@
     OUT/submissions/<student>/<topic>.py|.ipynb   exactly what was graded (regrade one with `grade`)
     OUT/results/<student>.json                    the student's results (`grade --format json`, plus who and how)
     OUT/feedback/<student>.html                   with `html`: the student's feedback page (`grade --format html`)
-    OUT/gradebook.csv, OUT/summary.txt, OUT/summary.json
+    OUT/gradebook.csv, OUT/summary.txt, OUT/summary.json, OUT/class.html (the class page: what to reteach)
 
 A results file is written atomically the moment its student is done, and it records everything its score
 depends on: the grader's version and code fingerprint, the versions of Python, NumPy, torch and Hypothesis, the

@@ -804,7 +804,8 @@ def _blocked(check: Check, v: Verdict | None, causes: dict) -> CheckResult | Non
     if v is None or v.kind == "value" or not v.call or (v.kind, v.call) not in causes:
         return None
     where, summary = causes[(v.kind, v.call)]
-    return CheckResult(check.name, check.points, 0.0, f"Not checked: {summary} (see {where}).", kind="not_checked")
+    return CheckResult(check.name, check.points, 0.0, f"Not checked: {summary} (see {where}).", kind="not_checked",
+                       call=v.call)  # the class page counts the checks one failed call blocked as one cause
 
 
 def _first_failure(exc: BaseException):

@@ -17,7 +17,7 @@ def as_dict(report: Report) -> dict:
         "exercises": [
             {"id": e.id, "topic": e.topic, "title": e.title, "score": e.score, "max_score": e.points,
              "checks": [{"name": c.name, "score": c.score, "max_score": c.points, "passed": c.passed,
-                         "message": c.message, "kind": c.kind or None, "mistakes": c.mistakes,
+                         "message": c.message, "kind": c.kind or None, "call": c.call, "mistakes": c.mistakes,
                          "diagnosis": c.diagnosis} for c in e.checks]}
             for e in report.exercises],
     }
