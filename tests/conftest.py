@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,6 +96,21 @@ def failing(report: Report) -> set[tuple[str, str]]:
 
 def messages(report: Report) -> dict[tuple[str, str], str]:
     return {(e.id, c.name): c.message for e in report.exercises for c in e.checks if c.message}
+
+
+_GRADED: dict[tuple[str, tuple], Report] = {}
+
+
+def graded_bug(topic: str, edits: list[tuple[str, str]]) -> Report:
+    """A bug of a corpus graded as `edited` grades it, once per process: tests/test_buggy.py and
+    tests/test_feedback.py read the same report (run in one process, or one xdist group, a bug is graded once)."""
+    key = (topic, tuple(map(tuple, edits)))
+    if key not in _GRADED:
+        source = mutate(solution_source(topic), edits)
+        with tempfile.TemporaryDirectory() as folder:
+            _GRADED[key] = grade_source(Path(folder) / "submission", topic, source,
+                                        affected_exercises(topic, source) or None)
+    return _GRADED[key]
 
 
 @pytest.fixture
