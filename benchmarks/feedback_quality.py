@@ -33,65 +33,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 NAMING = re.compile(r"Likely mistake:|Possible mistake|Pattern:|times the expected|transpose of the expected|"
                     r"opposite sign")
-PASTE = "paste into Python"
-CODE_LINE = re.compile(r"^(\s|[A-Za-z_]\w* = |[}\])])")
-
-
-def paste_blocks(message: str) -> list[str]:
-    """The Python under every "paste into Python" header of a message."""
-    blocks, lines = [], message.splitlines()
-    for i, line in enumerate(lines):
-        if PASTE in line:
-            body = []
-            for code in lines[i + 1:]:
-                if not code.strip() or not CODE_LINE.match(code):
-                    break
-                body.append(code)
-            blocks.append("\n".join(body))
-    return blocks
-
-
-def pastes(code: str) -> bool:
-    if "<array" in code:
-        return False
-    try:
-        exec(compile(code, "<feedback>", "exec"), {"np": np})  # noqa: S102 - the grader's own text
-    except Exception:  # noqa: BLE001
-        return False
-    return True
-
-
-def _arrays(value):
-    if isinstance(value, np.ndarray):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _arrays(v)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            yield from _arrays(v)
-
-
-def largest_free_axis(inputs) -> int:
-    """The longest axis of the arrays of `inputs`, a 3H or 4H gate axis counted as H (H another axis's size)."""
-    arrays = [a for a in _arrays(inputs) if a.ndim]
-    sizes = {n for a in arrays for n in a.shape}
-    longest = 0
-    for a in arrays:
-        for n in a.shape:
-            gate = next((n // g for g in (4, 3) if n % g == 0 and n // g in sizes and n // g <= 3), None)
-            longest = max(longest, gate if gate is not None and n > 3 else n)
-    return longest
-
-
 def display_lines(text: str, width: int = 80) -> int:
     return sum(max(1, math.ceil(len(line) / width)) for line in text.splitlines())
 
@@ -109,7 +56,8 @@ def measure(topics: list[str], limit: int | None) -> list[dict]:
     from autograder.grading import grade
     from autograder.model import catalog, select
     from autograder.outputs.text import exercise_text
-    from conftest import affected_exercises, corpus, failing, mutate, solution_source
+    from conftest import affected_exercises, corpus, failing, largest_free_axis, mutate, paste_blocks, pastes, \
+        solution_source
 
     rows = []
     for topic, module in corpus("bugs").items():
@@ -135,7 +83,7 @@ def measure(topics: list[str], limit: int | None) -> list[dict]:
                 "names_misconception": any(NAMING.search(m) for m in messages),
                 "named": named,
                 "wrong": sorted(set(named) - set(bug.mistakes)),
-                "unpasteable": sum(not pastes(b) for b in blocks),
+                "unpasteable": sum("<array" in b or not pastes(b) for b in blocks),
                 "lines": [display_lines(exercise_text(e)) for e in report.exercises if e.score < e.points],
             })
             r = rows[-1]

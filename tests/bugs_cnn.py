@@ -19,7 +19,6 @@ def cifar(*names):
 
 CIFAR_ALL = cifar("scores", "loss", "dW1", "db1", "dW2", "db2", "dW3", "db3", "dW4", "db4")
 CIFAR_CONV_GRADS = cifar("dW1", "db1", "dW2", "db2")
-MISTAKES_CHECKED = True  # the feedback names exactly each bug's `mistakes` (tests/test_buggy.py)
 
 BUGS = [
     # -- ReLU ---------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ AFFINE, FORWARD, BACKWARD = "mlp.affine", "mlp.mlp_forward", "mlp.mlp_backward"
 INIT, SGD, TRAIN = "mlp.init_params", "mlp.sgd_step", "mlp.train_mlp"
 ALL_GRADS = {(BACKWARD, f"d{k}") for k in ("W1", "b1", "W2", "b2", "W3", "b3")}
 STEPS = {(TRAIN, "steps")}  # train_mlp runs init_params, mlp_forward, mlp_backward, sgd_step: a bug there shows here too
-MISTAKES_CHECKED = True  # the feedback names exactly each bug's `mistakes` (tests/test_buggy.py)
 
 BUGS = [
     # -- activations ----------------------------------------------------------------------

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from autograder.model import catalog, select
@@ -24,8 +26,18 @@ class Bug:
     edits: list[tuple[str, str]]
     fails: set[tuple[str, str]]
     xfail: str | None = None  # a known grader-validity problem: why the grader disagrees with `fails`
-    mistakes: tuple[str, ...] = ()  # the declared `Mistake`s its feedback names (checked where the corpus says
-    # MISTAKES_CHECKED = True: then the feedback names exactly these, and no bug gets a false diagnosis)
+    mistakes: tuple[str, ...] = ()  # the declared `Mistake`s its feedback names, exactly (none: it names none)
+    input_axis: int = 3  # the input its first failing check shows is no longer along any free axis
+    # (tests/test_feedback.py holds the grader to both)
+
+
+def annotated(bugs: list[Bug], mistakes: dict[str, tuple[str, ...]], input_axis: dict[str, int]) -> list[Bug]:
+    """`bugs` with the mistakes their feedback names and the bound on the input it shows, given per bug id (a bug
+    not in `mistakes` keeps its own: none unless it says; not in `input_axis`, 3)."""
+    ids = {b.id for b in bugs}
+    assert set(mistakes) <= ids and set(input_axis) <= ids, sorted((set(mistakes) | set(input_axis)) - ids)
+    return [replace(b, mistakes=mistakes.get(b.id, b.mistakes), input_axis=input_axis.get(b.id, b.input_axis))
+            for b in bugs]
 
 
 def corpus(prefix: str) -> dict[str, object]:
@@ -87,6 +99,57 @@ def affected_exercises(topic: str, source: str) -> list[str]:
         if reach & changed:
             found.append(ex.id)
     return found
+
+
+def _arrays(value):
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _arrays(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _arrays(v)
+
+
+def largest_free_axis(inputs) -> int:
+    """The longest axis of the arrays of `inputs` (0 for none), a 3H or 4H gate axis counted as H (H <= 3 being
+    another axis's size): what "at most 3 along every free axis" measures."""
+    arrays = [a for a in _arrays(inputs) if a.ndim]
+    sizes = {n for a in arrays for n in a.shape}
+    longest = 0
+    for a in arrays:
+        for n in a.shape:
+            gate = next((n // g for g in (4, 3) if n > 3 and n % g == 0 and n // g in sizes and n // g <= 3), None)
+            longest = max(longest, n if gate is None else gate)
+    return longest
+
+
+PASTE = "paste into Python"
+CODE_LINE = re.compile(r"^(\s|[A-Za-z_]\w* = |[}\])])")
+
+
+def paste_blocks(message: str) -> list[str]:
+    """The Python under every "paste into Python" header of a feedback message."""
+    blocks, lines = [], message.splitlines()
+    for i, line in enumerate(lines):
+        if PASTE in line:
+            body = []
+            for code in lines[i + 1:]:
+                if not code.strip() or not CODE_LINE.match(code):
+                    break
+                body.append(code)
+            blocks.append("\n".join(body))
+    return blocks
+
+
+def pastes(code: str) -> bool:
+    """Whether `code` runs after `import numpy as np`."""
+    try:
+        exec(compile(code, "<feedback>", "exec"), {"np": np})  # noqa: S102 - the grader's own text
+    except Exception:  # noqa: BLE001
+        return False
+    return True
 
 
 def failing(report: Report) -> set[tuple[str, str]]:

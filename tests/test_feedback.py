@@ -11,7 +11,7 @@ from autograder.compare import (Tolerance, compare, discrepancy, exact_factor, f
 from autograder.grading.results import CheckResult, ExerciseResult, Report
 from autograder.model import topics, catalog
 from autograder.outputs.text import as_text, exercise_text
-from conftest import corpus, mutate, solution_source
+from conftest import corpus, graded_bug, largest_free_axis, mutate, paste_blocks, pastes, solution_source
 
 TOL = Tolerance()
 
@@ -233,11 +233,33 @@ def test_no_student_text_says_seed_or_names_grader_internals():
 
 
 def test_corpora_name_their_mistakes():
-    """The mlp and cnn corpora say which mistakes their bugs are: tests/test_buggy.py holds the grader to it."""
-    for topic in ("mlp", "cnn"):
-        module = corpus("bugs")[topic]
-        assert getattr(module, "MISTAKES_CHECKED", False)
-        assert sum(bool(b.mistakes) for b in module.BUGS) >= 15
+    """Every corpus says which mistakes its bugs are (test_each_bug_gets_its_feedback holds the grader to it)."""
+    for topic, module in corpus("bugs").items():
+        assert sum(bool(b.mistakes) for b in module.BUGS) >= 5, topic
+
+
+BUGS = [(topic, bug) for topic, module in sorted(corpus("bugs").items()) for bug in module.BUGS if not bug.xfail]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("topic, bug", [pytest.param(topic, bug, id=f"{topic}-{bug.id}",
+                                                     marks=pytest.mark.xdist_group(f"{topic}-{bug.id}"))
+                                        for topic, bug in BUGS])
+def test_each_bug_gets_its_feedback(topic, bug):
+    """Every bug of the corpora (graded once with tests/test_buggy.py): it fails its checks, its feedback names
+    exactly the mistakes the corpus lists (none: no diagnosis, never a wrong one), the first failing check shows an
+    input no longer than the corpus's bound along every free axis, and every input under "paste into Python" runs
+    after `import numpy as np`."""
+    report = graded_bug(topic, bug.edits)
+    checks = [c for e in report.exercises for c in e.checks if not c.passed]
+    assert {(e.id, c.name) for e in report.exercises for c in e.checks if not c.passed} == bug.fails
+    named = {m for c in checks for m in c.mistakes}
+    assert named == set(bug.mistakes), f"named {sorted(named)}, expected {sorted(bug.mistakes)}"
+    shown = next((c.inputs for c in checks if c.inputs), None)
+    if shown is not None:
+        assert largest_free_axis(shown) <= bug.input_axis, f"input {largest_free_axis(shown)} long, at most {bug.input_axis}"
+    blocks = [b for c in checks if c.message for b in paste_blocks(c.message)]
+    assert all("<array" not in b and pastes(b) for b in blocks), "an input to paste does not run"
 
 
 TRAINING_HINTS = {  # tests/bugs_optim.py's training bugs -> the hint of autograder/exercises/optim.py's judge

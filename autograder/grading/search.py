@@ -500,8 +500,8 @@ class CheckSearch:
         calls = set(ex.plan_of(self.check))
         for other in ex.checks:
             if other is self.check or other.judge is not None or other.inputs is not None \
-                    or not set(ex.plan_of(other)) <= calls:
-                continue
+                    or not set(ex.plan_of(other)) <= calls or (mistake.checks and other.name not in mistake.checks):
+                continue  # (a mistake declared for some checks says nothing about the others' values)
             variant = _mistake_value(session, ex, mistake, inputs, other.path)
             if variant is None:
                 continue
@@ -693,16 +693,36 @@ def _patterns(history: list[tuple[dict, bool]], fails: Callable[[dict], bool] | 
     return [f"Pattern: {p}." for p in found]
 
 
+def _fails_on(ex: Exercise, check: Check, session: TopicSession) -> Callable[[dict], bool]:
+    """Whether `check` fails on an input; raises when the exercise cannot take it (its oracle raises there)."""
+    def fails(inputs: dict) -> bool:
+        if ex.oracle is not None:
+            session.oracle(ex, inputs)
+        return _verdict(ex, check, session, inputs).failed
+    return fails
+
+
 def _swaps_hold(history, name: str, failing: list, passing: list, fails: Callable[[dict], bool]) -> bool:
     """Whether the check follows `name` alone on further inputs: failing inputs given a passing value of `name`
-    pass, and passing inputs given a failing value fail (two of each, other arguments unchanged)."""
+    pass, and passing inputs given a failing value fail (two of each, the other arguments unchanged). A changed
+    input the exercise cannot take (the oracle raises: a stride the upstream gradient's shape does not fit) tells
+    nothing; if none can be taken, the pattern needs one more input on each side than PATTERN_MIN."""
     bad = [i for i, failed in history if failed and i.get(name) in failing][:PATTERN_MIN]
     good = [i for i, failed in history if not failed and i.get(name) in passing][:PATTERN_MIN]
-    try:
-        return all(not fails({**i, name: passing[k % len(passing)]}) for k, i in enumerate(bad)) and \
-            all(fails({**i, name: failing[k % len(failing)]}) for k, i in enumerate(good))
-    except Exception:  # noqa: BLE001 - an input the spec does not allow (stride not dividing): nothing is stated
-        return False
+    told = 0
+    for k, (inputs, value, should_fail) in enumerate([(i, passing, False) for i in bad] +
+                                                     [(i, failing, True) for i in good]):
+        try:
+            failed = fails({**inputs, name: value[k % len(value)]})
+        except Exception:  # noqa: BLE001 - an input the exercise cannot take
+            continue
+        if failed != should_fail:
+            return False
+        told += 1
+    if told:
+        return True
+    return sum(1 for _, f in history if f) > PATTERN_MIN and sum(1 for i, f in history if not f
+                                                                  and i.get(name) in passing) > PATTERN_MIN
 
 
 def _either(values) -> str:
@@ -769,7 +789,7 @@ def _explain(ex: Exercise, check: Check, session: TopicSession, found: _Found,
     if v.kind == "value":
         others = [(o.got, o.expected, _shown(ex, check, i)) for i, o in found.others or ()]
         diagnosis += _factor_source(v.got, v.expected, _shown(ex, check, inputs), others) + \
-            _patterns(history, lambda i: _verdict(ex, check, session, i).failed)
+            _patterns(history, _fails_on(ex, check, session))
     lines = [v.message.split("\nYour code printed:")[0], *diagnosis]
     small = isinstance(v.got, np.ndarray) and isinstance(v.expected, np.ndarray) and \
         v.got.shape == v.expected.shape and 1 < v.expected.size <= (24 if v.expected.ndim <= 2 else 8)
