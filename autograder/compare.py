@@ -72,7 +72,7 @@ def python_literal(value, width: int = 76, indent: str = "", base: str = "") -> 
                 (")" if value.dtype in (np.float64,) else f", dtype=np.{value.dtype})")
         if not pasteable(value):
             return _summary(value)
-        body = np.array2string(value, separator=", ", floatmode="unique", threshold=SMALL + 1,
+        body = np.array2string(value, separator=", ", floatmode="unique", threshold=value.size + 1,
                                max_line_width=max(20, width - len(indent) - 10),
                                formatter={"float_kind": _float_literal} if value.dtype.kind == "f" else None)
         body = "\n".join(line for line in body.split("\n") if line.strip())  # no blank lines between blocks

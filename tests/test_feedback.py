@@ -22,7 +22,11 @@ TOL = Tolerance()
 @pytest.mark.parametrize("value", [
     np.array([[0.1, -2.5], [1e-300, 3.0]]), np.array([2, 0, 1]), np.array([np.nan, np.inf, -np.inf]),
     np.arange(24.0).reshape(2, 3, 4) / 7, np.array(1.25), {"W1": np.ones((2, 3)), "b1": np.zeros(3)},
-    [("conv", 3, 1), ("pool", 2, 2)], "train", 0.1, 7])
+    [("conv", 3, 1), ("pool", 2, 2)], "train", 0.1, 7,
+    # inputs that used to print as `<array ...>` or `array(...)` under "paste into Python": an LSTM's (3, 12) or a
+    # GRU's (7, 9) weights, a zero (4, 12) one, checkpoints (a list of arrays), an infinite float
+    np.arange(36.0).reshape(3, 12) / 7, np.arange(63.0).reshape(7, 9) / 3, np.zeros((4, 12)), np.full((9, 9), 2),
+    [np.ones(2), np.zeros((1, 2))], np.float64(np.inf)])
 def test_shown_values_paste_back_exactly(value):
     text = format_inputs({"v": value})
     space = {"np": np}
@@ -30,6 +34,8 @@ def test_shown_values_paste_back_exactly(value):
     back = space["v"]
     if isinstance(value, dict):
         assert all(np.array_equal(back[k], value[k]) for k in value)
+    elif isinstance(value, list) and isinstance(value[0], np.ndarray):
+        assert len(back) == len(value) and all(np.array_equal(b, v) for b, v in zip(back, value))
     elif isinstance(value, np.ndarray):
         assert back.dtype == value.dtype and back.shape == value.shape
         assert np.array_equal(back, value, equal_nan=True)
