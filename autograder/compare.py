@@ -143,6 +143,18 @@ def largest_axis(value) -> int:
     return 0
 
 
+def arrays_in(value):
+    """Every array of `value` (an array, or dicts, lists and tuples of them), depth first."""
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from arrays_in(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from arrays_in(v)
+
+
 def tiny_numbers(value) -> int:
     """How many floats in `value` are tiny nonzero numbers such as 1.4e-45 (hard to read, and rarely the point)."""
     if isinstance(value, np.ndarray) and value.dtype.kind == "f":

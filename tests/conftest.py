@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from autograder.compare import arrays_in
 from autograder.model import catalog, select
 from autograder.grading import Report, grade
 
@@ -101,21 +102,10 @@ def affected_exercises(topic: str, source: str) -> list[str]:
     return found
 
 
-def _arrays(value):
-    if isinstance(value, np.ndarray):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _arrays(v)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            yield from _arrays(v)
-
-
 def largest_free_axis(inputs) -> int:
     """The longest axis of the arrays of `inputs` (0 for none), a 3H or 4H gate axis counted as H (H <= 3 being
     another axis's size): what "at most 3 along every free axis" measures."""
-    arrays = [a for a in _arrays(inputs) if a.ndim]
+    arrays = [a for a in arrays_in(inputs) if a.ndim]
     sizes = {n for a in arrays for n in a.shape}
     longest = 0
     for a in arrays:

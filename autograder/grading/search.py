@@ -40,7 +40,7 @@ from hypothesis.errors import Unsatisfiable
 from hypothesis import seed as hypothesis_seed
 
 from autograder import strategies as S
-from autograder.compare import (compare, discrepancy, exact_factor, fmt_array, format_inputs, largest_axis,
+from autograder.compare import (arrays_in, compare, discrepancy, exact_factor, fmt_array, format_inputs, largest_axis,
                                 matches_mistake, pasteable, tiny_numbers)
 from autograder.grading.cache import DRAWS, Draws, Key, fresh
 from autograder.grading.results import CheckResult, ExerciseResult
@@ -300,7 +300,7 @@ _MISTAKE_VALUES: "weakref.WeakKeyDictionary[TopicSession, dict]" = weakref.WeakK
 def _genericity(inputs: dict) -> tuple[int, int, int]:
     """How far `inputs` is from degenerate, to rank inputs: (no all-zero array, distinct sizes > 1 among its
     arrays' axes and integer arguments, entries)."""
-    arrays = list(_arrays(inputs))
+    arrays = list(arrays_in(inputs))
     zero = any(a.size and a.dtype.kind == "f" and not a.any() for a in arrays)
     sizes = {n for a in arrays for n in a.shape if n > 1}
     sizes |= {int(v) for v in inputs.values() if isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 1}
@@ -815,17 +815,6 @@ def _explain(ex: Exercise, check: Check, session: TopicSession, found: _Found,
         lines.append("Your code printed:" + v.message.split("\nYour code printed:", 1)[1])
     return CheckResult(check.name, check.points, 0.0, "\n".join(lines), kind=v.kind, diagnosis=diagnosis,
                        mistakes=[name for name, _ in v.mistakes], inputs=shown, expected=v.expected, got=v.got)
-
-
-def _arrays(value):
-    if isinstance(value, np.ndarray):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _arrays(v)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            yield from _arrays(v)
 
 
 # -- an exercise's grading: the shared pass, then each check that failed there -----------------------------------
