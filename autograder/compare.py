@@ -65,8 +65,8 @@ def python_literal(value, width: int = 76, indent: str = "", base: str = "") -> 
     `indent` is the column the value starts at (continuation lines align there), `base` the indentation of the
     line it is on (a dict's entries go 4 further)."""
     if isinstance(value, np.ndarray):
-        if value.size and value.dtype.kind in "biuf" and (value == value.flat[0]).all() and value.size > 1 \
-                and (value.size > SMALL or any(n > 8 for n in value.shape)):  # one value throughout: np.full rebuilds it whatever its size
+        if value.size > 1 and value.dtype.kind in "biuf" and (value == value.flat[0]).all() \
+                and (value.size > SMALL or any(n > 8 for n in value.shape)):  # one value throughout: np.full
             fill = value.flat[0]
             return (f"np.zeros({value.shape}" if fill == 0 else f"np.full({value.shape}, {python_literal(fill)}") + \
                 (")" if value.dtype in (np.float64,) else f", dtype=np.{value.dtype})")

@@ -263,7 +263,8 @@ def test_each_bug_gets_its_feedback(topic, bug):
     assert named == set(bug.mistakes), f"named {sorted(named)}, expected {sorted(bug.mistakes)}"
     shown = next((c.inputs for c in checks if c.inputs), None)
     if shown is not None:
-        assert largest_free_axis(shown) <= bug.input_axis, f"input {largest_free_axis(shown)} long, at most {bug.input_axis}"
+        longest = largest_free_axis(shown)
+        assert longest <= bug.input_axis, f"the input shown is {longest} long, at most {bug.input_axis}"
     blocks = [b for c in checks if c.message for b in paste_blocks(c.message)]
     assert all("<array" not in b and pastes(b) for b in blocks), "an input to paste does not run"
 
