@@ -29,7 +29,7 @@ than proving the base wrong: the base named the same mistakes on the bugs both r
     all 244 bugs (branch): inputs <= 3: 69.3 % (cnn 95, rnn 93, optim 64, mlp 58, transformer 29); a mistake named
       55.7 % (rnn 73, transformer 64, optim 60, cnn 51, mlp 35); wrong 0; unpasteable 1 (a GRU's (7, 9) W cut
       with "...", fixed since); median lines 36 (mlp 19, cnn 38, optim 41, rnn 41, transformer 62).
-    untouched kit's first check: 864 lines (base).
+    untouched kit's first check: 864 lines, base and branch (the short text of issue 19 is another branch's).
 The sizes the strategies draw were not changed (only values shrink below 2..5 distinct sizes): mlp's affine and
 network inputs stay 4 to 5 long, transformer's 4 to 5.
 """
