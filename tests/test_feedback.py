@@ -80,6 +80,34 @@ def test_factor_hint_on_its_own_line_and_for_scalars():
     assert "times" not in compare("x", np.array([0.999975, 1.99995]), np.array([1.0, 2.0]), TOL)
 
 
+def test_a_pattern_is_stated_only_when_further_inputs_bear_it_out():
+    """"fails only when d_model <= 64" read off four inputs is stated only if changing d_model alone flips the
+    verdict; a bug that fails for other reasons (here: the step count) is not pinned on d_model."""
+    from autograder.grading.search import _patterns
+
+    history = [({"d_model": d, "steps": k}, d <= 64) for d, k in ((16, 0), (64, 0), (512, 3), (1000, 5))]
+    assert _patterns(history, lambda i: i["d_model"] <= 64) == [
+        "Pattern: it fails only when d_model <= 64 (all 2 inputs tried with d_model from 512 to 1000 passed)."]
+    assert _patterns(history, lambda i: i["steps"] == 0) == [  # the step count, not d_model
+        "Pattern: it fails only when steps <= 0 (all 2 inputs tried with steps from 3 to 5 passed)."]
+    assert _patterns(history) == []  # unchecked: nothing is stated
+
+
+def test_a_factor_is_pinned_on_the_size_that_equals_it_on_every_input():
+    """On the shrunk input the factor 2 equals both the batch and n_heads; on another input only n_heads."""
+    from autograder.grading.search import _factor_source
+
+    shrunk = {"x_q": np.zeros((2, 1, 4)), "n_heads": 2}
+    other = {"x_q": np.zeros((4, 2, 6)), "n_heads": 3}
+    expected = np.array([1.0, -2.0])
+    assert _factor_source(expected / 2, expected, shrunk, [(expected / 3, expected, other)]) == [
+        "Pattern: the factor 2 equals n_heads on this input (and on others tried)."]
+    assert _factor_source(expected / 2, expected, shrunk) == []  # one input: no law
+    batch_times_length = {"x": np.zeros((3, 2, 5))}
+    assert "x.shape[0] * x.shape[1]" in _factor_source(expected * 2, expected, {"x": np.zeros((2, 1, 3))},
+                                                       [(expected * 6, expected, batch_times_length)])[0]
+
+
 # -- grading one exercise: what a failing check says ----------------------------------------------------
 
 
@@ -170,6 +198,15 @@ def test_the_misconception_is_named_with_the_factor_and_its_size(submission):
     m = _shown_inputs(message)["z"].shape[0]
     assert f"Every value is exactly {m} times the expected one." in message
     assert f"Pattern: the factor {m} equals z.shape[0]" in message
+
+
+def test_a_mistake_that_fits_only_the_degenerate_shrunk_input_is_not_named(submission):
+    """The loss summed over time is T times too large; on the shrunk input N = T, where "summed over the batch" (N
+    times too large) fits as well: it was named too. A name must also fit a generic failing input (N != T)."""
+    bug = next(b for b in corpus("bugs")["rnn"].BUGS if b.id == "mse_summed_over_time")
+    report = submission("rnn", mutate(solution_source("rnn"), bug.edits), only=["rnn.sequence_mse"])
+    named = {m for c in report.exercises[0].checks for m in c.mistakes}
+    assert named == {"summed_over_time"}, named
 
 
 def test_only_the_inputs_a_function_takes_are_shown(submission):
