@@ -39,6 +39,7 @@ class Tolerance:
 
 
 SMALL = 60  # arrays with at most this many entries (and no axis longer than 8) are shown whole
+PASTED, PASTED_AXIS = 64, 16  # inputs to paste back are written out whole up to this size (an LSTM's (3, 12) W)
 
 
 def fmt_array(a, width: int = 76) -> str:
@@ -64,9 +65,14 @@ def python_literal(value, width: int = 76, indent: str = "", base: str = "") -> 
     `indent` is the column the value starts at (continuation lines align there), `base` the indentation of the
     line it is on (a dict's entries go 4 further)."""
     if isinstance(value, np.ndarray):
-        if value.size > SMALL or any(n > 8 for n in value.shape):
+        if value.size > 1 and value.dtype.kind in "biuf" and (value == value.flat[0]).all() \
+                and (value.size > SMALL or any(n > 8 for n in value.shape)):  # one value throughout: np.full
+            fill = value.flat[0]
+            return (f"np.zeros({value.shape}" if fill == 0 else f"np.full({value.shape}, {python_literal(fill)}") + \
+                (")" if value.dtype in (np.float64,) else f", dtype=np.{value.dtype})")
+        if not pasteable(value):
             return _summary(value)
-        body = np.array2string(value, separator=", ", floatmode="unique", threshold=SMALL + 1,
+        body = np.array2string(value, separator=", ", floatmode="unique", threshold=value.size + 1,
                                max_line_width=max(20, width - len(indent) - 10),
                                formatter={"float_kind": _float_literal} if value.dtype.kind == "f" else None)
         body = "\n".join(line for line in body.split("\n") if line.strip())  # no blank lines between blocks
@@ -78,9 +84,30 @@ def python_literal(value, width: int = 76, indent: str = "", base: str = "") -> 
         items = [f"{inner}{k!r}: {python_literal(v, width, inner + ' ' * (len(repr(k)) + 2), inner)},"
                  f"{_shape_comment(v)}" for k, v in value.items()]
         return "{\n" + "\n".join(items) + f"\n{base}}}"
+    if isinstance(value, (list, tuple)) and any(isinstance(v, (np.ndarray, np.generic, dict)) for v in value):
+        inner = base + "    "  # a list of arrays (checkpoints) or records: one entry a line, as a dict's
+        items = [f"{inner}{python_literal(v, width, inner, inner)}," for v in value]
+        close = "]" if isinstance(value, list) else ("," if len(value) == 1 else "") + ")"
+        return ("[" if isinstance(value, list) else "(") + "\n" + "\n".join(items) + f"\n{base}{close}"
     if isinstance(value, np.generic):
-        return repr(value.item())
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return _float_literal(value)
     return repr(value)
+
+
+def pasteable(value) -> bool:
+    """Whether `python_literal(value)` is Python that rebuilds it after `import numpy as np` (no array of it is too
+    large to show whole, and nothing of it prints as an object's repr)."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "biuf" and value.size > 1 and (value == value.flat[0]).all():
+            return True  # np.full
+        return value.size <= PASTED and all(n <= PASTED_AXIS for n in value.shape) and value.dtype.kind in "biuf"
+    if isinstance(value, dict):
+        return all(isinstance(k, (str, int)) and pasteable(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return all(pasteable(v) for v in value)
+    return value is None or isinstance(value, (bool, int, float, str, np.generic))
 
 
 def _float_literal(x) -> str:
@@ -92,7 +119,7 @@ def _float_literal(x) -> str:
 
 
 def _shape_comment(value) -> str:
-    if isinstance(value, np.ndarray) and value.size <= SMALL and all(n <= 8 for n in value.shape):
+    if isinstance(value, np.ndarray) and pasteable(value):
         return f"  # shape {value.shape}, {value.dtype}"
     return ""
 
@@ -114,6 +141,18 @@ def largest_axis(value) -> int:
     if isinstance(value, (list, tuple)):
         return max([len(value)] + [largest_axis(v) for v in value])
     return 0
+
+
+def arrays_in(value):
+    """Every array of `value` (an array, or dicts, lists and tuples of them), depth first."""
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from arrays_in(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from arrays_in(v)
 
 
 def tiny_numbers(value) -> int:

@@ -124,7 +124,7 @@ class Exercise:
     max_examples: int = 20
     seconds: float = 5.0  # per call
     mistakes: tuple[Mistake, ...] = ()
-    picture: Callable[[Any], Any] | None = None  # ExerciseResult -> a matplotlib Figure for the HTML report, or None
+    picture: str | None = None  # the name of its picture in the HTML report (outputs/pictures.py), or None
     curve: Curve | None = None  # a training exercise's learning curve for the HTML report
 
     @property

@@ -3,7 +3,7 @@
 Every `fails` set was found by running the grader and read for sense; `xfail` says why a set is not what the
 grader gives yet.
 """
-from conftest import Bug
+from conftest import Bug, annotated
 
 RELU, SIZE, COUNT, CONV = "cnn.relu", "cnn.conv_output_size", "cnn.conv_param_count", "cnn.conv"
 MAXPOOL, AVGPOOL, FLATTEN, RF = "cnn.max_pool", "cnn.avg_pool", "cnn.flatten", "cnn.receptive_field"
@@ -19,7 +19,6 @@ def cifar(*names):
 
 CIFAR_ALL = cifar("scores", "loss", "dW1", "db1", "dW2", "db2", "dW3", "db3", "dW4", "db4")
 CIFAR_CONV_GRADS = cifar("dW1", "db1", "dW2", "db2")
-MISTAKES_CHECKED = True  # the feedback names exactly each bug's `mistakes` (tests/test_buggy.py)
 
 BUGS = [
     # -- ReLU ---------------------------------------------------------------------------------
@@ -239,3 +238,11 @@ BUGS = [
           "    d = relu_backward(max_pool_backward(flatten_backward(d, flat), pool2), relu1)\n")],
         CIFAR_ALL - cifar("scores", "loss")),
 ]
+
+# The feedback each bug gets beyond its checks (tests/test_feedback.py): the mistakes above, and the length of the
+# input its first failing check shows, at most 3 along every free axis but for these.
+INPUT_AXIS = {  # bugs whose first failing check shows an input longer than 3 along a free axis
+    'cifar_backward_skips_relu3': 2048,
+    'cifar_backward_relu_mask_from_wrong_layer': 2048,
+}
+BUGS = annotated(BUGS, {}, INPUT_AXIS)

@@ -11,7 +11,7 @@ progress on a plateau and the threshold's other arithmetic, min_delta as a fract
 with one minibatch per epoch only (a schedule stepped per minibatch, one order for every epoch, a dropped last
 minibatch). `mistakes` lists what the feedback names where that is exact (tests/test_validity.py checks some).
 """
-from conftest import Bug
+from conftest import Bug, annotated
 
 SGD, MOMENTUM, NESTEROV, ADAGRAD, RMSPROP = "optim.sgd", "optim.momentum", "optim.nesterov", "optim.adagrad", \
     "optim.rmsprop"
@@ -368,3 +368,77 @@ BUGS = [
           "        for batch in np.array_split(order, max(len(X) // batch_size, 1)):\n")],
         steps(TRAIN, "steps")),
 ]
+
+# The feedback each bug gets beyond its checks (tests/test_feedback.py): the mistakes it names (none for the
+# others), and the length of the input its first failing check shows, at most 3 along every free axis but
+# for these.
+MISTAKES = {
+    'sgd_decay_without_lr': ('decay without lr',),
+    'sgd_ascent': ('ascent',),
+    'momentum_seed_velocity': ('lr inside the velocity',),
+    'momentum_dampened': ('dampened',),
+    'momentum_state_not_carried': ('state lost',),
+    'nesterov_is_momentum': ('plain momentum',),
+    'adagrad_eps_inside': ('eps inside the root',),
+    'rmsprop_eps_inside': ('eps inside the root',),
+    'rmsprop_rho_swapped': ('rho swapped',),
+    'rmsprop_torch_default_alpha': ('default alpha',),
+    'adam_no_bias_correction': ('no bias correction',),
+    'adam_eps_inside': ('eps inside the root',),
+    'adam_state_reset': ('state lost',),
+    'adam_decoupled_decay': ('decoupled decay',),
+    'adamw_coupled_decay': ('coupled decay',),
+    'adamw_decay_without_lr': ('decay without lr',),
+    'step_lr_one_epoch_early': ('one epoch early',),
+    'step_lr_no_floor': ('no floor',),
+    'exponential_lr_one_epoch_early': ('one epoch early',),
+    'cosine_clamped': ('clamped',),
+    'cosine_eta_min_ignored': ('eta_min ignored',),
+    'sgdr_t_mult_ignored': ('T_mult ignored',),
+    'sgdr_restart_late': ('restart late',),
+    'plateau_at_patience': ('>= patience',),
+    'plateau_no_threshold': ('no threshold',),
+    'plateau_cooldown_counts_bad_epochs': ('cooldown counts',),
+    'plateau_mode_ignored': ('mode ignored',),
+    'plateau_min_lr_ignored': ('min_lr ignored',),
+    'l2_no_half': ('no 1/2',),
+    'l2_biases_not_penalized': ('biases skipped',),
+    'early_stopping_beyond_patience': ('> patience',),
+    'early_stopping_no_restore': ('last checkpoint',),
+    'early_stopping_ties_improve': ('> patience', 'ties improve'),
+    'early_stopping_lowest_loss': ('lowest loss',),
+    'mixup_lambda_swapped': ('lambda swapped',),
+    'mixup_labels_not_mixed': ('labels not mixed',),
+    'soft_cross_entropy_mean_over_classes': ('mean over classes',),
+}
+INPUT_AXIS = {
+    'plateau_at_patience': 12,
+    'plateau_no_threshold': 12,
+    'plateau_threshold_inf_minus_inf': 12,
+    'plateau_best_follows_every_decrease': 12,
+    'plateau_compared_with_last_epoch': 10,
+    'plateau_absolute_threshold': 10,
+    'plateau_threshold_over_the_metric': 12,
+    'plateau_cooldown_counts_bad_epochs': 12,
+    'plateau_mode_ignored': 10,
+    'plateau_min_lr_ignored': 12,
+    'dropout_one_mask_per_feature': 300,
+    'mixup_lambda_swapped': 4,
+    'mixup_labels_not_mixed': 4,
+    'soft_cross_entropy_unstable': 5,
+    'soft_cross_entropy_mean_over_classes': 5,
+    'train_no_shuffle': 7,
+    'train_constant_lr': 7,
+    'train_schedule_one_epoch_ahead': 7,
+    'train_adam_not_adamw': 7,
+    'train_state_reset_each_epoch': 7,
+    'train_schedule_per_minibatch': 7,
+    'train_schedule_per_minibatch_t_max_epochs': 7,
+    'train_generator_per_epoch': 7,
+    'train_permutation_drawn_once': 7,
+    'train_legacy_global_seed': 7,
+    'train_seed_per_epoch': 7,
+    'train_last_batch_dropped': 7,
+    'train_batch_count_rounded_down': 7,
+}
+BUGS = annotated(BUGS, MISTAKES, INPUT_AXIS)

@@ -5,7 +5,7 @@ sequence exercises that call it, and training loses `first_steps` when its param
 `held_out` only when the bug also stops it from learning the task: an approximate gradient (truncated BPTT) can
 still learn it.
 """
-from conftest import Bug
+from conftest import Bug, annotated
 
 STEP, FORWARD, BPTT = "rnn.rnn_step", "rnn.rnn_forward", "rnn.rnn_backward"
 LSTM_STEP, LSTM_FORWARD, LSTM_BPTT = "rnn.lstm_step", "rnn.lstm_forward", "rnn.lstm_backward"
@@ -278,3 +278,47 @@ NAMED = {
     "accuracy_true_positives_only": [(CLASSIFICATION, "accuracy_true_positives_only", ("accuracy",))],
     "train_without_clipping": [(TRAIN, "no_clipping", ("first_steps",))],
 }
+
+# The feedback each bug gets beyond its checks (tests/test_feedback.py): the mistakes it names (none for the
+# others), and the length of the input its first failing check shows, at most 3 along every free axis but
+# for these.
+MISTAKES = {
+    'step_wh_transposed': ('wh_transposed',),
+    'step_no_tanh_derivative': ('no_tanh_derivative',),
+    'step_tanh_derivative_of_output': ('tanh_derivative_of_output',),
+    'step_dwh_from_h_next': ('dwh_from_h_next',),
+    'step_dh_prev_untransposed': ('dh_prev_untransposed',),
+    'forward_h0_ignored': ('h0_ignored',),
+    'bptt_no_flow_from_next_step': ('no_flow_from_next_step',),
+    'bptt_not_accumulated': ('not_accumulated_over_time',),
+    'bptt_last_dh_only': ('last_dh_only',),
+    'bptt_wh_untransposed': ('dh_prev_untransposed',),
+    'lstm_torch_gate_order': ('torch_gate_order',),
+    'lstm_x_first': ('x_first',),
+    'lstm_no_tanh_on_cell': ('no_tanh_on_cell',),
+    'lstm_dc_prev_without_forget_gate': ('dc_prev_without_forget_gate',),
+    'lstm_dc_without_h_path': ('dc_without_h_path',),
+    'gru_torch_z_convention': ('z_keeps_old_state',),
+    'gru_reset_after': ('reset_after',),
+    'gru_dh_prev_without_reset_path': ('dh_prev_without_reset_path',),
+    'count_ignores_bias_vectors': ('always_1_bias_vectors',),
+    'count_upper_layers_read_input': ('upper_layers_read_the_input',),
+    'clip_per_tensor': ('per_tensor', 'per_tensor_clipping'),
+    'clip_also_below_threshold': ('scales_up',),
+    'clip_sum_of_norms': ('sum_of_norms',),
+    'mse_mean_over_features': ('mean_over_features',),
+    'mse_summed_over_time': ('summed_over_time',),
+    'ce_summed_over_time': ('summed_over_time',),
+    'mae_without_abs': ('mae_signed',),
+    'rmse_root_per_entry': ('rmse_root_per_entry',),
+    'recall_zero_division_one': ('zero_division_one',),
+    'f1_arithmetic_mean': ('f1_arithmetic_mean',),
+    'accuracy_true_positives_only': ('accuracy_true_positives_only',),
+    'train_without_clipping': ('no_clipping',),
+}
+INPUT_AXIS = {
+    'sigmoid_overflows': 16,
+    'ce_summed_over_time': 4,
+    'ce_unstable_softmax': 4,
+}
+BUGS = annotated(BUGS, MISTAKES, INPUT_AXIS)

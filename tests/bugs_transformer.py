@@ -8,7 +8,7 @@ mindspore-ai/mindspore#73; the Noam schedule off by one step: tugstugi/pytorch-s
 errata read literally (anti-causal mask, mask inside the scaling, the encoder formula).
 Every `fails` set was found by running the grader and read for sense.
 """
-from conftest import Bug
+from conftest import Bug, annotated
 
 T = "transformer."
 ATT, CAUSAL, MHA, PE, LN, FFN, ENC = (T + n for n in ("attention", "causal_mask", "multi_head_attention",
@@ -183,3 +183,50 @@ BUGS = [
           "    return linear_weights + gammas + d_ff + d_model + 2 * d_model")],
         {(COUNT, "params")}),
 ]
+
+# The feedback each bug gets beyond its checks (tests/test_feedback.py): the mistakes it names (none for the
+# others; two that give the same value on every input are named together, as possibilities), and the length
+# of the input its first failing check shows, at most 3 along every free axis but for these.
+MISTAKES = {
+    'attention_scaled_by_d_k': ('scaled by d_k',),
+    'softmax_over_queries': ('softmax over the queries',),
+    'mask_inside_scaling': ('mask inside the scaling',),
+    'softmax_backward_elementwise': ('elementwise softmax derivative',),
+    'heads_split_without_transpose': ('heads split without the transpose',),
+    'dx_kv_without_values': ("values' path missing from dx_kv",),
+    'pe_exponent_from_column': ('exponent i / d_model',),
+    'layer_norm_over_batch': ('statistics over the batch',),
+    'layer_norm_unbiased_variance': ('unbiased variance',),
+    'layer_norm_eps_outside': ('eps outside the square root',),
+    'ffn_relu_backward_missing': ('ReLU skipped in backward',),
+    'encoder_pre_ln': ('pre-LN',),
+    'encoder_as_the_notes_print_it': ("the notes' formula read literally",),
+    'encoder_ffn_residual_dropped_in_backward': ('FFN residual missing in backward',),
+    'smoothing_over_v_minus_one': ('epsilon / (V - 1)',),
+    'noam_steps_from_zero': ('steps from 0',),
+    'dropout_p_keeps': ('p as the keep probability',),
+    'count_without_attention_biases': ('layer norms left out', 'no attention biases'),
+}
+INPUT_AXIS = {
+    'attention_scaled_by_d_k': 5,
+    'softmax_over_queries': 5,
+    'softmax_without_max_shift': 5,
+    'mask_inside_scaling': 5,
+    'softmax_backward_elementwise': 5,
+    'heads_split_without_transpose': 5,
+    'd_k_assumed_d_model_over_h': 5,
+    'dx_kv_without_values': 5,
+    'layer_norm_over_batch': 4,
+    'layer_norm_unbiased_variance': 4,
+    'layer_norm_eps_outside': 4,
+    'ffn_relu_backward_missing': 5,
+    'ffn_db1_over_batch_only': 5,
+    'smoothing_over_v_minus_one': 4,
+    'smoothing_log_of_softmax': 4,
+    'noam_steps_from_zero': 5,
+    'dropout_p_keeps': 4,
+    'dropout_not_rescaled': 4,
+    'dropout_in_eval_mode': 4,
+    'dropout_mask_shared_over_batch': 100,
+}
+BUGS = annotated(BUGS, MISTAKES, INPUT_AXIS)

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 import sys
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from autograder.compare import arrays_in
 from autograder.model import catalog, select
 from autograder.grading import Report, grade
 
@@ -27,8 +31,18 @@ class Bug:
     edits: list[tuple[str, str]]
     fails: set[tuple[str, str]]
     xfail: str | None = None  # a known grader-validity problem: why the grader disagrees with `fails`
-    mistakes: tuple[str, ...] = ()  # the declared `Mistake`s its feedback names (checked where the corpus says
-    # MISTAKES_CHECKED = True: then the feedback names exactly these, and no bug gets a false diagnosis)
+    mistakes: tuple[str, ...] = ()  # the declared `Mistake`s its feedback names, exactly (none: it names none)
+    input_axis: int = 3  # the input its first failing check shows is no longer along any free axis
+    # (tests/test_feedback.py holds the grader to both)
+
+
+def annotated(bugs: list[Bug], mistakes: dict[str, tuple[str, ...]], input_axis: dict[str, int]) -> list[Bug]:
+    """`bugs` with the mistakes their feedback names and the bound on the input it shows, given per bug id (a bug
+    not in `mistakes` keeps its own: none unless it says; not in `input_axis`, 3)."""
+    ids = {b.id for b in bugs}
+    assert set(mistakes) <= ids and set(input_axis) <= ids, sorted((set(mistakes) | set(input_axis)) - ids)
+    return [replace(b, mistakes=mistakes.get(b.id, b.mistakes), input_axis=input_axis.get(b.id, b.input_axis))
+            for b in bugs]
 
 
 def corpus(prefix: str) -> dict[str, object]:
@@ -101,6 +115,46 @@ def affected_exercises(topic: str, source: str) -> list[str]:
     return found
 
 
+def largest_free_axis(inputs) -> int:
+    """The longest axis of the arrays of `inputs` (0 for none), a 3H or 4H gate axis counted as H (H <= 3 being
+    another axis's size): what "at most 3 along every free axis" measures."""
+    arrays = [a for a in arrays_in(inputs) if a.ndim]
+    sizes = {n for a in arrays for n in a.shape}
+    longest = 0
+    for a in arrays:
+        for n in a.shape:
+            gate = next((n // g for g in (4, 3) if n > 3 and n % g == 0 and n // g in sizes and n // g <= 3), None)
+            longest = max(longest, n if gate is None else gate)
+    return longest
+
+
+PASTE = "paste into Python"
+CODE_LINE = re.compile(r"^(\s|[A-Za-z_]\w* = |[}\])])")
+
+
+def paste_blocks(message: str) -> list[str]:
+    """The Python under every "paste into Python" header of a feedback message."""
+    blocks, lines = [], message.splitlines()
+    for i, line in enumerate(lines):
+        if PASTE in line:
+            body = []
+            for code in lines[i + 1:]:
+                if not code.strip() or not CODE_LINE.match(code):
+                    break
+                body.append(code)
+            blocks.append("\n".join(body))
+    return blocks
+
+
+def pastes(code: str) -> bool:
+    """Whether `code` runs after `import numpy as np`."""
+    try:
+        exec(compile(code, "<feedback>", "exec"), {"np": np})  # noqa: S102 - the grader's own text
+    except Exception:  # noqa: BLE001
+        return False
+    return True
+
+
 def failing(report: Report) -> set[tuple[str, str]]:
     """(exercise id, check name) of every check that did not earn its points."""
     return {(e.id, c.name) for e in report.exercises for c in e.checks if not c.passed}
@@ -108,6 +162,21 @@ def failing(report: Report) -> set[tuple[str, str]]:
 
 def messages(report: Report) -> dict[tuple[str, str], str]:
     return {(e.id, c.name): c.message for e in report.exercises for c in e.checks if c.message}
+
+
+_GRADED: dict[tuple[str, tuple], Report] = {}
+
+
+def graded_bug(topic: str, edits: list[tuple[str, str]]) -> Report:
+    """A bug of a corpus graded as `edited` grades it, once per process: tests/test_buggy.py and
+    tests/test_feedback.py read the same report (run in one process, or one xdist group, a bug is graded once)."""
+    key = (topic, tuple(map(tuple, edits)))
+    if key not in _GRADED:
+        source = mutate(solution_source(topic), edits)
+        with tempfile.TemporaryDirectory() as folder:
+            _GRADED[key] = grade_source(Path(folder) / "submission", topic, source,
+                                        affected_exercises(topic, source) or None)
+    return _GRADED[key]
 
 
 @pytest.fixture

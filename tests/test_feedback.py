@@ -11,7 +11,7 @@ from autograder.compare import (Tolerance, compare, discrepancy, exact_factor, f
 from autograder.grading.results import CheckResult, ExerciseResult, Report
 from autograder.model import topics, catalog
 from autograder.outputs.text import as_text, exercise_text
-from conftest import corpus, mutate, solution_source
+from conftest import corpus, graded_bug, largest_free_axis, mutate, paste_blocks, pastes, solution_source
 
 TOL = Tolerance()
 
@@ -22,7 +22,11 @@ TOL = Tolerance()
 @pytest.mark.parametrize("value", [
     np.array([[0.1, -2.5], [1e-300, 3.0]]), np.array([2, 0, 1]), np.array([np.nan, np.inf, -np.inf]),
     np.arange(24.0).reshape(2, 3, 4) / 7, np.array(1.25), {"W1": np.ones((2, 3)), "b1": np.zeros(3)},
-    [("conv", 3, 1), ("pool", 2, 2)], "train", 0.1, 7])
+    [("conv", 3, 1), ("pool", 2, 2)], "train", 0.1, 7,
+    # inputs that used to print as `<array ...>` or `array(...)` under "paste into Python": an LSTM's (3, 12) or a
+    # GRU's (7, 9) weights, a zero (4, 12) one, checkpoints (a list of arrays), an infinite float
+    np.arange(36.0).reshape(3, 12) / 7, np.arange(63.0).reshape(7, 9) / 3, np.zeros((4, 12)), np.full((9, 9), 2),
+    [np.ones(2), np.zeros((1, 2))], np.float64(np.inf)])
 def test_shown_values_paste_back_exactly(value):
     text = format_inputs({"v": value})
     space = {"np": np}
@@ -30,6 +34,8 @@ def test_shown_values_paste_back_exactly(value):
     back = space["v"]
     if isinstance(value, dict):
         assert all(np.array_equal(back[k], value[k]) for k in value)
+    elif isinstance(value, list) and isinstance(value[0], np.ndarray):
+        assert len(back) == len(value) and all(np.array_equal(b, v) for b, v in zip(back, value))
     elif isinstance(value, np.ndarray):
         assert back.dtype == value.dtype and back.shape == value.shape
         assert np.array_equal(back, value, equal_nan=True)
@@ -72,6 +78,34 @@ def test_exact_factor(got, expected, factor):
 def test_factor_hint_on_its_own_line_and_for_scalars():
     assert "\nEvery value is exactly 3 times the expected one." in compare("loss", 6.0, 2.0, TOL)
     assert "times" not in compare("x", np.array([0.999975, 1.99995]), np.array([1.0, 2.0]), TOL)
+
+
+def test_a_pattern_is_stated_only_when_further_inputs_bear_it_out():
+    """"fails only when d_model <= 64" read off four inputs is stated only if changing d_model alone flips the
+    verdict; a bug that fails for other reasons (here: the step count) is not pinned on d_model."""
+    from autograder.grading.search import _patterns
+
+    history = [({"d_model": d, "steps": k}, d <= 64) for d, k in ((16, 0), (64, 0), (512, 3), (1000, 5))]
+    assert _patterns(history, lambda i: i["d_model"] <= 64) == [
+        "Pattern: it fails only when d_model <= 64 (all 2 inputs tried with d_model from 512 to 1000 passed)."]
+    assert _patterns(history, lambda i: i["steps"] == 0) == [  # the step count, not d_model
+        "Pattern: it fails only when steps <= 0 (all 2 inputs tried with steps from 3 to 5 passed)."]
+    assert _patterns(history) == []  # unchecked: nothing is stated
+
+
+def test_a_factor_is_pinned_on_the_size_that_equals_it_on_every_input():
+    """On the shrunk input the factor 2 equals both the batch and n_heads; on another input only n_heads."""
+    from autograder.grading.search import _factor_source
+
+    shrunk = {"x_q": np.zeros((2, 1, 4)), "n_heads": 2}
+    other = {"x_q": np.zeros((4, 2, 6)), "n_heads": 3}
+    expected = np.array([1.0, -2.0])
+    assert _factor_source(expected / 2, expected, shrunk, [(expected / 3, expected, other)]) == [
+        "Pattern: the factor 2 equals n_heads on this input (and on others tried)."]
+    assert _factor_source(expected / 2, expected, shrunk) == []  # one input: no law
+    batch_times_length = {"x": np.zeros((3, 2, 5))}
+    assert "x.shape[0] * x.shape[1]" in _factor_source(expected * 2, expected, {"x": np.zeros((2, 1, 3))},
+                                                       [(expected * 6, expected, batch_times_length)])[0]
 
 
 # -- grading one exercise: what a failing check says ----------------------------------------------------
@@ -166,6 +200,15 @@ def test_the_misconception_is_named_with_the_factor_and_its_size(submission):
     assert f"Pattern: the factor {m} equals z.shape[0]" in message
 
 
+def test_a_mistake_that_fits_only_the_degenerate_shrunk_input_is_not_named(submission):
+    """The loss summed over time is T times too large; on the shrunk input N = T, where "summed over the batch" (N
+    times too large) fits as well: it was named too. A name must also fit a generic failing input (N != T)."""
+    bug = next(b for b in corpus("bugs")["rnn"].BUGS if b.id == "mse_summed_over_time")
+    report = submission("rnn", mutate(solution_source("rnn"), bug.edits), only=["rnn.sequence_mse"])
+    named = {m for c in report.exercises[0].checks for m in c.mistakes}
+    assert named == {"summed_over_time"}, named
+
+
 def test_only_the_inputs_a_function_takes_are_shown(submission):
     edits = [("np.exp(z - z.max(axis=1, keepdims=True))", "np.exp(z - z.max(axis=0, keepdims=True))"),
              ("return e / e.sum(axis=1, keepdims=True)", "return e / e.sum(axis=0, keepdims=True)")]
@@ -233,11 +276,34 @@ def test_no_student_text_says_seed_or_names_grader_internals():
 
 
 def test_corpora_name_their_mistakes():
-    """The mlp and cnn corpora say which mistakes their bugs are: tests/test_buggy.py holds the grader to it."""
-    for topic in ("mlp", "cnn"):
-        module = corpus("bugs")[topic]
-        assert getattr(module, "MISTAKES_CHECKED", False)
-        assert sum(bool(b.mistakes) for b in module.BUGS) >= 15
+    """Every corpus says which mistakes its bugs are (test_each_bug_gets_its_feedback holds the grader to it)."""
+    for topic, module in corpus("bugs").items():
+        assert sum(bool(b.mistakes) for b in module.BUGS) >= 5, topic
+
+
+BUGS = [(topic, bug) for topic, module in sorted(corpus("bugs").items()) for bug in module.BUGS if not bug.xfail]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("topic, bug", [pytest.param(topic, bug, id=f"{topic}-{bug.id}",
+                                                     marks=pytest.mark.xdist_group(f"{topic}-{bug.id}"))
+                                        for topic, bug in BUGS])
+def test_each_bug_gets_its_feedback(topic, bug):
+    """Every bug of the corpora (graded once with tests/test_buggy.py): it fails its checks, its feedback names
+    exactly the mistakes the corpus lists (none: no diagnosis, never a wrong one), the first failing check shows an
+    input no longer than the corpus's bound along every free axis, and every input under "paste into Python" runs
+    after `import numpy as np`."""
+    report = graded_bug(topic, bug.edits)
+    checks = [c for e in report.exercises for c in e.checks if not c.passed]
+    assert {(e.id, c.name) for e in report.exercises for c in e.checks if not c.passed} == bug.fails
+    named = {m for c in checks for m in c.mistakes}
+    assert named == set(bug.mistakes), f"named {sorted(named)}, expected {sorted(bug.mistakes)}"
+    shown = next((c.inputs for c in checks if c.inputs), None)
+    if shown is not None:
+        longest = largest_free_axis(shown)
+        assert longest <= bug.input_axis, f"the input shown is {longest} long, at most {bug.input_axis}"
+    blocks = [b for c in checks if c.message for b in paste_blocks(c.message)]
+    assert all("<array" not in b and pastes(b) for b in blocks), "an input to paste does not run"
 
 
 TRAINING_HINTS = {  # tests/bugs_optim.py's training bugs -> the hint of autograder/exercises/optim.py's judge

@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 import reference.mlp as ref
 from autograder import strategies as S
 from autograder.compare import Tolerance, compare
+from autograder.exercises.common import (TEST_X, TEST_Y, TRAIN_X, TRAIN_Y, layer_shapes, logits,
+                                         param_shapes, spiral_scores)
 from autograder.model import Check, Curve, call, exercise, mistake
 from autograder.oracle import as_numpy, as_tensor, continued, elementwise_derivative, forward_backward
 
@@ -36,15 +38,6 @@ ELEMENTWISE_EXAMPLE = {"z": np.array([[-1000.0, -400.0, -0.5, 0.0], [0.25, 3.0, 
 def bce_inputs(draw):
     m = draw(st.integers(2, 6))
     return {"a": draw(S.arrays(m, 0.01, 0.99)), "y": draw(S.binary_labels(m))}
-
-
-@st.composite
-def logits(draw, m, classes):
-    """Moderate logits, shifted per row by up to +-1000 and sometimes spread so that gaps exceed 745."""
-    z = draw(S.arrays((m, classes), -5, 5))
-    offset = draw(S.arrays((m, 1), elements=st.sampled_from([0.0, 0.0, 750.0, -750.0, 1000.0])))
-    spread = draw(st.sampled_from([1.0, 1.0, 200.0]))
-    return z * spread + offset
 
 
 @st.composite
@@ -140,16 +133,7 @@ def init_inputs(draw):
 
 
 def _param_shapes(params, layer_sizes) -> str | None:
-    if not isinstance(params, dict):
-        return f"should return a dict of parameters, not {type(params).__name__}."
-    for l, (n_in, n_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:]), start=1):
-        for key, shape in ((f"W{l}", (n_in, n_out)), (f"b{l}", (n_out,))):
-            value = params.get(key)
-            if not isinstance(value, np.ndarray):
-                return f"params[{key!r}] should be an array of shape {shape}, but it is missing or not an array."
-            if value.shape != shape or value.dtype != np.float64:
-                return f"params[{key!r}] has shape {value.shape} and dtype {value.dtype}, expected {shape}, float64."
-    return None
+    return param_shapes(params, layer_shapes(layer_sizes))
 
 
 def init_shapes(got, inputs):
@@ -223,20 +207,6 @@ def _known_scale(std: float, n_in: int, n_out: int) -> str:
     return ""
 
 
-def spirals(points_per_class: int, classes: int, seed: int, noise: float = 0.2):
-    """A 2-D data set of interleaved spiral arms (CS231n's), labels 0..classes-1."""
-    rng = np.random.default_rng(seed)
-    X, y = [], []
-    for c in range(classes):
-        r = np.linspace(0.05, 1.0, points_per_class)
-        t = np.linspace(4.0 * c, 4.0 * (c + 1), points_per_class) + rng.normal(0.0, noise, points_per_class)
-        X.append(np.column_stack([r * np.sin(t), r * np.cos(t)]))
-        y.append(np.full(points_per_class, c))
-    return np.concatenate(X), np.concatenate(y).astype(np.int64)
-
-
-TRAIN_X, TRAIN_Y = spirals(100, 3, seed=0)
-TEST_X, TEST_Y = spirals(100, 3, seed=1)
 TARGET_ACCURACY = 0.90
 TASK = {"X": TRAIN_X, "y": TRAIN_Y, "layer_sizes": [2, 32, 32, 3], "lr": 1.0, "epochs": 500, "seed": 0}
 
@@ -267,19 +237,6 @@ def training_steps(got, inputs):
     return None
 
 
-def spiral_scores(params) -> dict | None:
-    """Training loss, held-out loss and held-out accuracy of a [2, 32, 32, 3] network on the spirals (the points
-    of a learning curve; optim's training exercise trains the same network on the same spirals)."""
-    if _param_shapes(params, [2, 32, 32, 3]):
-        return None
-    t = {k: as_tensor(params[k]) for k in PARAMS}
-    with torch.no_grad():
-        P, _ = ref.mlp_forward(as_tensor(TEST_X), **t)
-        return {"training loss": float(ref.mlp_loss(as_tensor(TRAIN_X), as_tensor(TRAIN_Y), **t)),
-                "held-out loss": float(ref.mlp_loss(as_tensor(TEST_X), as_tensor(TEST_Y), **t)),
-                "held-out accuracy": float((P.argmax(1).numpy() == TEST_Y).mean())}
-
-
 def gradient_descent_curve(got, inputs, at):
     """The correct training's parameters after each number of epochs in `at`, from the student's init_params."""
     problem = _param_shapes(got.get("init"), inputs["layer_sizes"])
@@ -287,34 +244,6 @@ def gradient_descent_curve(got, inputs, at):
         raise ValueError(problem)
     return continued(lambda params, epochs: gradient_descent(params, inputs["X"], inputs["y"], inputs["lr"], epochs),
                      got["init"], at)
-
-
-def decision_regions(result):
-    """The held-out spirals over the classes the trained network predicts (the HTML report's picture; optim's
-    training exercise trains the same network on the same spirals)."""
-    from matplotlib.figure import Figure
-
-    trained = [c.got for c in result.checks if isinstance(c.got, dict) and not _param_shapes(c.got, [2, 32, 32, 3])]
-    if not trained:
-        return None
-    params = trained[0]
-    grid = np.linspace(-1.1, 1.1, 200)
-    gx, gy = np.meshgrid(grid, grid)
-    points = np.column_stack([gx.ravel(), gy.ravel()])
-    with torch.no_grad():
-        P, _ = ref.mlp_forward(as_tensor(points), **{k: as_tensor(params[k]) for k in PARAMS})
-        P_test, _ = ref.mlp_forward(as_tensor(TEST_X), **{k: as_tensor(params[k]) for k in PARAMS})
-    accuracy = float((P_test.argmax(1).numpy() == TEST_Y).mean())
-    fig = Figure(figsize=(4.2, 4.2))
-    ax = fig.add_subplot()
-    ax.contourf(gx, gy, P.argmax(1).numpy().reshape(gx.shape), levels=[-0.5, 0.5, 1.5, 2.5], alpha=0.3,
-                colors=["#1f77b4", "#ff7f0e", "#2ca02c"])
-    ax.scatter(TEST_X[:, 0], TEST_X[:, 1], c=np.array(["#1f77b4", "#ff7f0e", "#2ca02c"])[TEST_Y], s=10,
-               edgecolors="k", linewidths=0.3)
-    ax.set_title(f"held-out spirals and your network's classes: {accuracy:.0%} right", fontsize=9)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    return fig
 
 
 SMALL_X, SMALL_Y = np.array([[0.5, -1.0], [1.5, 0.25], [-1.0, 0.75]]), np.array([0, 1, 1])  # m = 3, 2 classes
@@ -595,7 +524,7 @@ train_mlp = exercise(
     checks=[Check("steps", 1, output="params", judge=training_steps, needs=("init",), inputs=training_inputs(),
                   max_examples=6),
             Check("accuracy", 3, output="params", judge=held_out_accuracy)],
-    max_examples=1, seconds=60.0, picture=decision_regions,
+    max_examples=1, seconds=60.0, picture="decision_regions",
     curve=Curve(output="params", inputs=TASK, vary="epochs", at=(1, 5, 10, 20, 35, 50, 75, 100, 150, 200, 300, 400),
                 measure=spiral_scores, reference=gradient_descent_curve, needs=("init",),
                 targets={"held-out accuracy": TARGET_ACCURACY}),

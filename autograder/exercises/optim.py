@@ -24,7 +24,7 @@ import reference.mlp as mlp_ref
 import reference.optim as ref
 from autograder import strategies as S
 from autograder.compare import Tolerance, compare, matches_mistake
-from autograder.exercises.mlp import TEST_X, TEST_Y, TRAIN_X, TRAIN_Y, decision_regions, logits, spiral_scores
+from autograder.exercises.common import TEST_X, TEST_Y, TRAIN_X, TRAIN_Y, logits, spiral_scores
 from autograder.model import Check, Curve, call, exercise, mistake
 from autograder.oracle import as_numpy, as_tensor, forward_backward
 
@@ -214,32 +214,6 @@ def schedule_oracle(name):
     def oracle(base_lr, epochs, **hyper):
         return {"lrs": as_numpy(ref.schedule(name, base_lr, epochs, **hyper))}
     return oracle
-
-
-def schedule_picture(result):
-    """The returned learning rates epoch by epoch, against the expected ones where they differ (the HTML report's
-    picture of every schedule exercise)."""
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-
-    drawn = [c for c in result.checks if c.got is not None]
-    check = next((c for c in drawn if not c.passed), drawn[0] if drawn else None)  # a failing check first
-    got = check.got if check is not None else None
-    if not isinstance(got, np.ndarray) or got.dtype.kind not in "fiu" or got.ndim != 1 or not np.isfinite(got).all():
-        return None
-    fig = Figure(figsize=(6.0, 2.8))
-    ax = fig.add_subplot()
-    expected = check.expected if isinstance(check.expected, np.ndarray) and check.expected.ndim == 1 else None
-    if expected is not None:
-        ax.step(np.arange(expected.size), expected, where="post", color="#1f77b4", lw=3, alpha=0.5, label="expected")
-    ax.step(np.arange(got.size), got, where="post", color="#ff7f0e", lw=1.5, marker=".", label="yours")
-    ax.set_xlabel("epoch t", fontsize=8)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel("lr", fontsize=8)
-    ax.legend(fontsize=7)
-    ax.set_title(f"{check.name}: your learning rates" + (" against the expected ones" if expected is not None
-                                                         else " (all as expected)"), fontsize=9)
-    return fig
 
 
 def closed_form(formula):
@@ -964,7 +938,7 @@ step_lr = exercise(
     "optim.step_lr", "StepLR: lr = base_lr * gamma^floor(t / step_size)",
     calls=[call("step_lr", "base_lr", "step_size", "gamma", "epochs", returns="lrs")],
     inputs=step_lr_inputs(), examples=({"base_lr": 0.1, "step_size": 3, "gamma": 0.5, "epochs": 8},),
-    oracle=schedule_oracle("step_lr"), picture=schedule_picture, checks={"lrs": 1},
+    oracle=schedule_oracle("step_lr"), picture="schedule", checks={"lrs": 1},
     covers={"t = s - 1, s and 2 s": lambda i: i["epochs"] > 2 * i["step_size"], "gamma != 0.1": lambda i: i["gamma"] != 0.1},
     mistakes=[
         mistake("one epoch early", "Each decay comes one epoch early: epoch t = step_size - 1 already has the "
@@ -979,7 +953,7 @@ exponential_lr = exercise(
     calls=[call("exponential_lr", "base_lr", "gamma", "epochs", returns="lrs")],
     inputs=st.fixed_dictionaries({"base_lr": BASE_LRS, "gamma": st.sampled_from([0.9, 0.5, 0.95]),
                                   "epochs": st.integers(3, 10)}),
-    oracle=schedule_oracle("exponential_lr"), picture=schedule_picture, checks={"lrs": 1},
+    oracle=schedule_oracle("exponential_lr"), picture="schedule", checks={"lrs": 1},
     mistakes=[mistake("one epoch early", "The lr of epoch 0 is already decayed: epoch t uses gamma^(t + 1).",
                       closed_form(lambda t, base_lr, gamma, **_: base_lr * gamma ** (t + 1)))],
 )
@@ -988,7 +962,7 @@ cosine_lr = exercise(
     "optim.cosine_lr", "cosine annealing with eta_min, also past T_max",
     calls=[call("cosine_lr", "base_lr", "eta_min", "T_max", "epochs", returns="lrs")],
     inputs=cosine_inputs(), examples=({"base_lr": 0.1, "eta_min": 0.01, "T_max": 4, "epochs": 11},),
-    oracle=schedule_oracle("cosine_lr"), picture=schedule_picture, checks={"lrs": 2},
+    oracle=schedule_oracle("cosine_lr"), picture="schedule", checks={"lrs": 2},
     covers={"eta_min != 0": lambda i: i["eta_min"] != 0, "t > T_max + 1": lambda i: i["epochs"] > i["T_max"] + 2,
             "t > 2 T_max": lambda i: i["epochs"] > 2 * i["T_max"] + 1},
     mistakes=[
@@ -1005,7 +979,7 @@ sgdr = exercise(
     "optim.sgdr", "cosine annealing with warm restarts (SGDR), cycles growing by T_mult",
     calls=[call("sgdr_lr", "base_lr", "eta_min", "T_0", "T_mult", "epochs", returns="lrs")],
     inputs=sgdr_inputs(), examples=({"base_lr": 0.1, "eta_min": 0.001, "T_0": 2, "T_mult": 2, "epochs": 16},),
-    oracle=schedule_oracle("sgdr_lr"), picture=schedule_picture, checks={"lrs": 2},
+    oracle=schedule_oracle("sgdr_lr"), picture="schedule", checks={"lrs": 2},
     covers={"T_mult > 1": lambda i: i["T_mult"] > 1,
             "two restarts": lambda i: i["epochs"] > i["T_0"] * (1 + i["T_mult"])},
     mistakes=[
@@ -1024,7 +998,7 @@ plateau = exercise(
                 "min_lr", returns="lrs")],
     inputs=st.one_of(*(strategy for strategy, _ in PLATEAU_SCENARIOS.values())),
     examples=tuple(example for _, example in PLATEAU_SCENARIOS.values()),
-    oracle=plateau_oracle, picture=schedule_picture,
+    oracle=plateau_oracle, picture="schedule",
     checks=[Check(name, 1, output="lrs", inputs=st.one_of(st.just(example), strategy), max_examples=8)
             for name, (strategy, example) in PLATEAU_SCENARIOS.items()],
     covers={"constant metric": lambda i: len(set(i["metrics"])) == 1,
@@ -1167,7 +1141,7 @@ train = exercise(
     checks=[Check("steps", 1, output="params", judge=replayed_steps, needs=("init",), inputs=replay_inputs(),
                   max_examples=6),
             Check("held-out loss", 3, output="params", judge=held_out_loss)],
-    max_examples=2, seconds=30.0, picture=decision_regions,
+    max_examples=2, seconds=30.0, picture="decision_regions",
     curve=Curve(output="params", inputs=TRAIN_INPUTS[0], vary="epochs", at=(1, 2, 3, 5, 8, 12, 16, 20, 25, 30, 35),
                 measure=spiral_scores, reference=adamw_training_curve, needs=("init",),
                 targets={"held-out loss": TARGET_LOSS},

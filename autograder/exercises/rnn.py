@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 import reference.rnn as ref
 from autograder import strategies as S
 from autograder.compare import Tolerance
+from autograder.exercises.common import param_shapes
 from autograder.model import Check, Curve, call, exercise, mistake
 from autograder.oracle import as_numpy, as_tensor, continued, vector_jacobian
 
@@ -910,21 +911,9 @@ def step_norms(inputs) -> list[float]:
                          inputs["max_norm"])[1]
 
 
-def _param_shapes(params, shapes) -> str | None:
-    if not isinstance(params, dict):
-        return f"should return a dict of parameters, not {type(params).__name__}."
-    for key, shape in shapes.items():
-        value = params.get(key)
-        if not isinstance(value, np.ndarray):
-            return f"params[{key!r}] should be an array of shape {shape}, but it is missing or not an array."
-        if value.shape != shape or value.dtype != np.float64:
-            return f"params[{key!r}] has shape {value.shape} and dtype {value.dtype}, expected {shape}, float64."
-    return None
-
-
 def held_out_error(got, inputs):
     params = got["trained"]
-    problem = _param_shapes(params, {k: v.shape for k, v in inputs["params"].items()})
+    problem = param_shapes(params, {k: v.shape for k, v in inputs["params"].items()})
     if problem:
         return "train_rnn " + problem
     pred = ref.rnn_regressor(as_tensor(TEST_X), *(as_tensor(params[k]) for k in ref.REGRESSOR_PARAMS))
@@ -938,7 +927,7 @@ def held_out_error(got, inputs):
 def copy_task_errors(trained) -> dict | None:
     """The trained regressor's mean squared error on the training and the held-out sequences (the points of the
     learning curve)."""
-    if _param_shapes(trained, {k: v.shape for k, v in TASK["params"].items()}):
+    if param_shapes(trained, {k: v.shape for k, v in TASK["params"].items()}):
         return None
     args = [as_tensor(trained[k]) for k in ref.REGRESSOR_PARAMS]
     with torch.no_grad():
@@ -952,31 +941,6 @@ def clipped_training_curve(got, inputs, at):
     path = continued(lambda params, epochs: ref.train_rnn(x, y, params, inputs["lr"], epochs, inputs["max_norm"])[0],
                      {k: as_tensor(v) for k, v in inputs["params"].items()}, at)
     return [as_numpy(params) for params in path]
-
-
-def held_out_sequences(result):
-    """Two held-out sequences: the input, the target (the input 3 steps earlier) and what the trained RNN predicts
-    (the HTML report's picture)."""
-    from matplotlib.figure import Figure
-
-    check = next((c for c in result.checks if c.name == "held_out"), None)
-    params = check.got if check is not None else None
-    if _param_shapes(params, {k: v.shape for k, v in TASK["params"].items()}):
-        return None
-    with torch.no_grad():
-        pred = ref.rnn_regressor(as_tensor(TEST_X[:2]), *(as_tensor(params[k]) for k in ref.REGRESSOR_PARAMS)).numpy()
-    fig = Figure(figsize=(6.4, 3.6))
-    axes = fig.subplots(2, 1, sharex=True)
-    steps = np.arange(TASK_STEPS)
-    for n, ax in enumerate(axes):
-        ax.plot(steps, TEST_X[n, :, 0], color="#bbbbbb", lw=1, label="input")
-        ax.plot(steps, TEST_Y[n, :, 0], color="#1f77b4", lw=2, label=f"target (input {TASK_DELAY} steps earlier)")
-        ax.plot(steps, pred[n, :, 0], color="#ff7f0e", lw=1.5, ls="--", label="your trained RNN")
-        ax.set_ylim(-1.3, 1.3)
-    axes[0].legend(fontsize=7, loc="upper right", ncol=3)
-    axes[1].set_xlabel("time step t", fontsize=8)
-    axes[0].set_title("two held-out sequences", fontsize=9)
-    return fig
 
 
 TRAIN_MISTAKES = [
@@ -1187,7 +1151,7 @@ train_rnn = exercise(
             "clipped and unclipped steps in one run": lambda i: min(step_norms(i)) < i["max_norm"] < max(
                 step_norms(i)),
             "2 or more steps": lambda i: i["epochs"] >= 2, "T = 1": lambda i: i["x"].shape[1] == 1},
-    mistakes=TRAIN_MISTAKES, max_examples=10, seconds=60.0, picture=held_out_sequences,
+    mistakes=TRAIN_MISTAKES, max_examples=10, seconds=60.0, picture="held_out_sequences",
     curve=Curve(output="trained", inputs=TASK, vary="epochs", at=(1, 5, 10, 20, 30, 40, 60, 80, 100, 125, 150, 175),
                 measure=copy_task_errors, reference=clipped_training_curve, targets={"held-out MSE": TARGET_MSE}),
 )

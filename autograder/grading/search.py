@@ -40,8 +40,8 @@ from hypothesis.errors import Unsatisfiable
 from hypothesis import seed as hypothesis_seed
 
 from autograder import strategies as S
-from autograder.compare import (compare, discrepancy, exact_factor, fmt_array, format_inputs, largest_axis,
-                                matches_mistake, tiny_numbers)
+from autograder.compare import (arrays_in, compare, discrepancy, exact_factor, fmt_array, format_inputs, largest_axis,
+                                matches_mistake, pasteable, tiny_numbers)
 from autograder.grading.cache import DRAWS, Draws, Key, fresh
 from autograder.grading.results import CheckResult, ExerciseResult
 from autograder.grading.session import TopicSession, torch_for_oracle
@@ -61,6 +61,8 @@ SMALL_REJECTS = 25  # drawn inputs too large for that search before it gives up:
 CLEAR = 0.01  # an error of at least 1 % of the expected scale is "clearly visible"
 EVERY_INPUT_FAILED = 5  # inputs on which every check failed before the shared pass stops (a function that
 # raises for some inputs only, say stride > 1, passes on others: that is worth knowing and telling)
+SECOND_INPUTS = 2  # generic failing inputs a diagnosis must also fit, besides the shrunk one
+SECOND_DRAWS = 6  # of a check's own inputs, how many of its draws are tried for them
 PATTERN_MIN = 2  # a pattern needs at least this many passing and this many failing inputs
 SHARED = ""  # the name of an exercise's shared pass among its searches (the others are named by their check)
 
@@ -295,6 +297,16 @@ def _shown(ex: Exercise, check: Check, inputs: dict) -> dict:
 _MISTAKE_VALUES: "weakref.WeakKeyDictionary[TopicSession, dict]" = weakref.WeakKeyDictionary()
 
 
+def _genericity(inputs: dict) -> tuple[int, int, int]:
+    """How far `inputs` is from degenerate, to rank inputs: (no all-zero array, distinct sizes > 1 among its
+    arrays' axes and integer arguments, entries)."""
+    arrays = list(arrays_in(inputs))
+    zero = any(a.size and a.dtype.kind == "f" and not a.any() for a in arrays)
+    sizes = {n for a in arrays for n in a.shape if n > 1}
+    sizes |= {int(v) for v in inputs.values() if isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 1}
+    return (0 if zero else 1, len(sizes), sum(a.size for a in arrays))
+
+
 def _mistake_value(session: TopicSession, ex: Exercise, mistake: Mistake, inputs: dict, path):
     """What `mistake` gives at `path` on `inputs` (memoised per session), or None if it says nothing there."""
     memo = _MISTAKE_VALUES.setdefault(session, {})
@@ -399,6 +411,7 @@ class _Found:
     inputs: dict
     shrunk: bool
     first: dict | None = None  # the first failing input found, before shrinking: generic random values
+    others: list = None  # [(inputs, verdict)]: further failing inputs, generic ones, that confirm what is said
 
 
 class CheckSearch:
@@ -430,16 +443,77 @@ class CheckSearch:
             return CheckResult(check.name, check.points, check.points, inputs=inputs, got=v.got)  # for the picture
         if found.shrunk and not self.own and not any(found.inputs is k for k in self.known_failures):
             self.known_failures.append(found.inputs)
-        if found.verdict.mistakes:  # plain shrunk numbers can make a variant coincide: it must hold on a generic input too
-            generic = found.first if found.first is not None else self.first_input
-            if generic is not None and generic is not found.inputs:
-                confirmed = set(_verdict(ex, check, self.session, generic, diagnose=True).mistakes)
-                found.verdict.mistakes = tuple(m for m in found.verdict.mistakes if m in confirmed)
+        found.others = self.second_inputs(found)
+        if found.verdict.mistakes:
+            found.verdict.mistakes = self.confirmed(found)
         if found.verdict.kind == "not_implemented" and self.partial:
             found.verdict.kind = "exception"  # raised for some inputs only: the input is the point
         result = _explain(ex, check, self.session, found, self.history, self.shown_under)
         result.call = found.verdict.call
         return result
+
+    def second_inputs(self, found: _Found) -> list[tuple[dict, Verdict]]:
+        """The failing inputs, besides the shrunk one, that confirm a diagnosis: the most generic (non-degenerate:
+        sizes distinct and > 1, no all-zero array) of the failures the searches met, at most SECOND_INPUTS of them,
+        each with its verdict. A shrunk input has N = T = 1 and zeros: a mistake can coincide with the student there
+        and nowhere else."""
+        candidates = [found.first, self.first_input]
+        candidates += [i for i, failed in self.history if failed]
+        cached = draws(self.ex, self.name, self.seed) if self.own else None
+        candidates += [i for i, _ in list(cached or [])[:SECOND_DRAWS]]
+        seen, ranked = {id(found.inputs)}, []
+        for inputs in candidates:
+            if inputs is not None and id(inputs) not in seen:
+                seen.add(id(inputs))
+                ranked.append(inputs)
+        ranked.sort(key=_genericity, reverse=True)
+        others = []
+        for inputs in ranked:
+            try:
+                v = _verdict(self.ex, self.check, self.session, inputs, diagnose=True)
+            except Exception:  # noqa: BLE001 - an input the oracle cannot take confirms nothing
+                continue
+            if v.failed and v.kind == found.verdict.kind:
+                others.append((inputs, v))
+                if len(others) == SECOND_INPUTS:
+                    break
+        return others
+
+    def confirmed(self, found: _Found) -> tuple:
+        """The mistakes of the shrunk failure that also fit a second, generic failing input, and agree with the
+        student on the other checks where the student is right, on both inputs: a name only where it holds."""
+        if not found.others and _genericity(found.inputs)[0] < 1:
+            return ()  # a degenerate input never decides alone
+        kept = []
+        for m in found.verdict.mistakes:
+            if all(m in v.mistakes for _, v in found.others) and all(
+                    self.fits_passed_checks(m[0], inputs) for inputs in [found.inputs, *(i for i, _ in found.others)]):
+                kept.append(m)
+        return tuple(kept)
+
+    def fits_passed_checks(self, name: str, inputs: dict) -> bool:
+        """Whether the mistake `name` gives the right values on `inputs` wherever the student does, among the checks
+        of calls the failing check makes too (a forward mistake is not the cause of a failing backward when the
+        student's forward output is right; a backward that is right says nothing about a forward's mistake)."""
+        ex, session = self.ex, self.session
+        mistake = next(m for m in ex.mistakes if m.name == name)
+        calls = set(ex.plan_of(self.check))
+        for other in ex.checks:
+            if other is self.check or other.judge is not None or other.inputs is not None \
+                    or not set(ex.plan_of(other)) <= calls or (mistake.checks and other.name not in mistake.checks):
+                continue  # (a mistake declared for some checks says nothing about the others' values)
+            variant = _mistake_value(session, ex, mistake, inputs, other.path)
+            if variant is None:
+                continue
+            try:
+                if _verdict(ex, other, session, inputs).failed:
+                    continue
+                expected, _ = _lookup(session.oracle(ex, inputs), other.path)
+                if compare("v", variant, expected, other.tolerance or ex.tolerance) is not None:
+                    return False
+            except Exception:  # noqa: BLE001 - a value that cannot be compared decides nothing
+                continue
+        return True
 
     def find(self) -> _Found | None:
         """The most telling small failing input of the check: a known (already small) failure of another check,
@@ -587,11 +661,14 @@ class _SmallInputs:
 # -- the explanation of a failing check ----------------------------------------------------------------------
 
 
-def _patterns(history: list[tuple[dict, bool]]) -> list[str]:
-    """Facts read off every input tried: a scalar input (stride, pad, mode, lr, ...) whose values the failures
-    all share while at least PATTERN_MIN inputs with other values passed ("fails only when stride >= 2")."""
+def _patterns(history: list[tuple[dict, bool]], fails: Callable[[dict], bool] | None = None) -> list[str]:
+    """Facts read off every input tried: a scalar input (stride, pad, mode, lr, n_heads, ...) whose values the
+    failures all share while at least PATTERN_MIN inputs with other values passed ("fails only when stride >= 2").
+    Two points make no law: each fact is stated only once checked on further inputs, `fails(inputs)` telling
+    whether the check fails there: a failing input given a passing value must pass, and a passing input given a
+    failing value must fail (without `fails`, nothing is stated)."""
     found = []
-    if not history:
+    if not history or fails is None:
         return found
     for name, value in history[0][0].items():
         if not isinstance(value, (int, float, str, bool, np.integer, np.floating)):
@@ -602,18 +679,50 @@ def _patterns(history: list[tuple[dict, bool]]) -> list[str]:
             continue
         if isinstance(value, (str, bool)):
             others = [v for v in passing if v not in set(failing)]
-            if len(others) >= PATTERN_MIN:
+            if len(others) >= PATTERN_MIN and _swaps_hold(history, name, failing, others, fails):
                 found.append(f"it fails only when {name} is {_either(sorted(set(failing), key=str))} (all "
                              f"{len(others)} inputs tried with {name} {_either(sorted(set(others), key=str))} passed)")
             continue
         below, above = [v for v in passing if v < min(failing)], [v for v in passing if v > max(failing)]
-        if len(below) >= PATTERN_MIN:
+        if len(below) >= PATTERN_MIN and _swaps_hold(history, name, failing, below, fails):
             found.append(f"it fails only when {name} >= {min(failing):g} (all {len(below)} inputs tried with "
                          f"{_range(name, below)} passed)")
-        elif len(above) >= PATTERN_MIN:
+        elif len(above) >= PATTERN_MIN and _swaps_hold(history, name, failing, above, fails):
             found.append(f"it fails only when {name} <= {max(failing):g} (all {len(above)} inputs tried with "
                          f"{_range(name, above)} passed)")
     return [f"Pattern: {p}." for p in found]
+
+
+def _fails_on(ex: Exercise, check: Check, session: TopicSession) -> Callable[[dict], bool]:
+    """Whether `check` fails on an input; raises when the exercise cannot take it (its oracle raises there)."""
+    def fails(inputs: dict) -> bool:
+        if ex.oracle is not None:
+            session.oracle(ex, inputs)
+        return _verdict(ex, check, session, inputs).failed
+    return fails
+
+
+def _swaps_hold(history, name: str, failing: list, passing: list, fails: Callable[[dict], bool]) -> bool:
+    """Whether the check follows `name` alone on further inputs: failing inputs given a passing value of `name`
+    pass, and passing inputs given a failing value fail (two of each, the other arguments unchanged). A changed
+    input the exercise cannot take (the oracle raises: a stride the upstream gradient's shape does not fit) tells
+    nothing; if none can be taken, the pattern needs one more input on each side than PATTERN_MIN."""
+    bad = [i for i, failed in history if failed and i.get(name) in failing][:PATTERN_MIN]
+    good = [i for i, failed in history if not failed and i.get(name) in passing][:PATTERN_MIN]
+    told = 0
+    for k, (inputs, value, should_fail) in enumerate([(i, passing, False) for i in bad] +
+                                                     [(i, failing, True) for i in good]):
+        try:
+            failed = fails({**inputs, name: value[k % len(value)]})
+        except Exception:  # noqa: BLE001 - an input the exercise cannot take
+            continue
+        if failed != should_fail:
+            return False
+        told += 1
+    if told:
+        return True
+    return sum(1 for _, f in history if f) > PATTERN_MIN and sum(1 for i, f in history if not f
+                                                                  and i.get(name) in passing) > PATTERN_MIN
 
 
 def _either(values) -> str:
@@ -625,23 +734,48 @@ def _range(name: str, values) -> str:
     return f"{name} = {low:g}" if low == high else f"{name} from {low:g} to {high:g}"
 
 
-def _factor_source(got, expected, inputs: dict) -> list[str]:
-    """When the value is off by an exact integer factor, which sizes of the input equal it."""
+def _factor_source(got, expected, inputs: dict, others: list[tuple] = ()) -> list[str]:
+    """When the value is off by an exact integer factor, which sizes or scalar arguments of the input equal it
+    (an axis, a product of two axes of one array such as B*T, or n_heads, d_model, epochs, ...). Stated only when
+    the same size equals the factor on each of `others` too, [(got, expected, inputs)] of further failing inputs
+    (on a shrunk input many sizes coincide: N = T = 2); without them nothing is stated."""
+    n = _factor(got, expected)
+    if n is None or not others:
+        return []
+    sizes = _sizes(inputs)
+    names = [label for label, value in sizes.items() if value == n]
+    for got2, expected2, inputs2 in others:
+        n2, sizes2 = _factor(got2, expected2), _sizes(inputs2)
+        names = [label for label in names if n2 is not None and sizes2.get(label) == n2]
+    if not names:
+        return []
+    return [f"Pattern: the factor {n} equals {', '.join(names[:3])} on this input (and on others tried)."]
+
+
+def _factor(got, expected) -> int | None:
     k = exact_factor(got, expected)
     if k is None or k == -1:
-        return []
-    n = round(abs(k)) if abs(k) >= 1 else round(1 / abs(k))
-    sizes = []
+        return None
+    return round(abs(k)) if abs(k) >= 1 else round(1 / abs(k))
+
+
+def _sizes(inputs: dict) -> dict[str, int]:
+    """label -> value of every size an input holds: array axes, products of two axes of one array, integer
+    arguments (one label per value and array: the first found)."""
+    found: dict[str, int] = {}
     for name, value in inputs.items():
-        arrays = value.items() if isinstance(value, dict) else [(None, value)]
-        for key, a in arrays:
-            if isinstance(a, np.ndarray) and n in a.shape:  # one size per input is enough to point at it
-                label = name if key is None else f"{name}[{key!r}]"
-                sizes.append(f"{label}.shape[{a.shape.index(n)}]")
-                break
-    if not sizes:
-        return []
-    return [f"Pattern: the factor {n} equals {', '.join(dict.fromkeys(sizes))} on this input."]
+        if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            found[name] = int(value)
+        entries = value.items() if isinstance(value, dict) else [(None, value)]
+        for key, a in entries:
+            if not isinstance(a, np.ndarray):
+                continue
+            label = name if key is None else f"{name}[{key!r}]"
+            for d, size in enumerate(a.shape):
+                found.setdefault(f"{label}.shape[{d}]", size)
+            for d in range(a.ndim - 1):
+                found.setdefault(f"{label}.shape[{d}] * {label}.shape[{d + 1}]", a.shape[d] * a.shape[d + 1])
+    return found
 
 
 def _explain(ex: Exercise, check: Check, session: TopicSession, found: _Found,
@@ -653,7 +787,9 @@ def _explain(ex: Exercise, check: Check, session: TopicSession, found: _Found,
         return CheckResult(check.name, check.points, 0.0, v.message, kind=v.kind)
     diagnosis = [f"Likely mistake: {hint}" for _, hint in v.mistakes]
     if v.kind == "value":
-        diagnosis += _factor_source(v.got, v.expected, _shown(ex, check, inputs)) + _patterns(history)
+        others = [(o.got, o.expected, _shown(ex, check, i)) for i, o in found.others or ()]
+        diagnosis += _factor_source(v.got, v.expected, _shown(ex, check, inputs), others) + \
+            _patterns(history, _fails_on(ex, check, session))
     lines = [v.message.split("\nYour code printed:")[0], *diagnosis]
     small = isinstance(v.got, np.ndarray) and isinstance(v.expected, np.ndarray) and \
         v.got.shape == v.expected.shape and 1 < v.expected.size <= (24 if v.expected.ndim <= 2 else 8)
@@ -664,7 +800,7 @@ def _explain(ex: Exercise, check: Check, session: TopicSession, found: _Found,
         title = "Input"
     else:
         title = "Smallest failing input" if found.shrunk else "Failing input"
-    if largest_axis(shown) > 8 or any(isinstance(a, np.ndarray) and a.size > 60 for a in _arrays(shown)):
+    if not pasteable(shown):
         title += f" (`python -m autograder check {ex.id}` reproduces it):"
     else:
         title += " (paste into Python to reproduce):"
@@ -679,14 +815,6 @@ def _explain(ex: Exercise, check: Check, session: TopicSession, found: _Found,
         lines.append("Your code printed:" + v.message.split("\nYour code printed:", 1)[1])
     return CheckResult(check.name, check.points, 0.0, "\n".join(lines), kind=v.kind, diagnosis=diagnosis,
                        mistakes=[name for name, _ in v.mistakes], inputs=shown, expected=v.expected, got=v.got)
-
-
-def _arrays(value):
-    if isinstance(value, np.ndarray):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _arrays(v)
 
 
 # -- an exercise's grading: the shared pass, then each check that failed there -----------------------------------

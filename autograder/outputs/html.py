@@ -263,7 +263,9 @@ def _pictures() -> dict:
         from autograder.model import catalog
     except Exception:  # noqa: BLE001
         return {}
-    return {ex.id: ex.picture for ex in catalog() if getattr(ex, "picture", None)}
+    from autograder.outputs.pictures import picture
+
+    return {ex.id: picture(ex.picture) for ex in catalog() if getattr(ex, "picture", None)}
 
 
 def _section(result: ExerciseResult, pictures: dict) -> str:
