@@ -138,16 +138,17 @@ def headline(feedback: Feedback, reader: Reader | None = None) -> str:
 
 
 def feedback_lines(feedback: Feedback, reader: Reader | None = None, *, printed: bool = True) -> list[tuple[str, str]]:
-    """The feedback as (role, text) lines in reading order; role is "prose", "diagnosis", "label" or "code" (code
-    is never wrapped, so it pastes back). The root cause comes first: it says what to fix before anything else."""
+    """The feedback as (role, text) lines in reading order; role is "prose", "label", "code" (never wrapped, so it
+    pastes back) or a diagnosis's kind ("mistake", "pattern", ...). The root cause comes first: it says what to fix
+    before anything else."""
     reader = reader or reader_of(feedback)
     out: list[tuple[str, str]] = []
     roots = [d for d in feedback.diagnoses if d.kind == "root_cause"]
-    out += [("diagnosis", d.line) for d in roots]
+    out += [(d.kind, d.line) for d in roots]
     out.append(("prose", headline(feedback, reader)))
     if feedback.detail:
         out += [("code", line) for line in feedback.detail.splitlines()]
-    out += [("diagnosis", d.line) for d in feedback.diagnoses if d.kind != "root_cause"]
+    out += [(d.kind, d.line) for d in feedback.diagnoses if d.kind != "root_cause"]
     if feedback.values is not None:
         v = feedback.values
         where = f" (around index {list(v.index)})" if v.index else ""

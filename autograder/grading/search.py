@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import warnings
 import weakref
 from contextlib import contextmanager
@@ -335,7 +336,7 @@ def _diagnose(ex: Exercise, check: Check, session: TopicSession, inputs: dict, g
 def _printed(session: TopicSession, stdout: str) -> str:
     """What the code printed, with warnings pointing at the student's file (`File "mlp.py", line 12`)."""
     path = re.escape(str(session.source.path))
-    return re.sub(path + r":(\d+): ", lambda m: f'File "{session.source.path}", line {m.group(1)}: ', stdout)
+    return re.sub(path + r":(\d+): ", lambda m: f'File "{session.source.filename}", line {m.group(1)}: ', stdout)
 
 
 def _verdict(ex: Exercise, check: Check, session: TopicSession, inputs: dict, diagnose: bool = False) -> Verdict:
@@ -679,7 +680,8 @@ def _explain(ex: Exercise, check: Check, session: TopicSession, found: _Found,
 
 def _record(ex: Exercise, session: TopicSession, v: Verdict) -> Feedback:
     """A verdict's message as a record: its first line the headline, the rest (a traceback, shapes) the detail."""
-    first, _, rest = (v.message or "").partition("\n")
+    message = (v.message or "").replace(str(session.source.path), session.source.filename)  # the grader's folder is
+    first, _, rest = message.partition("\n")  # its own business: the student knows the file by its name
     return Feedback(v.kind, first, exercise=ex.id, detail=rest, printed=v.printed, call=v.call,
                     source=session.source.filename, location=_location(rest or first, session))
 
@@ -781,6 +783,7 @@ class ExerciseGrading:
     def __init__(self, ex: Exercise, session: TopicSession, seed: int | None = None):
         self.ex, self.session, self.seed = ex, session, seed
         self.shared = _shared(ex)
+        self.shared_seconds = 0.0  # the shared pass's time, for the report's per-check times
         self.start_pass()
 
     def start_pass(self) -> None:
@@ -820,41 +823,52 @@ class ExerciseGrading:
 
     def run(self) -> ExerciseResult:
         with hypothesis_for_grading():
+            start = time.perf_counter()
             self.shared_pass()
+            self.shared_seconds = time.perf_counter() - start
             return self.results()
 
     def results(self) -> ExerciseResult:
-        ex, history = self.ex, self.history
+        ex = self.ex
         known_failures: list[dict] = []
         shown_under: dict = {}  # inputs shown once, referred to by the checks that fail on them too
         causes: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, function) -> (check that reports it, summary)
         results = []
+        share = self.shared_seconds / max(len(self.shared), 1)  # the shared pass, split evenly
         for check in ex.checks:
-            if check in self.shared and check.name not in self.failed:
-                inputs, v = self.seen.get(check.name, (None, Verdict(None)))
-                kept = ex.picture is not None  # the picture may draw what the student returned
-                results.append(CheckResult(check.name, check.points, check.points, inputs=inputs if kept else None,
-                                           got=v.got if kept else None))
-                continue
-            first = self.failed.get(check.name)
-            blocked = _blocked(check, first, causes)
-            if blocked:
-                results.append(blocked)
-                continue
-            passed_some = any(not f for _, f in history.get(check.name, []))
-            if first is not None and first.kind in NO_INPUT and not (first.kind == Kind.NOT_IMPLEMENTED and passed_some):
-                result = CheckResult.failed(check.name, check.points, _without_input(ex, self.session, first))
-            else:
-                generic = next((i for i, f in history.get(check.name, []) if f), None)  # its first failing input
-                result = CheckSearch(ex, check, self.session, known_failures, self.seed, history.get(check.name),
-                                     passed_some, generic, shown_under).run()
-                blocked = _blocked(check, _as_verdict(result), causes)
-                if blocked:
-                    result = blocked
-            if not result.passed and result.kind not in (Kind.VALUE, Kind.NOT_CHECKED) and result.call:
-                causes.setdefault((result.kind, result.call), (check.name, _short(result.feedback.headline)))
-            results.append(result)
+            start = time.perf_counter()
+            self.check_results(check, results, known_failures, shown_under, causes)
+            results[-1].seconds = (share if check in self.shared else 0.0) + time.perf_counter() - start
         return ExerciseResult(ex.id, ex.title, results)
+
+    def check_results(self, check: Check, results: list, known_failures: list, shown_under: dict,
+                      causes: dict) -> None:
+        """Append `check`'s result to `results`: passed, not checked, or failed and explained."""
+        ex, history = self.ex, self.history
+        if check in self.shared and check.name not in self.failed:
+            inputs, v = self.seen.get(check.name, (None, Verdict(None)))
+            kept = ex.picture is not None  # the picture may draw what the student returned
+            results.append(CheckResult(check.name, check.points, check.points, inputs=inputs if kept else None,
+                                       got=v.got if kept else None))
+            return
+        first = self.failed.get(check.name)
+        blocked = _blocked(check, first, causes)
+        if blocked:
+            results.append(blocked)
+            return
+        passed_some = any(not f for _, f in history.get(check.name, []))
+        if first is not None and first.kind in NO_INPUT and not (first.kind == Kind.NOT_IMPLEMENTED and passed_some):
+            result = CheckResult.failed(check.name, check.points, _without_input(ex, self.session, first))
+        else:
+            generic = next((i for i, f in history.get(check.name, []) if f), None)  # its first failing input
+            result = CheckSearch(ex, check, self.session, known_failures, self.seed, history.get(check.name),
+                                 passed_some, generic, shown_under).run()
+            blocked = _blocked(check, _as_verdict(result), causes)
+            if blocked:
+                result = blocked
+        if not result.passed and result.kind not in (Kind.VALUE, Kind.NOT_CHECKED) and result.call:
+            causes.setdefault((result.kind, result.call), (check.name, _short(result.feedback.headline)))
+        results.append(result)
 
 
 def grade_exercise(ex: Exercise, session: TopicSession, seed: int | None = None) -> ExerciseResult:

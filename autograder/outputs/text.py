@@ -69,10 +69,8 @@ def not_started(result: ExerciseResult) -> bool:
 
 def _brief(fb: Feedback, reader: Reader | None, prefix: str, width: int, budget: int) -> tuple[list[str], bool]:
     """At most `budget` lines of a check's feedback, the most telling first; whether anything was left out."""
-    lines = feedback_lines(fb, reader, printed=False)
-    core = [(r, t) for r, t in lines if r == "diagnosis"][:3]
-    head = [("diagnosis", t) for r, t in core if t.startswith("Root cause")] + [("prose", headline(fb, reader))]
-    diagnoses = [(r, t) for r, t in core if not t.startswith("Root cause")]
+    head = [(d.kind, d.line) for d in fb.diagnoses if d.kind == "root_cause"][:1] + [("prose", headline(fb, reader))]
+    diagnoses = [(d.kind, d.line) for d in fb.diagnoses if d.kind != "root_cause"][:3]
     detail = [("code", t) for t in fb.detail.splitlines()]
     cut = False
     if len(detail) > 3:  # a traceback: its last lines say where it raised
