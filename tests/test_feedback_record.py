@@ -130,3 +130,24 @@ def test_the_nbgrader_cell_renders_the_record(tmp_path):
     cell = exercise_text(report_of(record()).exercises[0], verbose=True, reader=NOTEBOOK)
     out = nbformat.v4.new_output("stream", name="stdout", text=cell)
     assert record().headline in out.text and "Smallest failing input" in out.text
+
+
+def test_precision_is_named_with_both_numbers_in_one_notation():
+    import numpy as np
+
+    from autograder.grading.search import _precision, _values
+
+    expected = np.array([[1.0, 2.0], [3.0, 4.0]])
+    float32 = expected.astype(np.float32) * np.float32(1 + 3e-7) + np.float32(1e-6)
+    [found] = _precision(float32.astype(np.float64), expected)
+    assert found.kind == "precision" and "float32" in found.text
+    worst = np.unravel_index(np.argmax(np.abs(float32 - expected)), expected.shape)
+    assert f"expected at index {[int(i) for i in worst]} {expected[worst]:.12e}, got {float(float32[worst]):.12e}" \
+        in found.text
+    assert _precision(expected * 1.01, expected) == []  # a plainly wrong value is not a precision problem
+    assert _precision(expected, expected) == []
+    big = np.arange(60.0).reshape(6, 10)
+    wrong = big.copy()
+    wrong[4, 7] += 5
+    values = _values(wrong, big)
+    assert values.index == (4, 7) and "52." in values.got and "47." in values.expected  # the row around the worst entry

@@ -23,7 +23,7 @@ from autograder.outputs.safe import printable
 
 WIDTH = 80
 INDENT = "  "
-BRIEF = 12  # lines of a failing exercise's first failing check, its header included
+BRIEF = 11  # lines of a failing exercise's first failing check, its own line included: with the exercise's header, 12
 PRINTED = (3, 2)  # the first and last lines of what a function printed, in the short text
 
 
