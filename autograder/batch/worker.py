@@ -88,7 +88,7 @@ def grade_files(files: dict[str, bytes], exercises: list, seed: int | None, disp
         folder.mkdir()
         for name, data in files.items():
             (folder / Path(name).name).write_bytes(data)
-        report = grade(folder, exercises, seed=seed, curves=curves)
+        report = grade(folder, exercises, seed=seed, curves=curves, shown_as=display)
     report.submission = display  # the feedback names files by their names, never the folder graded here
     return report
 

@@ -71,7 +71,7 @@ def grading_seed(seed_file: str | Path | None = None) -> int | None:
 
 def grade(submission: Path, exercises: list[Exercise], *, seed: int | None = None,
           on_exercise: Callable[[ExerciseResult], None] | None = None, curves: bool = False,
-          parallel: int = 1) -> Report:
+          parallel: int = 1, shown_as: str | None = None) -> Report:
     """Grade `exercises` on the topic sources in `submission` (a folder of `<topic>.py` or `<topic>.ipynb`).
 
     `seed` None draws the public inputs that `check` uses; an integer draws the inputs from that grading seed
@@ -81,6 +81,7 @@ def grade(submission: Path, exercises: list[Exercise], *, seed: int | None = Non
     still graded. `curves`: also replay each training exercise's learning curve (for the HTML report).
     `parallel`: topics graded at the same time, each in its own sandbox and thread (`grade` and `check` use a
     core each; a grading process of a batch, one); the report and `on_exercise` keep the course's order.
+    `shown_as`: the name the feedback gives the submission's folder (a batch grades a temporary copy).
     """
     start = time.perf_counter()
     report = Report(str(submission), [], seed=seed, grader_version=autograder.__version__, versions=versions())
@@ -89,7 +90,7 @@ def grade(submission: Path, exercises: list[Exercise], *, seed: int | None = Non
 
     def one(index: int, topic: str) -> _Topic:
         mine = [ex for ex in exercises if ex.topic == topic]
-        source = topic_source(Path(submission), topic)
+        source = topic_source(Path(submission), topic, shown_as)
         done = _Topic(source if isinstance(source, TopicSource) else None)
         try:
             with POOL.sandbox(ahead=index + 1 < len(chosen)) as sandbox:  # the next topic's starts meanwhile

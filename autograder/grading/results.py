@@ -137,6 +137,12 @@ def headline(feedback: Feedback, reader: Reader | None = None) -> str:
     return feedback.headline
 
 
+def call_lines(reproduction: Reproduction) -> list[str]:
+    """How the check calls the student's functions, as a comment the pasted input still runs with."""
+    calls = reproduction.call.splitlines()
+    return [f"# called as: {'; '.join(calls)}"] if calls else []
+
+
 def feedback_lines(feedback: Feedback, reader: Reader | None = None, *, printed: bool = True) -> list[tuple[str, str]]:
     """The feedback as (role, text) lines in reading order; role is "prose", "label", "code" (never wrapped, so it
     pastes back) or a diagnosis's kind ("mistake", "pattern", ...). The root cause comes first: it says what to fix
@@ -166,9 +172,7 @@ def feedback_lines(feedback: Feedback, reader: Reader | None = None, *, printed:
                 out.append(("label", f"{r.title} (`{run}` reproduces it):"))
             else:
                 out.append(("label", f"{r.title}:"))
-            out += [("code", s) for s in r.inputs.splitlines()]
-            if r.call:
-                out.append(("code", r.call))
+            out += [("code", s) for s in r.inputs.splitlines() + call_lines(r)]
     if printed and feedback.printed:
         out.append(("label", "Your code printed:"))
         out += [("code", s) for s in feedback.printed.splitlines()]

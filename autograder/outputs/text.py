@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import textwrap
 
-from autograder.grading.results import (CheckResult, ExerciseResult, Feedback, Kind, Reader, Report, command,
-                                        feedback_lines, headline, roots_first)
+from autograder.grading.results import (CheckResult, ExerciseResult, Feedback, Kind, Reader, Report, call_lines,
+                                        command, feedback_lines, headline, roots_first)
 from autograder.outputs.safe import printable
 
 WIDTH = 80
@@ -84,7 +84,7 @@ def _brief(fb: Feedback, reader: Reader | None, prefix: str, width: int, budget:
         title = (f"{r.title} (paste into Python to reproduce):" if r.pasteable
                  else f"{r.title} (`{run}` reproduces it):" if run else f"{r.title}:")
         label = _wrap([("label", title)], prefix, width)
-        code = [prefix + s for s in (r.inputs.splitlines() + r.call.splitlines())]
+        code = [prefix + s for s in r.inputs.splitlines() + call_lines(r)]
         room = budget - len(out) - len(label)
         if len(code) > room:
             cut = True
