@@ -13,8 +13,6 @@ from autograder.grading.results import (CLASS, KIT, NOTEBOOK, CheckResult, Diagn
                                         Kind, Report, Reproduction, Values, feedback_text, roots_first,
                                         trace_root_cause)
 from autograder.outputs import render
-from autograder.outputs.gradebook import SandboxGrade  # noqa: F401  (the nbgrader format imports)
-from autograder.outputs.structured import as_dict
 from autograder.outputs.text import BRIEF, as_text, exercise_text
 
 MARKER = "Smallest failing input (paste into Python to reproduce):"  # a marker the old renderers searched for

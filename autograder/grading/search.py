@@ -651,7 +651,7 @@ def _explain(ex: Exercise, check: Check, session: TopicSession, found: _Found,
     already shown under an earlier check of the exercise, which are referred to rather than printed again."""
     v, inputs = found.verdict, found.inputs
     if v.kind in NO_INPUT:
-        return CheckResult.failed(check.name, check.points, _without_input(ex, session, v))
+        return CheckResult.failed(check.name, check.points, _record(ex, session, v))
     feedback = _record(ex, session, v)
     feedback.diagnoses = [Diagnosis("mistake", hint, name=name, evidence="matches your value on the failing input"
                                     + (" and on a generic one" if found.first is not None else ""))
@@ -679,16 +679,12 @@ def _explain(ex: Exercise, check: Check, session: TopicSession, found: _Found,
 
 
 def _record(ex: Exercise, session: TopicSession, v: Verdict) -> Feedback:
-    """A verdict's message as a record: its first line the headline, the rest (a traceback, shapes) the detail."""
+    """A verdict's message as a record: its first line the headline, the rest (a traceback, shapes) the detail; all
+    a failure the input has no part in (missing, the stub, a forbidden import) says."""
     message = (v.message or "").replace(str(session.source.path), session.source.filename)  # the grader's folder is
     first, _, rest = message.partition("\n")  # its own business: the student knows the file by its name
     return Feedback(v.kind, first, exercise=ex.id, detail=rest, printed=v.printed, call=v.call,
                     source=session.source.filename, location=_location(rest or first, session))
-
-
-def _without_input(ex: Exercise, session: TopicSession, v: Verdict) -> Feedback:
-    """The feedback of a failure the input has no part in (missing, the stub, a forbidden import)."""
-    return _record(ex, session, v)
 
 
 def _location(text: str, session: TopicSession) -> str:
@@ -858,7 +854,7 @@ class ExerciseGrading:
             return
         passed_some = any(not f for _, f in history.get(check.name, []))
         if first is not None and first.kind in NO_INPUT and not (first.kind == Kind.NOT_IMPLEMENTED and passed_some):
-            result = CheckResult.failed(check.name, check.points, _without_input(ex, self.session, first))
+            result = CheckResult.failed(check.name, check.points, _record(ex, self.session, first))
         else:
             generic = next((i for i, f in history.get(check.name, []) if f), None)  # its first failing input
             result = CheckSearch(ex, check, self.session, known_failures, self.seed, history.get(check.name),
