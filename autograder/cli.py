@@ -142,17 +142,28 @@ def _check_once(args, console, width: int, selectors: list[str]):
 
     DRAWS.own_work = True  # the code checked is the user's own: the public inputs may be kept on disk at any level
 
-    live = LiveText(width)
-    report = _grade(Path(args.submission), _select(selectors),
-                    on_exercise=lambda result: console.print(styled(live(result)), end="\n\n"),
-                    curves=bool(args.html))
-    console.print(styled(summary(report)))
+    live = LiveText(width, verbose=args.verbose, reader=_reader(args.submission))
+
+    def show(result):
+        text = live(result)
+        if text:  # an exercise not started is counted in the summary instead
+            console.print(styled(text), end="\n\n")
+
+    report = _grade(Path(args.submission), _select(selectors), on_exercise=show, curves=bool(args.html))
+    console.print(styled(summary(report, verbose=args.verbose)))
     if args.html:
         from autograder.outputs.html import as_html
 
         Path(args.html).write_text(as_html(report), encoding="utf-8")
         console.print(f"HTML report: {args.html}")
     return report
+
+
+def _reader(submission: str):
+    """Who reads `check`'s feedback: its commands name the folder checked (notebooks/, or another)."""
+    from autograder.grading.results import KIT, Reader
+
+    return KIT if Path(submission) == Path("assignments") else Reader(submission=submission)
 
 
 def _watched(submission: Path, topics: list[str]) -> dict[Path, float]:
@@ -226,7 +237,7 @@ def cmd_grade(args) -> int:
 
         report = Report(args.submission, [], not_gradable={"*": f"the grader failed: {type(e).__name__}: {e}"},
                         seed=seed)
-    options = {}
+    options = {"verbose": args.verbose}
     if args.format == "gradescope":
         options = {"per_check": args.per_check, "visibility": args.visibility,
                    "stdout_visibility": args.stdout_visibility}
@@ -456,6 +467,8 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--submission", help="folder with your topic modules (default: the folder you are in if "
                        "it holds one, else the kit's assignments/, found from any folder of the kit)")
     check.add_argument("--watch", action="store_true", help="check again on every save of your files")
+    check.add_argument("--verbose", action="store_true", help="every check's feedback in full (default: the first "
+                       "failing check of each exercise in full, the others in one line)")
     check.add_argument("--html", metavar="FILE", help="also write an HTML report (pictures of wrong arrays, learning curves)")
     check.set_defaults(run=cmd_check)
 
@@ -465,6 +478,7 @@ def parser() -> argparse.ArgumentParser:
     grade.add_argument("--out", help="write the result here instead of standard output")
     grade.add_argument("--only", nargs="*", default=[], metavar="TOPIC|EXERCISE")
     _assignment_option(grade, "grade", "the topics in DIR")
+    grade.add_argument("--verbose", action="store_true", help="the text format: every check's feedback in full")
     _seed_options(grade)
     _gradescope_options(grade)
     grade.set_defaults(run=cmd_grade)

@@ -126,6 +126,8 @@ class Exercise:
     mistakes: tuple[Mistake, ...] = ()
     picture: str | None = None  # the name of its picture in the HTML report (outputs/pictures.py), or None
     curve: Curve | None = None  # a training exercise's learning curve for the HTML report
+    builds_on: tuple[str, ...] = ()  # ids of the exercises whose functions this one calls: a failure there is the
+    # root cause of one here ("fix mlp.softmax first"), said first in its feedback
 
     @property
     def topic(self) -> str:

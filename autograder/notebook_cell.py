@@ -2,7 +2,7 @@
 
     the kernel's namespace --module_source--> the module the notebook defines (only what the exercise needs)
                            --grade----------> `autograder.grading.grade` in a sandboxed worker, as the CLI does
-                           --feedback-------> the CLI's text on stdout; the points as the cell's value
+                           --feedback-------> the CLI's text on stdout (the points in its header)
 
 with nothing on stderr: nbgrader scores a test cell that wrote to stderr zero, warnings included.
 This is the student's own check while they work: the kernel is theirs, so no value computed here counts. The
@@ -213,7 +213,7 @@ def module_source(functions, namespace: dict | None = None) -> NotebookModule:
 
 
 def _cell_references(text: str, path: Path, module: NotebookModule) -> str:
-    """Point the worker's tracebacks at the notebook's cells instead of the temporary module."""
+    """Point a traceback (`File "mlp.py", line 40`) at the notebook's cell instead of the temporary module."""
     def where(match):
         n = int(match.group(1))
         for first, last, label, line in module.cells:
@@ -221,7 +221,7 @@ def _cell_references(text: str, path: Path, module: NotebookModule) -> str:
                 return f"Cell {label}, line {line + n - first}"
         return f'File "{path.name}", line {n}'
 
-    return re.sub(r'File "' + re.escape(str(path)) + r'", line (\d+)', where, text)
+    return re.sub(r'File "' + re.escape(path.name) + r'", line (\d+)', where, text)
 
 
 @contextlib.contextmanager
@@ -263,6 +263,7 @@ def grade_exercise_in_notebook(exercise_id: str, namespace: dict | None = None, 
     a training exercise's learning curve)."""
     from autograder.grading import grade
     from autograder.model import catalog
+    from autograder.grading.results import NOTEBOOK
     from autograder.outputs.text import exercise_text
 
     matches = [ex for ex in catalog() if ex.id == exercise_id]
@@ -274,8 +275,12 @@ def grade_exercise_in_notebook(exercise_id: str, namespace: dict | None = None, 
         path = Path(folder) / f"{ex.topic}.py"
         path.write_text(module.source, encoding="utf-8")
         result = grade(Path(folder), [ex], curves=curves).exercises[0]
-        text = _cell_references(exercise_text(result), path, module)
-        text = text.replace(f"{path.name} has no function", "this notebook defines no function")
+        for check in result.checks:  # tracebacks name the notebook's cells, not the module made of them
+            if check.feedback is not None:
+                check.feedback.detail = _cell_references(check.feedback.detail, path, module)
+                check.feedback.printed = _cell_references(check.feedback.printed, path, module)
+                check.rerender()
+        text = exercise_text(result, reader=NOTEBOOK)
     return result, text
 
 
@@ -292,12 +297,12 @@ def _hypothesis_home(folder: str):
         configuration.set_hypothesis_home_dir(previous)
 
 
-def grade_in_notebook(exercise_id: str, namespace: dict | None = None) -> float:
-    """Grade one exercise on the functions this notebook defines; print the feedback, return the points.
+def grade_in_notebook(exercise_id: str, namespace: dict | None = None) -> None:
+    """Grade one exercise on the functions this notebook defines; print the feedback (its header holds the points).
 
     The functions run in the CLI's sandbox (never in the kernel), with the checks and the feedback text of
-    `python -m autograder check`. The result is a plain float between 0 and the exercise's points, for the
-    student to see; the grade that counts is the notebook file's, from `nbgrader-autograde`. Nothing is
+    `python -m autograder check`. It returns None, so the test cell shows the feedback and no stray value under
+    it; the grade that counts is the notebook file's, from `nbgrader-autograde`. Nothing is
     written to stderr. In Jupyter, a training exercise also shows its learning curves (as `check --html` does).
     """
     figures = ""
@@ -315,7 +320,6 @@ def grade_in_notebook(exercise_id: str, namespace: dict | None = None) -> float:
         from IPython.display import HTML, display
 
         display(HTML(figures))
-    return float(result.score)
 
 
 def _renders_html() -> bool:

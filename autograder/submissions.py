@@ -33,8 +33,9 @@ class TopicSource:
         return self.path.name
 
 
-def topic_source(folder: Path, topic: str) -> TopicSource | str:
-    """The topic's source in `folder`, or why there is none (a message for the student)."""
+def topic_source(folder: Path, topic: str, shown_as: str | None = None) -> TopicSource | str:
+    """The topic's source in `folder`, or why there is none (a message for the student, naming the folder
+    `shown_as` when given: a batch grades a copy whose path is its own business)."""
     folder = Path(folder)
     for path in (folder / f"{topic}.py", folder / f"{topic}.ipynb"):
         if not path.is_file():
@@ -49,7 +50,7 @@ def topic_source(folder: Path, topic: str) -> TopicSource | str:
             return TopicSource(topic, path, notebook_code(raw), tuple(notebook_cells(raw)), own_modules(folder))
         except ValueError as e:
             return f"{path.name} is not a readable notebook: {e}"
-    return f"no file {topic}.py or {topic}.ipynb in {folder}."
+    return f"no file {topic}.py or {topic}.ipynb in {shown_as or folder}."
 
 
 MAX_FILES = 200  # the student's own modules travel with each topic's module: a bound on what one submission sends

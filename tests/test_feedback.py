@@ -8,7 +8,7 @@ import pytest
 
 from autograder.compare import (Tolerance, compare, discrepancy, exact_factor, fmt_array, format_inputs, is_plain,
                                 python_literal)
-from autograder.grading.results import CheckResult, ExerciseResult, Report
+from autograder.grading.results import CheckResult, ExerciseResult, Feedback, Kind, Report, Reproduction
 from autograder.model import topics, catalog
 from autograder.outputs.text import as_text, exercise_text
 from conftest import corpus, graded_bug, largest_free_axis, mutate, paste_blocks, pastes, solution_source
@@ -136,8 +136,8 @@ def test_one_message_per_failed_call(submission):
 
 def test_a_module_that_does_not_import_is_explained_once():
     why = "Not gradable: SyntaxError in mlp.py, line 3: invalid syntax"
-    exercises = [ExerciseResult(f"mlp.e{i}", "e", [CheckResult("a", 1, 0, why), CheckResult("b", 1, 0, why)])
-                 for i in range(3)]
+    exercises = [ExerciseResult(f"mlp.e{i}", "e", [CheckResult.failed(name, 1, Feedback(Kind.NOT_GRADABLE, why))
+                                                  for name in "ab"]) for i in range(3)]
     text = as_text(Report("s", exercises, not_gradable={"mlp": why[len("Not gradable: "):]}))
     assert text.count("invalid syntax") == 2  # once under the first exercise, once in the summary
     assert "(not graded: the module does not import, see above)" in text
@@ -224,9 +224,9 @@ def test_printed_warnings_point_at_the_students_file(submission, tmp_path):
 
 def test_feedback_lines_are_wrapped_and_code_is_not():
     long = "x" * 30 + " " + " ".join(["word"] * 40)
-    check = CheckResult("p", 1, 0, long + "\nSmallest failing input (paste into Python to reproduce):\n"
-                        "z = np.array([[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0]])"
-                        "  # shape (1, 14), float64", kind="value")
+    check = CheckResult.failed("p", 1, Feedback(Kind.VALUE, long, reproduction=Reproduction(
+        "z = np.array([[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0]])"
+        "  # shape (1, 14), float64", "p = softmax(z)", True, "Smallest failing input")))
     lines = exercise_text(ExerciseResult("mlp.softmax", "softmax", [check]), width=60).splitlines()
     assert all(len(line) <= 60 for line in lines if "np.array" not in line)
     assert any(line.strip().startswith("z = np.array([[1.0") and line.endswith("float64") for line in lines)

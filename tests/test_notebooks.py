@@ -16,6 +16,7 @@ from autograder.course import notebooks
 from autograder.course.build import build
 from autograder.model import call, catalog, exercise
 from autograder.grading.session import LOAD_SECONDS
+from autograder.grading.results import NOTEBOOK
 from autograder.outputs.text import exercise_text
 
 from conftest import ROOT, grade_source, mutate
@@ -365,27 +366,29 @@ def test_grade_in_notebook_gives_the_clis_points_and_feedback(shell, capsys, tmp
     for code in solution_code("mlp", edits):
         run(shell, code)
     capsys.readouterr()
-    points = notebook_cell.grade_in_notebook("mlp.affine", shell.user_ns)
+    shown = notebook_cell.grade_in_notebook("mlp.affine", shell.user_ns)
     printed = capsys.readouterr()
     module = mutate((ROOT / "solutions" / "mlp.py").read_text(), edits)
     [cli] = grade_source(tmp_path / "cli", "mlp", module, only=["mlp.affine"]).exercises
-    assert type(points) is float and points == cli.score == 3.0
-    assert printed.out == exercise_text(cli) + "\n" and printed.err == ""
+    assert shown is None and cli.score == 3.0  # None: no stray value under the test cell
+    assert printed.out == exercise_text(cli, reader=NOTEBOOK) + "\n" and printed.err == ""
+    assert "[3/4]" in printed.out.splitlines()[0]
     assert "FAIL db (0/1)" in printed.out
 
 
 def test_tracebacks_point_at_the_notebook_cell(shell, capsys):
     run(shell, "import numpy as np")
     run(shell, "def sigmoid(z):\n    x = 1\n    return z.nope()")
-    assert notebook_cell.grade_in_notebook("mlp.sigmoid", shell.user_ns) == 0.0
+    assert notebook_cell.grade_in_notebook("mlp.sigmoid", shell.user_ns) is None
     out = capsys.readouterr().out
     assert "Cell In[2], line 3, in sigmoid" in out and "autograder-notebook-" not in out
 
 
 def test_a_missing_function_is_named_as_missing_from_the_notebook(shell, capsys):
     run(shell, "import numpy as np\ndef tanh(z):\n    return np.tanh(z)")
-    assert notebook_cell.grade_in_notebook("mlp.tanh", shell.user_ns) == 1.0
-    assert "this notebook defines no function tanh_derivative" in capsys.readouterr().out
+    assert notebook_cell.grade_in_notebook("mlp.tanh", shell.user_ns) is None
+    out = capsys.readouterr().out
+    assert "this notebook defines no function tanh_derivative" in out and "[1/2]" in out.splitlines()[0]
 
 
 def test_quiet_lets_nothing_through(capfd):
@@ -426,9 +429,10 @@ def test_in_a_real_kernel_nothing_reaches_stderr_and_a_hang_costs_only_its_exerc
     NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     for cell in (nb.cells[3], nb.cells[5]):
         assert not [o for o in cell.outputs if o.output_type == "error" or o.get("name") == "stderr"], cell.outputs
-    value = {i: [o for o in nb.cells[i].outputs if o.output_type == "execute_result"][0].data["text/plain"]
-             for i in (3, 5)}
-    assert value == {3: "2.0", 5: "0.0"}
+    assert not [o for i in (3, 5) for o in nb.cells[i].outputs if o.output_type == "execute_result"]  # no stray value
+    header = {i: "".join(o.text for o in nb.cells[i].outputs if o.output_type == "stream").splitlines()[0]
+              for i in (3, 5)}
+    assert header[3].endswith("[2/2]") and header[5].endswith("[0/1]"), header
     printed = "".join(o.text for o in nb.cells[5].outputs if o.output_type == "stream")
     assert f"sigmoid did not finish within {exercises['mlp.sigmoid'].seconds:g} s" in printed
     assert not list(tmp_path.glob(".hypothesis")) and not list(tmp_path.glob("autograder-notebook-*"))
@@ -448,7 +452,8 @@ def test_in_jupyter_a_training_exercise_shows_its_learning_curves(tmp_path, monk
     NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
     outputs = nb.cells[-1].outputs
     assert not [o for o in outputs if o.output_type == "error" or o.get("name") == "stderr"], outputs
-    assert [o.data["text/plain"] for o in outputs if o.output_type == "execute_result"] == ["4.0"]
+    assert not [o for o in outputs if o.output_type == "execute_result"]  # no stray value under the feedback
+    assert "[4/4]" in "".join(o.text for o in outputs if o.output_type == "stream")
     shown = [o.data["text/html"] for o in outputs if o.output_type == "display_data" and "text/html" in o.data]
     assert len(shown) == 1 and "Learning curve" in shown[0] and shown[0].count("data:image/png;base64,") == 3
 
@@ -457,6 +462,6 @@ def test_outside_jupyter_no_curve_is_replayed(shell, capsys):
     for code in solution_code("mlp"):
         run(shell, code)
     capsys.readouterr()
-    assert notebook_cell.grade_in_notebook("mlp.train_mlp", shell.user_ns) == 4.0
+    assert notebook_cell.grade_in_notebook("mlp.train_mlp", shell.user_ns) is None
     printed = capsys.readouterr()
     assert "PASS mlp.train_mlp" in printed.out and "IPython.core.display" not in printed.out and printed.err == ""

@@ -77,7 +77,7 @@ def _keep_warm() -> None:
 
 
 def grade_files(files: dict[str, bytes], exercises: list, seed: int | None, display: str, curves: bool = False):
-    """Grade one submission given as {canonical file name: contents}; messages name it `display`, not the
+    """Grade one submission given as {canonical file name: contents}; messages name it `display`, never the
     temporary folder it was graded in. Returns the `Report` (`curves`: with the training exercises' learning
     curves, for the HTML page)."""
     from autograder.grading import grade
@@ -91,13 +91,8 @@ def grade_files(files: dict[str, bytes], exercises: list, seed: int | None, disp
             path = folder.joinpath(*parts)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        report = grade(folder, exercises, seed=seed, curves=curves)
-    report.submission = display
-    for result in report.exercises:
-        for check in result.checks:
-            if check.message:
-                check.message = check.message.replace(str(folder), display)
-    report.not_gradable = {t: why.replace(str(folder), display) for t, why in report.not_gradable.items()}
+        report = grade(folder, exercises, seed=seed, curves=curves, shown_as=display)
+    report.submission = display  # the feedback names files by their names, never the folder graded here
     return report
 
 
@@ -122,15 +117,16 @@ def feedback_page(report) -> str:
     the grade it shows."""
     import html
 
+    from autograder.grading.results import CLASS
     from autograder.outputs.html import as_html
     from autograder.outputs.text import as_text
 
     try:
-        return as_html(report)
+        return as_html(report, reader=CLASS)
     except Exception as e:  # noqa: BLE001
         return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Feedback</title></head><body>'
                 f"<p>The page's pictures could not be made ({html.escape(type(e).__name__)}); the feedback:</p>"
-                f"<pre>{html.escape(as_text(report))}</pre></body></html>\n")
+                f"<pre>{html.escape(as_text(report, verbose=True, reader=CLASS))}</pre></body></html>\n")
 
 
 _ONE_AT_A_TIME = threading.Lock()

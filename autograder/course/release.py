@@ -13,7 +13,6 @@ instructor is solutions/, tests/ (whose correct variants are solutions too), ben
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 from autograder.course.build import ROOT, stubs

@@ -546,6 +546,7 @@ batchnorm_eval = exercise(
 
 spatial_batchnorm = exercise(
     "cnn.spatial_batchnorm", "spatial batch norm (NCHW, statistics over N, H, W), training and evaluation",
+    builds_on=("cnn.batchnorm_train",),
     calls=batchnorm_calls("spatial_"), inputs=batchnorm_inputs(spatial=True), oracle=batchnorm_oracle(spatial=True),
     checks=batchnorm_checks(),
     covers={"train": lambda i: i["mode"] == "train", "eval": lambda i: i["mode"] == "eval",
@@ -581,6 +582,7 @@ receptive_field = exercise(
 cifar_arithmetic = exercise(
     "cnn.cifar_arithmetic", "the course notes' CIFAR CNN: parameters per layer, the equivalent MLP, the reduction, "
     "shapes",
+    builds_on=("cnn.conv_output_size", "cnn.conv_param_count"),
     calls=[call("cifar_cnn_param_counts", returns=("layer_params", "total")),
            call("equivalent_mlp_param_count", returns="mlp_total"),
            call("cifar_parameter_reduction", returns="reduction"),
@@ -594,6 +596,7 @@ cifar_arithmetic = exercise(
 
 cifar_cnn = exercise(
     "cnn.cifar_cnn", "the course notes' CIFAR CNN from your layers: forward, cross-entropy, backward",
+    builds_on=("cnn.conv", "cnn.relu", "cnn.max_pool", "cnn.flatten"),
     calls=[call("cifar_cnn_forward", "x", "params", returns=("scores", "cache")),
            call("softmax_loss", "scores", "y", returns=("loss", "dscores")),
            call("cifar_cnn_backward", "dscores", "cache", returns="grads")],

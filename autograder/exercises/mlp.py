@@ -439,6 +439,7 @@ softmax = exercise(
 
 cross_entropy = exercise(
     "mlp.cross_entropy", "cross-entropy from logits and its gradient (P - Y)/m",
+    builds_on=("mlp.softmax",),
     calls=[call("cross_entropy", "z", "y", returns="loss"), call("cross_entropy_grad", "z", "y", returns="dz")],
     inputs=classification_inputs(), examples=(CLASSIFICATION_EXAMPLE,),
     oracle=lambda z, y: forward_backward(ref.cross_entropy, {"z": z, "y": y}, out="loss", grads={"z": "dz"}),
@@ -469,6 +470,7 @@ affine = exercise(
 
 mlp_forward = exercise(
     "mlp.mlp_forward", "the 3-layer MLP forward pass with its cache",
+    builds_on=("mlp.softmax",),
     calls=[call("mlp_forward", "X", "params", returns=("P", "cache"))],
     inputs=network(), examples=(FLOAT32_NETWORK,),
     oracle=lambda X, y, params: dict(zip(("P", "cache"), as_numpy(
@@ -518,6 +520,7 @@ sgd_step = exercise(
 
 train_mlp = exercise(
     "mlp.train_mlp", f"training on 2-D spirals to {TARGET_ACCURACY:.0%} held-out accuracy",
+    builds_on=("mlp.mlp_forward", "mlp.mlp_backward", "mlp.sgd_step", "mlp.init_params"),
     calls=[call("train_mlp", "X", "y", "layer_sizes", "lr", "epochs", "seed", returns="params"),
            call("init_params", "layer_sizes", "seed", returns="init")],
     inputs=st.just(TASK),

@@ -1134,6 +1134,7 @@ mixup = exercise(
 train = exercise(
     "optim.train", f"training the mlp topic's network with AdamW and a cosine schedule to held-out "
     f"cross-entropy <= {TARGET_LOSS}",
+    builds_on=("optim.adamw", "optim.cosine_lr"),
     calls=[call("train_mlp_adamw", "X", "y", "layer_sizes", "epochs", "batch_size", "lr", "weight_decay", "seed",
                 returns="params"),
            call("init_params", "layer_sizes", "seed", returns="init")],

@@ -967,6 +967,7 @@ rnn_step = exercise(
 
 rnn_forward = exercise(
     "rnn.rnn_forward", "the RNN unrolled over a sequence from h0",
+    builds_on=("rnn.rnn_step",),
     calls=[call("rnn_forward", "x", "h0", "Wx", "Wh", "b", returns=("h", "cache"))],
     inputs=rnn_sequence_inputs(upstream=False),
     examples=tuple(_pick(e, ("x", "h0", "Wx", "Wh", "b")) for e in RNN_SEQUENCE_EXAMPLES),
@@ -1007,6 +1008,7 @@ lstm_step = exercise(
 
 lstm_forward = exercise(
     "rnn.lstm_forward", "the LSTM unrolled over a sequence: hidden and cell states",
+    builds_on=("rnn.lstm_step",),
     calls=[call("lstm_forward", "x", "h0", "c0", "W", "b", returns=("h", "c", "cache"))],
     inputs=lstm_sequence_inputs(upstream=False),
     examples=tuple(_pick(e, ("x", "h0", "c0", "W", "b")) for e in LSTM_SEQUENCE_EXAMPLES),
@@ -1019,6 +1021,7 @@ lstm_forward = exercise(
 
 lstm_backward = exercise(
     "rnn.lstm_backward", "backpropagation through time for the LSTM, through the cell state too",
+    builds_on=("rnn.lstm_step",),
     calls=[call("lstm_backward", "dh", "cache", returns=LSTM_BPTT_GRADS)],
     inputs=lstm_sequence_inputs().map(with_cache(lstm_cache)),
     examples=tuple(with_cache(lstm_cache)(e) for e in LSTM_SEQUENCE_EXAMPLES),
@@ -1042,6 +1045,7 @@ gru_step = exercise(
 
 gru_forward = exercise(
     "rnn.gru_forward", "the course notes' GRU unrolled over a sequence",
+    builds_on=("rnn.gru_step",),
     calls=[call("gru_forward", "x", "h0", "W", "b", returns=("h", "cache"))],
     inputs=gru_sequence_inputs(upstream=False),
     examples=tuple(_pick(e, ("x", "h0", "W", "b")) for e in GRU_SEQUENCE_EXAMPLES),
@@ -1054,6 +1058,7 @@ gru_forward = exercise(
 
 gru_backward = exercise(
     "rnn.gru_backward", "backpropagation through time for the course notes' GRU",
+    builds_on=("rnn.gru_step",),
     calls=[call("gru_backward", "dh", "cache", returns=("dx", "dh0", "dW", "db"))],
     inputs=gru_sequence_inputs().map(with_cache(gru_cache)),
     examples=tuple(with_cache(gru_cache)(e) for e in GRU_SEQUENCE_EXAMPLES),
@@ -1141,6 +1146,7 @@ classification_metrics = exercise(
 
 train_rnn = exercise(
     "rnn.train_rnn", f"training an RNN with clipping to copy its input 3 steps later (held-out MSE <= {TARGET_MSE})",
+    builds_on=("rnn.rnn_forward", "rnn.rnn_backward", "rnn.sequence_mse", "rnn.clip_grad_norm"),
     calls=[call("train_rnn", "x", "y", "params", "lr", "epochs", "max_norm", returns="trained")],  # not "params":
     # an output named like an input would be read from the inputs when the call fails
     inputs=training_inputs(), examples=(TASK_FIRST_STEPS,), oracle=train_oracle(),

@@ -678,6 +678,7 @@ causal_mask = exercise(
 multi_head_attention = exercise(
     "transformer.multi_head_attention", "multi-head attention forward and backward (W_Q, W_K, W_V, W_O), "
     "self- and cross-attention",
+    builds_on=("transformer.attention",),
     calls=[call("mha_forward", "x_q", "x_kv", "params", "n_heads", "mask", returns=("out", "cache")),
            call("mha_backward", "dout", "cache", returns=("dx_q", "dx_kv", "grads"))],
     inputs=mha_inputs(), examples=MHA_EXAMPLES, oracle=mha_oracle(),
@@ -768,6 +769,7 @@ ffn = exercise(
 
 encoder_layer = exercise(
     "transformer.encoder_layer", "the encoder layer, post-LN as in the paper, forward and backward",
+    builds_on=("transformer.multi_head_attention", "transformer.layer_norm", "transformer.ffn"),
     calls=[call("encoder_layer_forward", "x", "params", "n_heads", returns=("out", "cache")),
            call("encoder_layer_backward", "dout", "cache", returns=("dx", "grads"))],
     inputs=encoder_inputs(), examples=ENCODER_EXAMPLES, oracle=encoder_oracle(),

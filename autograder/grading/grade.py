@@ -13,7 +13,7 @@ from typing import Callable
 
 import autograder
 from autograder.grading.curve import learning_curve
-from autograder.grading.results import CheckResult, ExerciseResult, Report, Timing
+from autograder.grading.results import CheckResult, ExerciseResult, Feedback, Kind, Report, Timing, trace_root_cause
 from autograder.grading.search import grade_exercise
 from autograder.grading.session import TopicSession
 from autograder.model import Exercise, topics
@@ -71,7 +71,7 @@ def grading_seed(seed_file: str | Path | None = None) -> int | None:
 
 def grade(submission: Path, exercises: list[Exercise], *, seed: int | None = None,
           on_exercise: Callable[[ExerciseResult], None] | None = None, curves: bool = False,
-          parallel: int = 1) -> Report:
+          parallel: int = 1, shown_as: str | None = None) -> Report:
     """Grade `exercises` on the topic sources in `submission` (a folder of `<topic>.py` or `<topic>.ipynb`).
 
     `seed` None draws the public inputs that `check` uses; an integer draws the inputs from that grading seed
@@ -81,6 +81,7 @@ def grade(submission: Path, exercises: list[Exercise], *, seed: int | None = Non
     still graded. `curves`: also replay each training exercise's learning curve (for the HTML report).
     `parallel`: topics graded at the same time, each in its own sandbox and thread (`grade` and `check` use a
     core each; a grading process of a batch, one); the report and `on_exercise` keep the course's order.
+    `shown_as`: the name the feedback gives the submission's folder (a batch grades a temporary copy).
     """
     start = time.perf_counter()
     report = Report(str(submission), [], seed=seed, grader_version=autograder.__version__, versions=versions())
@@ -89,7 +90,7 @@ def grade(submission: Path, exercises: list[Exercise], *, seed: int | None = Non
 
     def one(index: int, topic: str) -> _Topic:
         mine = [ex for ex in exercises if ex.topic == topic]
-        source = topic_source(Path(submission), topic)
+        source = topic_source(Path(submission), topic, shown_as)
         done = _Topic(source if isinstance(source, TopicSource) else None)
         try:
             with POOL.sandbox(ahead=index + 1 < len(chosen)) as sandbox:  # the next topic's starts meanwhile
@@ -100,7 +101,7 @@ def grade(submission: Path, exercises: list[Exercise], *, seed: int | None = Non
                 for ex in mine:
                     if problem:
                         done.problem = problem
-                        result = _all_fail(ex, f"Not gradable: {problem}")
+                        result = _all_fail(ex, f"Not gradable: {problem}", Kind.NOT_GRADABLE)
                     else:
                         result = _guarded(lambda: grade_exercise(ex, session, seed=seed), lambda e: _all_fail(
                             ex, f"Your result could not be checked: the grader failed ({e}). Please report this.",
@@ -108,6 +109,8 @@ def grade(submission: Path, exercises: list[Exercise], *, seed: int | None = Non
                         if curves and ex.curve is not None:
                             result.curve = _guarded(lambda: learning_curve(ex, session), lambda e: None)
                         _guarded(session.end_exercise, lambda e: None)
+                        _guarded(lambda: trace_root_cause(result, ex.functions[0], ex.builds_on,
+                                                          {r.id: r for r in done.results}), lambda e: None)
                     done.results.append(result)
                     in_order.add(topic, result)
         finally:
@@ -171,11 +174,13 @@ class _InOrder:
             self.order.pop(0)
 
 
-GRADER_FAILURE = "grader"  # a check's kind when the grader, not the submission, failed it: `grade-all` regrades it
+GRADER_FAILURE = Kind.GRADER  # a check's kind when the grader, not the submission, failed it: `grade-all` regrades it
 
 
-def _all_fail(ex: Exercise, message: str, kind: str = "") -> ExerciseResult:
-    return ExerciseResult(ex.id, ex.title, [CheckResult(c.name, c.points, 0.0, message, kind) for c in ex.checks])
+def _all_fail(ex: Exercise, message: str, kind: Kind) -> ExerciseResult:
+    headline, _, detail = message.partition("\n")
+    return ExerciseResult(ex.id, ex.title, [CheckResult.failed(c.name, c.points, Feedback(
+        kind, headline, exercise=ex.id, detail=detail)) for c in ex.checks])
 
 
 def _guarded(run, on_error):

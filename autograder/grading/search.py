@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import warnings
 import weakref
 from contextlib import contextmanager
@@ -41,9 +42,11 @@ from hypothesis import seed as hypothesis_seed
 
 from autograder import strategies as S
 from autograder.compare import (arrays_in, compare, discrepancy, exact_factor, fmt_array, format_inputs, largest_axis,
-                                matches_mistake, pasteable, tiny_numbers)
+                                matches_mistake, tiny_numbers)
+from autograder.compare import pasteable as is_pasteable  # a local `pasteable` is a Reproduction's field
 from autograder.grading.cache import DRAWS, Draws, Key, fresh
-from autograder.grading.results import CheckResult, ExerciseResult
+from autograder.grading.results import (NO_INPUT, CheckResult, Diagnosis, ExerciseResult, Feedback, Kind,
+                                        Reproduction, Values)
 from autograder.grading.session import TopicSession, torch_for_oracle
 from autograder.model import Check, Exercise, Mistake
 
@@ -51,8 +54,7 @@ HYPOTHESIS = settings(database=None, derandomize=True, deadline=None, verbosity=
                       suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
                       print_blob=False, phases=(Phase.explicit, Phase.generate, Phase.shrink))
 HYPOTHESIS_VERSIONS = ((6, 100), (7,))  # pyproject.toml's range: which inputs a seed draws may change beyond it
-NO_INPUT = {"missing", "not_implemented", "forbidden"}  # the input does not matter: say nothing about it
-STOPPING = NO_INPUT | {"timeout", "crash", "protocol", "memory", "leaked"}  # not worth shrinking: stop at the first
+STOPPING = NO_INPUT | {Kind.TIMEOUT, Kind.CRASH, Kind.PROTOCOL, Kind.MEMORY, Kind.LEAKED}  # not worth shrinking
 SHRINK_BUDGET = 50  # evaluations after the first failure, then the smallest failure so far is reported:
 # a check of a topic with five broken exercises took 8.4 s at 100, 4.0 s at 40 (shrunk nearly as far)
 SMALL_AXIS = 3  # inputs no longer than this along every axis are searched first
@@ -249,12 +251,13 @@ class _Stop(BaseException):
 class Verdict:
     """What one check says about one input."""
 
-    message: str | None
-    kind: str = "value"  # "value": a wrong result; else the worker's error kind ("exception", "timeout", ...)
+    message: str | None  # what is wrong (its first line the headline), without what the code printed
+    kind: Kind | str = Kind.VALUE  # a wrong result, else the worker's error kind (exception, timeout, ...)
     call: str | None = None  # the student function that failed, for a failed call
     got: Any = None
     expected: Any = None
     mistakes: tuple = ()  # (name, hint) of the declared mistakes the wrong value equals
+    printed: str = ""  # what the student's code printed on this input
 
     @property
     def failed(self) -> bool:
@@ -264,7 +267,7 @@ class Verdict:
         """(clearly visible, tiny numbers in the input, named mistakes): while shrinking, a failing input is followed
         only if it is as clear as the first failure, has no more tiny numbers (1.4e-45) than the best one so far,
         and still shows the mistakes the first failure showed."""
-        clear = self.kind != "value" or self.got is None or discrepancy(self.got, self.expected) >= CLEAR
+        clear = self.kind != Kind.VALUE or self.got is None or discrepancy(self.got, self.expected) >= CLEAR
         return clear, tiny_numbers(inputs), frozenset(self.mistakes)
 
 
@@ -346,7 +349,7 @@ def _diagnose(ex: Exercise, check: Check, session: TopicSession, inputs: dict, g
 def _printed(session: TopicSession, stdout: str) -> str:
     """What the code printed, with warnings pointing at the student's file (`File "mlp.py", line 12`)."""
     path = re.escape(str(session.source.path))
-    return re.sub(path + r":(\d+): ", lambda m: f'File "{session.source.path}", line {m.group(1)}: ', stdout)
+    return re.sub(path + r":(\d+): ", lambda m: f'File "{session.source.filename}", line {m.group(1)}: ', stdout)
 
 
 def _verdict(ex: Exercise, check: Check, session: TopicSession, inputs: dict, diagnose: bool = False) -> Verdict:
@@ -356,10 +359,10 @@ def _verdict(ex: Exercise, check: Check, session: TopicSession, inputs: dict, di
     if missing is not None:
         err = outcome.error or {"kind": "protocol", "message": f"no value for {missing} came back from the worker."}
         message = err["message"] + (f"\n{err['detail']}" if err.get("detail") else "")
-        kind = err.get("kind", "exception")
-        if kind == "exception" and _about_shapes(err["message"]):
+        kind = Kind.of(err.get("kind", "exception"))
+        if kind == Kind.EXCEPTION and _about_shapes(err["message"]):
             message += _shape_context(ex, session, inputs, err.get("call"))
-        return Verdict(message, kind, err.get("call"))
+        return Verdict(message, kind, err.get("call"), printed=_printed(session, (outcome.stdout or "").rstrip()))
     got = expected = None
     mistakes: tuple = ()
     if check.judge is not None:
@@ -373,9 +376,8 @@ def _verdict(ex: Exercise, check: Check, session: TopicSession, inputs: dict, di
         message = compare(_label(check.path), got, expected, check.tolerance or ex.tolerance)
         if message and diagnose and ex.mistakes:
             mistakes = _diagnose(ex, check, session, inputs, got, expected)
-    if message and outcome.stdout:
-        message += f"\nYour code printed:\n{_printed(session, outcome.stdout.rstrip())}"
-    return Verdict(message, "value", None, got, expected, mistakes)
+    printed = _printed(session, outcome.stdout.rstrip()) if message and outcome.stdout else ""
+    return Verdict(message, Kind.VALUE, None, got, expected, mistakes, printed)
 
 
 def _about_shapes(message: str) -> bool:
@@ -446,8 +448,8 @@ class CheckSearch:
         found.others = self.second_inputs(found)
         if found.verdict.mistakes:
             found.verdict.mistakes = self.confirmed(found)
-        if found.verdict.kind == "not_implemented" and self.partial:
-            found.verdict.kind = "exception"  # raised for some inputs only: the input is the point
+        if found.verdict.kind == Kind.NOT_IMPLEMENTED and self.partial:
+            found.verdict.kind = Kind.EXCEPTION  # raised for some inputs only: the input is the point
         result = _explain(ex, check, self.session, found, self.history, self.shown_under)
         result.call = found.verdict.call
         return result
@@ -522,7 +524,7 @@ class CheckSearch:
         ex, check, session = self.ex, self.check, self.session
         for known in ([] if self.own else self.known_failures):
             v = _verdict(ex, check, session, known, diagnose=True)
-            if v.failed and v.kind == "value":
+            if v.failed and v.kind == Kind.VALUE:
                 return _Found(v, known, True)
         n, strategy = self.max_examples, self.strategy
         found = None if self.passes_on_its_draws() else _Shrinking(self, strategy, self.tried).run()
@@ -615,7 +617,7 @@ class _Shrinking:
         best = self.best
         if best is None:
             return None
-        if best.kind == "value" and not best.mistakes and s.ex.mistakes:
+        if best.kind == Kind.VALUE and not best.mistakes and s.ex.mistakes:
             best = _verdict(s.ex, s.check, s.session, self.inputs, diagnose=True)  # memoised: no new worker call
         return _Found(best, self.inputs, best.kind not in s.stopping, self.first)
 
@@ -780,41 +782,113 @@ def _sizes(inputs: dict) -> dict[str, int]:
 
 def _explain(ex: Exercise, check: Check, session: TopicSession, found: _Found,
              history: list[tuple[dict, bool]], shown_under: dict | None = None) -> CheckResult:
-    """The feedback of a failing check; `shown_under` maps id(inputs) -> (check, names) of inputs already shown
-    under an earlier check of the exercise, which are referred to rather than printed again."""
+    """The feedback of a failing check, as a record; `shown_under` maps id(inputs) -> (check, names) of inputs
+    already shown under an earlier check of the exercise, which are referred to rather than printed again."""
     v, inputs = found.verdict, found.inputs
     if v.kind in NO_INPUT:
-        return CheckResult(check.name, check.points, 0.0, v.message, kind=v.kind)
-    diagnosis = [f"Likely mistake: {hint}" for _, hint in v.mistakes]
-    if v.kind == "value":
-        others = [(o.got, o.expected, _shown(ex, check, i)) for i, o in found.others or ()]
-        diagnosis += _factor_source(v.got, v.expected, _shown(ex, check, inputs), others) + \
-            _patterns(history, _fails_on(ex, check, session))
-    lines = [v.message.split("\nYour code printed:")[0], *diagnosis]
-    small = isinstance(v.got, np.ndarray) and isinstance(v.expected, np.ndarray) and \
-        v.got.shape == v.expected.shape and 1 < v.expected.size <= (24 if v.expected.ndim <= 2 else 8)
-    if small:
-        lines += ["Expected:", fmt_array(v.expected), "Got:", fmt_array(v.got)]
+        return CheckResult.failed(check.name, check.points, _record(ex, session, v))
+    feedback = _record(ex, session, v)
+    evidence = "gives your value on the failing input" + (" and on another one" if found.others else "") + \
+        ", and the right one where your code is right"
+    feedback.diagnoses = [Diagnosis("mistake", hint, name=name, evidence=evidence) for name, hint in v.mistakes]
     shown = _shown(ex, check, inputs)
+    if v.kind == Kind.VALUE:
+        others = [(o.got, o.expected, _shown(ex, check, i)) for i, o in found.others or ()]
+        feedback.diagnoses += [_as_diagnosis("factor", line, "the sizes of the failing input and of others")
+                               for line in _factor_source(v.got, v.expected, shown, others)]
+        feedback.diagnoses += [_as_diagnosis("pattern", line, f"{len(history)} inputs tried, then more to confirm")
+                               for line in _patterns(history, _fails_on(ex, check, session))]
+        feedback.diagnoses += _precision(v.got, v.expected)
+        feedback.values = _values(v.got, v.expected)
     if (check.max_examples or ex.max_examples) == 1:
         title = "Input"
     else:
         title = "Smallest failing input" if found.shrunk else "Failing input"
-    if not pasteable(shown):
-        title += f" (`python -m autograder check {ex.id}` reproduces it):"
-    else:
-        title += " (paste into Python to reproduce):"
+    pasteable = is_pasteable(shown)
     earlier = (shown_under or {}).get(id(inputs))
-    if earlier and set(shown) <= earlier[1]:
-        lines.append(f"{title.split(' (')[0]}: the one shown under {earlier[0]} above.")
-    else:
-        lines += [title, format_inputs(shown)]
-        if shown_under is not None:
-            shown_under[id(inputs)] = (check.name, set(shown))
-    if "\nYour code printed:" in v.message:
-        lines.append("Your code printed:" + v.message.split("\nYour code printed:", 1)[1])
-    return CheckResult(check.name, check.points, 0.0, "\n".join(lines), kind=v.kind, diagnosis=diagnosis,
-                       mistakes=[name for name, _ in v.mistakes], inputs=shown, expected=v.expected, got=v.got)
+    same_as = earlier[0] if earlier and set(shown) <= earlier[1] else None
+    if same_as is None and shown_under is not None:
+        shown_under[id(inputs)] = (check.name, set(shown))
+    feedback.reproduction = Reproduction(format_inputs(shown), _call_text(ex, check), pasteable, title, same_as)
+    return CheckResult.failed(check.name, check.points, feedback, mistakes=[name for name, _ in v.mistakes],
+                              inputs=shown, expected=v.expected, got=v.got)
+
+
+def _record(ex: Exercise, session: TopicSession, v: Verdict) -> Feedback:
+    """A verdict's message as a record: its first line the headline, the rest (a traceback, shapes) the detail; all
+    a failure the input has no part in (missing, the stub, a forbidden import) says."""
+    message = (v.message or "").replace(str(session.source.path), session.source.filename)  # the grader's folder is
+    first, _, rest = message.partition("\n")  # its own business: the student knows the file by its name
+    return Feedback(v.kind, first, exercise=ex.id, detail=rest, printed=v.printed, call=v.call,
+                    source=session.source.filename, location=_location(rest or first, session))
+
+
+def _location(text: str, session: TopicSession) -> str:
+    """The last place in the student's file a traceback names (`mlp.py, line 12`), else ""."""
+    name = re.escape(session.source.filename)
+    found = re.findall(r'File "[^"]*' + name + r'", line (\d+)', text)
+    return f"{session.source.filename}, line {found[-1]}" if found else ""
+
+
+def _as_diagnosis(kind: str, line: str, evidence: str) -> Diagnosis:
+    """A diagnosis from a line of `_patterns`/`_factor_source` ("Pattern: ...")."""
+    return Diagnosis(kind, line.split(": ", 1)[1] if line.startswith("Pattern: ") else line, evidence=evidence)
+
+
+def _call_text(ex: Exercise, check: Check) -> str:
+    """How the check calls the student's functions, one line per call: `out = affine_forward(x, w, b)`."""
+    lines = []
+    for i in ex.plan_of(check):
+        c = ex.calls[i]
+        lines.append(f"{', '.join(c.outputs)} = {c.function}({', '.join(c.args)})")
+    return "\n".join(lines)
+
+
+SMALL_VALUES = 24  # a wrong array with at most this many entries is shown whole
+PRECISION = 1e-5  # wrong, but within this relative error of the expected value everywhere: a precision problem
+
+
+def _numeric_pair(got, expected):
+    try:
+        g, e = np.asarray(got, dtype=np.float64), np.asarray(expected, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    if g.shape != e.shape or g.size == 0 or not (np.isfinite(g).all() and np.isfinite(e).all()):
+        return None
+    return g, e
+
+
+def _values(got, expected) -> Values | None:
+    """Expected and got as text: a small array whole, else the row around the worst entry; a scalar as itself."""
+    pair = _numeric_pair(got, expected)
+    if pair is None:
+        return None
+    g, e = pair
+    if g.ndim == 0:
+        return None  # the headline already gives both numbers
+    if e.size <= (SMALL_VALUES if e.ndim <= 2 else 8):
+        return Values(fmt_array(expected), fmt_array(got))
+    worst = np.unravel_index(int(np.argmax(np.abs(g - e))), e.shape)
+    row = worst[:-1] + (slice(max(0, worst[-1] - 3), worst[-1] + 4),)
+    return Values(fmt_array(np.asarray(expected)[row]), fmt_array(np.asarray(got)[row]), tuple(int(i) for i in worst))
+
+
+def _precision(got, expected) -> list[Diagnosis]:
+    """A wrong value that agrees with the expected one to about 1e-6 relative: float32 somewhere, or a cancellation.
+    Both numbers of the worst entry in one notation, with the digits that differ."""
+    pair = _numeric_pair(got, expected)
+    if pair is None:
+        return []
+    g, e = pair
+    scale = max(float(np.max(np.abs(e))), 1e-300)
+    error = np.abs(g - e)
+    if not 0 < float(error.max()) <= PRECISION * scale:
+        return []
+    i = np.unravel_index(int(np.argmax(error)), e.shape)
+    at = f" at index {list(int(k) for k in i)}" if e.ndim else ""
+    return [Diagnosis("precision", f"a precision problem (float32 somewhere, or a cancellation): expected{at} "
+                      f"{float(e[i]):.12e}, got {float(g[i]):.12e}, a relative error of {float(error.max()) / scale:.1e}.",
+                      evidence="the largest error relative to the largest expected magnitude")]
 
 
 # -- an exercise's grading: the shared pass, then each check that failed there -----------------------------------
@@ -833,6 +907,7 @@ class ExerciseGrading:
     def __init__(self, ex: Exercise, session: TopicSession, seed: int | None = None):
         self.ex, self.session, self.seed = ex, session, seed
         self.shared = _shared(ex)
+        self.shared_seconds = 0.0  # the shared pass's time, for the report's per-check times
         self.start_pass()
 
     def start_pass(self) -> None:
@@ -872,41 +947,52 @@ class ExerciseGrading:
 
     def run(self) -> ExerciseResult:
         with hypothesis_for_grading():
+            start = time.perf_counter()
             self.shared_pass()
+            self.shared_seconds = time.perf_counter() - start
             return self.results()
 
     def results(self) -> ExerciseResult:
-        ex, history = self.ex, self.history
+        ex = self.ex
         known_failures: list[dict] = []
         shown_under: dict = {}  # inputs shown once, referred to by the checks that fail on them too
         causes: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, function) -> (check that reports it, summary)
         results = []
+        share = self.shared_seconds / max(len(self.shared), 1)  # the shared pass, split evenly
         for check in ex.checks:
-            if check in self.shared and check.name not in self.failed:
-                inputs, v = self.seen.get(check.name, (None, Verdict(None)))
-                kept = ex.picture is not None  # the picture may draw what the student returned
-                results.append(CheckResult(check.name, check.points, check.points, inputs=inputs if kept else None,
-                                           got=v.got if kept else None))
-                continue
-            first = self.failed.get(check.name)
-            blocked = _blocked(check, first, causes)
-            if blocked:
-                results.append(blocked)
-                continue
-            passed_some = any(not f for _, f in history.get(check.name, []))
-            if first is not None and first.kind in NO_INPUT and not (first.kind == "not_implemented" and passed_some):
-                result = CheckResult(check.name, check.points, 0.0, first.message, kind=first.kind, call=first.call)
-            else:
-                generic = next((i for i, f in history.get(check.name, []) if f), None)  # its first failing input
-                result = CheckSearch(ex, check, self.session, known_failures, self.seed, history.get(check.name),
-                                     passed_some, generic, shown_under).run()
-                blocked = _blocked(check, _as_verdict(result), causes)
-                if blocked:
-                    result = blocked
-            if not result.passed and result.kind not in ("value", "not_checked") and result.call:
-                causes.setdefault((result.kind, result.call), (check.name, _short(result.message)))
-            results.append(result)
+            start = time.perf_counter()
+            self.check_results(check, results, known_failures, shown_under, causes)
+            results[-1].seconds = (share if check in self.shared else 0.0) + time.perf_counter() - start
         return ExerciseResult(ex.id, ex.title, results)
+
+    def check_results(self, check: Check, results: list, known_failures: list, shown_under: dict,
+                      causes: dict) -> None:
+        """Append `check`'s result to `results`: passed, not checked, or failed and explained."""
+        ex, history = self.ex, self.history
+        if check in self.shared and check.name not in self.failed:
+            inputs, v = self.seen.get(check.name, (None, Verdict(None)))
+            kept = ex.picture is not None  # the picture may draw what the student returned
+            results.append(CheckResult(check.name, check.points, check.points, inputs=inputs if kept else None,
+                                       got=v.got if kept else None))
+            return
+        first = self.failed.get(check.name)
+        blocked = _blocked(check, first, causes)
+        if blocked:
+            results.append(blocked)
+            return
+        passed_some = any(not f for _, f in history.get(check.name, []))
+        if first is not None and first.kind in NO_INPUT and not (first.kind == Kind.NOT_IMPLEMENTED and passed_some):
+            result = CheckResult.failed(check.name, check.points, _record(ex, self.session, first))
+        else:
+            generic = next((i for i, f in history.get(check.name, []) if f), None)  # its first failing input
+            result = CheckSearch(ex, check, self.session, known_failures, self.seed, history.get(check.name),
+                                 passed_some, generic, shown_under).run()
+            blocked = _blocked(check, _as_verdict(result), causes)
+            if blocked:
+                result = blocked
+        if not result.passed and result.kind not in (Kind.VALUE, Kind.NOT_CHECKED) and result.call:
+            causes.setdefault((result.kind, result.call), (check.name, _short(result.feedback.headline)))
+        results.append(result)
 
 
 def grade_exercise(ex: Exercise, session: TopicSession, seed: int | None = None) -> ExerciseResult:
@@ -924,16 +1010,16 @@ def _short(message: str) -> str:
 def _as_verdict(result: CheckResult) -> Verdict | None:
     if result.passed:
         return None
-    return Verdict(result.message, result.kind, result.call)
+    return Verdict(result.feedback.headline if result.feedback else result.message, result.kind, result.call)
 
 
 def _blocked(check: Check, v: Verdict | None, causes: dict) -> CheckResult | None:
     """"Not checked" when the call this check needs already failed, alike, under an earlier check."""
-    if v is None or v.kind == "value" or not v.call or (v.kind, v.call) not in causes:
+    if v is None or v.kind == Kind.VALUE or not v.call or (v.kind, v.call) not in causes:
         return None
     where, summary = causes[(v.kind, v.call)]
-    return CheckResult(check.name, check.points, 0.0, f"Not checked: {summary} (see {where}).", kind="not_checked",
-                       call=v.call)  # the class page counts the checks one failed call blocked as one cause
+    return CheckResult.failed(check.name, check.points, Feedback(Kind.NOT_CHECKED, f"Not checked: {summary} (see {where}).",
+                                                                 call=v.call))  # the class page counts them as one cause
 
 
 def _first_failure(exc: BaseException):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 
-from autograder.grading.results import Report
+from autograder.grading.results import Report, feedback_text
 from autograder.outputs.safe import cell
 
 NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
@@ -31,10 +31,13 @@ def _pts(x: float) -> str:
 
 
 def as_csv(report: Report) -> str:
-    """One row per check: its exercise, points, and the feedback when it failed."""
-    return _table(["exercise", "title", "check", "score", "max_score", "passed", "message"], [
+    """One row per check: its exercise, points, and the feedback when it failed (whole, then its kind, headline and
+    named mistakes, for a sheet to sort by)."""
+    return _table(["exercise", "title", "check", "score", "max_score", "passed", "message", "kind", "headline",
+                   "mistakes"], [
         [cell(e.id), cell(e.title), cell(c.name), _pts(c.score), _pts(c.points), str(c.passed).lower(),
-         cell(c.message or "")]
+         cell(feedback_text(c.feedback) if c.feedback else c.message or ""), cell(str(c.kind)),
+         cell(c.feedback.headline if c.feedback else ""), cell("; ".join(c.mistakes))]
         for e in report.exercises for c in e.checks])
 
 

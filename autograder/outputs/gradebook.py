@@ -105,6 +105,7 @@ class SandboxGrade(NbGraderPreprocessor):
         from autograder.grading import grade
         from autograder.grading.grade import grading_seed
         from autograder.model import catalog
+        from autograder.grading.results import NOTEBOOK
         from autograder.outputs.text import exercise_text
 
         tests = {}
@@ -135,7 +136,7 @@ class SandboxGrade(NbGraderPreprocessor):
                                                        traceback=[f"no exercise {exercise} in this grader"])]
                 continue
             result = results[exercise]
-            text = exercise_text(result).replace(f"{topic}.ipynb has no function", "this notebook defines no function")
+            text = exercise_text(result, verbose=True, reader=NOTEBOOK)
             cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text + "\n"),
                             nbformat.v4.new_output("execute_result", data={"text/plain": repr(float(result.score))},
                                                    execution_count=None)]

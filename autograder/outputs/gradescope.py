@@ -7,7 +7,7 @@ version, the seed and the content hash of what was graded.
 """
 from __future__ import annotations
 
-from autograder.grading.results import Report
+from autograder.grading.results import Report, feedback_text
 from autograder.outputs.text import exercise_output, summary
 
 VISIBILITY = ("visible", "hidden", "after_due_date", "after_published")
@@ -29,7 +29,8 @@ def as_gradescope(report: Report, *, per_check: bool = False, visibility: str = 
         for j, c in enumerate(e.checks, start=1):
             tests.append({"name": f"{e.id}: {e.title} ({c.name})", "number": f"{i}.{j}", "score": c.score,
                           "max_score": c.points, "status": "passed" if c.passed else "failed",
-                          "output": c.message or "ok", "tags": [e.topic], "visibility": visibility,
+                          "output": feedback_text(c.feedback) if c.feedback else c.message or "ok", "tags": [e.topic],
+                          "visibility": visibility,
                           "extra_data": {"exercise": e.id, "check": c.name}})
     return {
         "score": report.score,

@@ -16,7 +16,8 @@ import io
 
 import numpy as np
 
-from autograder.grading.results import CheckResult, ExerciseResult, LearningCurve, Report
+from autograder.grading.results import (CheckResult, ExerciseResult, Kind, LearningCurve, Reader, Report,
+                                        feedback_lines, roots_first)
 from autograder.outputs.text import exercise_text, summary
 
 STYLE = """
@@ -196,57 +197,56 @@ def curve_html(curve: LearningCurve | None) -> str:
             + (f'<p style="color:#666;font-size:.85rem">{html.escape(caption)}</p>' if caption else ""))
 
 
-def _message_html(message: str) -> str:
-    """The feedback: named mistakes and patterns as callouts, prose wrapped, code (inputs, arrays) verbatim."""
-    parts, prose, code = [], [], []
+def _feedback_html(check: CheckResult, reader: Reader | None) -> str:
+    """The feedback, field by field: diagnoses as callouts, prose wrapped, code (inputs, arrays) verbatim."""
+    lines = feedback_lines(check.feedback, reader) if check.feedback else [("prose", check.message or "")]
+    parts, run, run_role = [], [], None
 
     def flush():
-        if prose:
-            parts.append(f'<pre class="prose">{html.escape(chr(10).join(prose))}</pre>')
-            prose.clear()
-        if code:
-            parts.append(f"<pre>{html.escape(chr(10).join(code))}</pre>")
-            code.clear()
+        if run:
+            css = ' class="prose"' if run_role == "prose" else ""
+            parts.append(f"<pre{css}>{html.escape(chr(10).join(run))}</pre>")
+            run.clear()
 
-    in_code = False
-    for line in message.splitlines():
-        if line.startswith(("Likely mistake:", "Pattern:")):
-            flush()
-            kind = "mistake" if line.startswith("Likely") else "pattern"
-            parts.append(f'<div class="{kind}">{html.escape(line)}</div>')
-            in_code = False
+    for role, text in lines:
+        if role in ("prose", "code"):
+            if role != run_role:
+                flush()
+            run_role = role
+            run.append(text)
             continue
-        if line.endswith(("to reproduce):", "reproduces it):", "Expected:", "Got:", "printed:")) or line == "Input":
-            flush()
-            parts.append(f'<div class="label">{html.escape(line)}</div>')
-            in_code = True
-            continue
-        (code if in_code else prose).append(line)
+        flush()
+        run_role = None
+        if role == "label":
+            parts.append(f'<div class="label">{html.escape(text)}</div>')
+        else:
+            css = "mistake" if role in ("mistake", "root_cause") else "pattern"
+            parts.append(f'<div class="{css}">{html.escape(text)}</div>')
     flush()
     return "\n".join(parts)
 
 
-def _check_html(check: CheckResult, pictured: bool = False) -> str:
+def _check_html(check: CheckResult, pictured: bool = False, reader: Reader | None = None) -> str:
     """One check; `pictured`: the exercise draws its own picture, which already shows a 1-D series better."""
-    badge = ("pass", "ok") if check.passed else (("skip", "not checked") if check.kind == "not_checked"
+    badge = ("pass", "ok") if check.passed else (("skip", "not checked") if check.kind == Kind.NOT_CHECKED
                                                  else ("fail", "FAIL"))
     head = (f'<span class="badge {badge[0]}">{badge[1]}</span> <b>{html.escape(check.name)}</b> '
             f"({check.score:g}/{check.points:g})")
     if check.passed:
         return f'<div class="check">{head}</div>'
-    body = _message_html(check.message or "")
+    body = _feedback_html(check, reader)
     series = pictured and isinstance(check.expected, np.ndarray) and check.expected.ndim == 1
-    if check.kind == "value" and not series:
+    if check.kind == Kind.VALUE and not series:
         body += _drawn(lambda: heatmaps(check.expected, check.got, check.name),
                        f"heatmaps of the expected and returned {check.name}", check.name)
     return f'<details class="check" open><summary>{head}</summary>{body}</details>'
 
 
-def _exercise_html(result: ExerciseResult, pictures: dict) -> str:
+def _exercise_html(result: ExerciseResult, pictures: dict, reader: Reader | None = None) -> str:
     ok = result.score == result.points
     badge = '<span class="badge pass">PASS</span>' if ok else '<span class="badge fail">FAIL</span>'
     picture = pictures.get(result.id)
-    checks = "\n".join(_check_html(c, picture is not None) for c in result.checks)
+    checks = "\n".join(_check_html(c, picture is not None, reader) for c in result.checks)
     extra = _drawn(lambda: picture(result), f"picture of {result.id}", result.id) if picture is not None else ""
     try:
         extra += curve_html(result.curve)
@@ -268,23 +268,23 @@ def _pictures() -> dict:
     return {ex.id: picture(ex.picture) for ex in catalog() if getattr(ex, "picture", None)}
 
 
-def _section(result: ExerciseResult, pictures: dict) -> str:
+def _section(result: ExerciseResult, pictures: dict, reader: Reader | None = None) -> str:
     """The exercise's section; if even that fails (the text is always shown), its feedback as plain text."""
     try:
-        return _exercise_html(result, pictures)
+        return _exercise_html(result, pictures, reader)
     except Exception:  # noqa: BLE001 - the page is always written
-        return (f'<section id="{html.escape(result.id)}"><pre class="prose">{html.escape(exercise_text(result))}'
+        return (f'<section id="{html.escape(result.id)}"><pre class="prose">{html.escape(exercise_text(result, verbose=True, reader=reader))}'
                 "</pre></section>")
 
 
-def as_html(report: Report) -> str:
+def as_html(report: Report, reader: Reader | None = None) -> str:
     """The whole page; always a page, whatever the report holds (a picture that cannot be drawn is a sentence)."""
     rows = "\n".join(
         f'<tr><td><a href="#{html.escape(e.id)}">{html.escape(e.id)}</a></td><td class="what">{html.escape(e.title)}</td>'
         f'<td>{e.score:g}/{e.points:g}</td><td>{"PASS" if e.score == e.points else "FAIL"}</td></tr>'
         for e in report.exercises)
     pictures = _pictures()
-    sections = "\n".join(_section(e, pictures) for e in report.exercises)
+    sections = "\n".join(_section(e, pictures, reader) for e in roots_first(report.exercises))
     seed = "the public inputs" if report.seed is None else f"grading seed {report.seed}"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
