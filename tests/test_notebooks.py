@@ -4,6 +4,7 @@ hang costs only its exercise. The whole nbgrader flow is in test_nbgrader_flow.p
 import ast
 import json
 import shutil
+import sys
 import warnings
 from pathlib import Path
 
@@ -319,10 +320,13 @@ def test_the_committed_course_is_what_build_makes():
 def shell():
     from IPython.core.interactiveshell import InteractiveShell
 
+    main = sys.modules["__main__"]  # IPython puts a module of its own there; Dask's processes spawn from the real one
     shell = InteractiveShell.instance()
     shell.reset(new_session=True)
     yield shell
     shell.reset(new_session=True)
+    InteractiveShell.clear_instance()
+    sys.modules["__main__"] = main
 
 
 def run(shell, source):
