@@ -80,6 +80,21 @@ def test_the_kit_holds_the_stubs_notebooks_readme_and_grader(built):
     assert f"--index-url {TORCH_CPU_INDEX}" in readme and "python -m autograder check mlp" in readme
 
 
+def test_every_command_of_the_kit_readme_is_one_the_grader_takes(built):
+    """The README lists `check`'s options (--watch, --html, --submission) without asking the command line which
+    exist (release sits below cli): each command it shows must parse."""
+    import shlex
+
+    from autograder.cli import parser
+
+    out, _ = built
+    commands = [line.split("#")[0].strip() for line in (out / "README.md").read_text().splitlines()
+                if line.startswith("python -m autograder ")]
+    assert any("--watch" in c for c in commands) and any("--html" in c for c in commands)
+    for command in commands:
+        parser().parse_args(shlex.split(command)[3:])  # argparse exits (SystemExit) on an option it does not know
+
+
 def test_no_solution_is_in_the_kit(built):
     """No solution region of solutions/ is in any file of the kit, except code that the stubs give anyway (cnn's
     provided affine layer is mlp's solution). The search finds every region in solutions/ itself."""

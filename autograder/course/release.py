@@ -34,13 +34,6 @@ def student_notebook(text: str, topic: str) -> str:
     return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
 
 
-def _has_watch() -> bool:
-    from autograder.cli import parser
-
-    check = parser()._subparsers._group_actions[0].choices["check"]
-    return any("--watch" in action.option_strings for action in check._actions)
-
-
 def _assignments_text(assignments) -> list[str]:
     """The README's list of the kit's assignments: each one's exercises, points and due date."""
     from autograder.assignments import exercises_of, plural
@@ -66,10 +59,9 @@ def student_readme(topics: list[str], assignments=None) -> str:
     commands = [(f"python -m autograder check {first}", "one topic"),
                 (f"python -m autograder check {example}", "one exercise"),
                 ("python -m autograder check", "everything"),
-                (f"python -m autograder check --submission notebooks {first}", "your notebook, not assignments/")]
-    if _has_watch():
-        commands.append((f"python -m autograder check --watch {first}", "again each time you save"))
-    commands.append((f"python -m autograder check {first} --html report.html", "also a page with pictures"))
+                (f"python -m autograder check --submission notebooks {first}", "your notebook, not assignments/"),
+                (f"python -m autograder check --watch {first}", "again each time you save"),
+                (f"python -m autograder check {first} --html report.html", "also a page with pictures")]
     width = max(len(command) for command, _ in commands) + 2
     return "\n".join([
         "# Neural networks from first principles: your kit",
