@@ -251,7 +251,7 @@ def cmd_grade(args) -> int:
 
 
 def cmd_nbgrader_autograde(args) -> int:
-    from autograder.outputs.gradebook import autograde
+    from autograder.integrations.nbgrader import autograde
 
     from autograder.grading.grade import grading_seed
 
@@ -355,7 +355,7 @@ def cmd_export(args) -> int:
 
 def cmd_gradescope_bundle(args) -> int:
     from autograder.assignments import chosen_points, load, named
-    from autograder.batch.bundle import build_bundle
+    from autograder.integrations.gradescope.bundle import build_bundle
     from autograder.grading.grade import grading_seed
 
     exercises, assignment, _, _ = _selection(args)

@@ -16,7 +16,7 @@ exercise and the search:
              over key and content matches, and it is decoded without pickle (the sandbox's wire format);
              anything else is ignored and written anew. Deleting the folder is always safe.
     bundle   a Gradescope autograder draws its seed's inputs once, when its image is built, into a folder only
-             root may read, like its config.json (`autograder/batch/bundle.py`)
+             root may read, like its config.json (`autograder/integrations/gradescope/bundle.py`)
 
 Student code must neither read nor write the disk cache. Under bubblewrap the worker does not see the folder;
 as root without bubblewrap it runs as a uid of its own, and the folder is the grader's alone (0700). Where it runs

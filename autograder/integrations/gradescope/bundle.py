@@ -35,7 +35,7 @@ from autograder.project import ROOT, TORCH_CPU_INDEX, grader_files, torch_requir
 
 FIXED_TIME = (2024, 1, 1, 0, 0, 0)  # the same inputs make the same zip
 
-FILES = Path(__file__).parent / "gradescope_files"  # setup.sh and run_autograder, shipped as package data
+FILES = Path(__file__).parent  # setup.sh and run_autograder beside this module, shipped as package data
 
 
 def setup_env(torch_index: str, torch: str) -> str:
