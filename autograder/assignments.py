@@ -24,8 +24,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFINITION = ROOT / "course" / "assignments.toml"
+from autograder.project import COURSE, ROOT
+
+DEFINITION = COURSE / "assignments.toml"
 EXERCISES = Path(__file__).resolve().parent / "exercises"
 KEYS = ("name", "topics", "exercises", "points", "due", "order")
 

@@ -7,11 +7,11 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from autograder.assignments import declared_ids, plural, unknown_selectors  # instant: no catalog import
+from autograder.project import TORCH_CPU_INDEX, write_atomic
 
 # Heavy modules (torch, hypothesis, the catalog) are imported inside the commands: `check` says what it is
 # doing before it pays for them.
@@ -243,33 +243,15 @@ def cmd_grade(args) -> int:
                    "stdout_visibility": args.stdout_visibility}
     text = outputs.render(report, args.format, **options)
     if args.out:
-        write_atomically(Path(args.out), text)
+        write_atomic(Path(args.out), text)
         print(summary(report), file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` all at once: a new file (O_EXCL, never through a link) in the same folder, renamed
-    over `path`, so a reader sees the old file or the whole new one, and a link or FIFO planted at `path` is
-    replaced, never followed or opened."""
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)  # O_CREAT | O_EXCL, mode 0600
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
 def cmd_nbgrader_autograde(args) -> int:
-    from autograder.outputs.gradebook import autograde
+    from autograder.integrations.nbgrader import autograde
 
     from autograder.grading.grade import grading_seed
 
@@ -373,7 +355,7 @@ def cmd_export(args) -> int:
 
 def cmd_gradescope_bundle(args) -> int:
     from autograder.assignments import chosen_points, load, named
-    from autograder.batch.bundle import build_bundle
+    from autograder.integrations.gradescope.bundle import build_bundle
     from autograder.grading.grade import grading_seed
 
     exercises, assignment, _, _ = _selection(args)
@@ -531,7 +513,7 @@ def parser() -> argparse.ArgumentParser:
     _assignment_option(bundle, "grade", "every topic")
     _seed_options(bundle, "$AUTOGRADER_SEED, else the public inputs of `check`; it is stored in the zip's "
                   "config.json, which only root may read in Gradescope's container")
-    bundle.add_argument("--torch-index", default="https://download.pytorch.org/whl/cpu",
+    bundle.add_argument("--torch-index", default=TORCH_CPU_INDEX,
                         help="where setup.sh gets the CPU-only torch")
     _gradescope_options(bundle)
     bundle.set_defaults(run=cmd_gradescope_bundle)

@@ -17,18 +17,18 @@ c.Execute.kernel_name = "python3"
 
 # The released notebook runs top to bottom (Restart & Run All): where students may write helper
 # functions, at the top level of a cell, nbgrader's stub is a comment there, not a `raise`.
-from autograder.course.nbgrader_hooks import generate_assignment_preprocessors  # noqa: E402
+from autograder.integrations.nbgrader import generate_assignment_preprocessors  # noqa: E402
 
 c.GenerateAssignment.preprocessors = generate_assignment_preprocessors()
 
 # The official grade comes from each notebook *file*, graded in the sandbox: autograde's execution step (a
 # kernel running the student's code) is replaced, so nothing computed in a student's kernel counts.
-from autograder.outputs.gradebook import preprocessors as autograde_preprocessors  # noqa: E402
+from autograder.integrations.nbgrader import preprocessors as autograde_preprocessors  # noqa: E402
 
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
 
 # A notebook nbgrader's own checks would reject (a duplicated test cell, forged metadata) must not stop the
 # class: its cells' nbgrader metadata is rewritten from the gradebook before those checks.
-from autograder.outputs.gradebook import sanitize_preprocessors  # noqa: E402
+from autograder.integrations.nbgrader import sanitize_preprocessors  # noqa: E402
 
 c.Autograde.sanitize_preprocessors = sanitize_preprocessors()

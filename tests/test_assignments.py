@@ -130,7 +130,7 @@ def test_gradescope_bundle_grades_the_assignment(hw1, tmp_path, capsys):
     assert f"hw1, 2 exercises, {10 + POINTS['mlp.sigmoid']:g} points" in capsys.readouterr().out
     config = json.loads(zipfile.ZipFile(out).read("config.json"))
     assert config["only"] == ["mlp.tanh", "mlp.sigmoid"] and config["points"] == {"mlp.tanh": 10.0}
-    from autograder.batch.bundle import assigned
+    from autograder.integrations.gradescope.bundle import assigned
 
     assert [ex.points for ex in assigned(config)] == [10, POINTS["mlp.sigmoid"]]
 

@@ -379,7 +379,7 @@ def test_a_gradescope_image_draws_its_seeds_inputs_once_for_root_alone(tmp_path)
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable,
            "PYTHONPATH": str(root / "source" / "grader"), "AUTOGRADER_CACHE": str(tmp_path / "user-cache")}
     draws = root / "source" / "draws"
-    precompute = subprocess.run([sys.executable, "-m", "autograder.batch.bundle", "--precompute", str(draws),
+    precompute = subprocess.run([sys.executable, "-m", "autograder.integrations.gradescope.bundle", "--precompute", str(draws),
                                  "--config", str(root / "source" / "config.json")], cwd="/", env=env,
                                 capture_output=True, text=True, timeout=600)
     assert precompute.returncode == 0, precompute.stderr

@@ -215,7 +215,7 @@ def test_odd_returned_values_cost_their_checks_and_nothing_else(submission):
 
 @pytest.mark.parametrize("planted", ["symlink", "fifo", "file"])
 def test_results_file_is_replaced_whole_never_followed(tmp_path, planted):
-    from autograder.cli import write_atomically
+    from autograder.project import write_atomic
 
     target, out = tmp_path / "elsewhere.txt", tmp_path / "results.json"
     target.write_text("keep me")
@@ -225,7 +225,7 @@ def test_results_file_is_replaced_whole_never_followed(tmp_path, planted):
         os.mkfifo(out)  # opening it for writing would hang until a reader came
     else:
         out.write_text("forged")
-    write_atomically(out, '{"score": 1}')
+    write_atomic(out, '{"score": 1}')
     assert not out.is_symlink() and out.read_text() == '{"score": 1}' and target.read_text() == "keep me"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 

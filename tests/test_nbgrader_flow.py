@@ -44,8 +44,8 @@ STUDENTS = {"alice": [], "amy": [], "bob": WRONG, "carol": HANG, "mallory": None
 # mallory implements nothing; her extra cells try the ways an in-kernel grade was beaten (issue 7)
 ATTACKS = [
     'get_ipython().ast_node_interactivity = "none"  # a test cell whose value is not displayed got full marks',
-    "import autograder.notebook_cell as cell\ncell.grade_in_notebook = lambda *a, **k: 1e9",
-    "import importlib, autograder.notebook_cell\nimportlib.reload = lambda module: module",
+    "import autograder.integrations.notebook_cell as cell\ncell.grade_in_notebook = lambda *a, **k: 1e9",
+    "import importlib, autograder.integrations.notebook_cell\nimportlib.reload = lambda module: module",
     "import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', 'import glob, time, sqlite3\\ntime.sleep(2)\\n"
     "for db in glob.glob(\"/**/gradebook.db\", recursive=True):\\n"
     "    sqlite3.connect(db).execute(\"update grade set auto_score = 99\").connection.commit()'])",

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from hypothesis import strategies as st
 
-from autograder import notebook_cell
+from autograder.integrations import notebook_cell
 from autograder.course import notebooks
 from autograder.course.build import build
 from autograder.model import call, catalog, exercise
@@ -253,7 +253,7 @@ def test_nbgrader_clears_the_solutions_and_the_released_notebook_runs():
     "Restart & Run All" runs through. nbgrader's own ClearSolutions leaves a raise there."""
     from nbgrader.preprocessors import ClearSolutions
 
-    from autograder.course.nbgrader_hooks import ClearSolutionsRunnable, generate_assignment_preprocessors
+    from autograder.integrations.nbgrader import ClearSolutionsRunnable, generate_assignment_preprocessors
 
     assert ClearSolutionsRunnable in generate_assignment_preprocessors()
     assert ClearSolutions not in generate_assignment_preprocessors()

@@ -11,6 +11,7 @@ import pytest
 
 from autograder.course import release as kit
 from autograder.course.build import generated
+from autograder.project import TORCH_CPU_INDEX
 
 from conftest import ROOT
 
@@ -76,7 +77,22 @@ def test_the_kit_holds_the_stubs_notebooks_readme_and_grader(built):
     readme = (out / "README.md").read_text()
     for platform in ("**Linux.**", "**macOS**", "**Windows**"):
         assert platform in readme
-    assert f"--index-url {kit.CPU_INDEX}" in readme and "python -m autograder check mlp" in readme
+    assert f"--index-url {TORCH_CPU_INDEX}" in readme and "python -m autograder check mlp" in readme
+
+
+def test_every_command_of_the_kit_readme_is_one_the_grader_takes(built):
+    """The README lists `check`'s options (--watch, --html, --submission) without asking the command line which
+    exist (release sits below cli): each command it shows must parse."""
+    import shlex
+
+    from autograder.cli import parser
+
+    out, _ = built
+    commands = [line.split("#")[0].strip() for line in (out / "README.md").read_text().splitlines()
+                if line.startswith("python -m autograder ")]
+    assert any("--watch" in c for c in commands) and any("--html" in c for c in commands)
+    for command in commands:
+        parser().parse_args(shlex.split(command)[3:])  # argparse exits (SystemExit) on an option it does not know
 
 
 def test_no_solution_is_in_the_kit(built):

@@ -4,5 +4,7 @@
     worker.py    what a grading process runs: torch and the catalog loaded once, then whole submissions
     run.py       the batch: parallel (local processes or a Dask cluster), resumable, one results file each
     report.py    the gradebook CSV and the class summary, from the results files
-    bundle.py    the Gradescope autograder zip, and what runs inside it
+
+The Gradescope autograder zip, which grades one submission with `discover` and `worker`, is
+`autograder.integrations.gradescope`.
 """

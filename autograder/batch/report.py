@@ -17,13 +17,14 @@ from collections import Counter
 from pathlib import Path
 
 from autograder.assignments import plural
-from autograder.batch.run import ClassRun, load_result, private_folder, write_atomic
+from autograder.batch.run import ClassRun, load_result, private_folder
 from autograder.grading.grade import GRADER_FAILURE
 from autograder.model import Exercise
 from autograder.outputs.classpage import class_data, class_page, feedback_pages
 from autograder.outputs.csv import gradebook
 from autograder.outputs.lms import LMS_EXPORTS, TITLE, Export, Roster, export, roster_lms
 from autograder.outputs.safe import printable
+from autograder.project import write_atomic
 
 TOP = 10  # exercises and checks listed in the summary
 _ID = re.compile(r"[A-Za-z0-9_@-][A-Za-z0-9._@-]{0,63}")  # discover.student_ids' ids: a file name in results/

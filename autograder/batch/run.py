@@ -33,6 +33,7 @@ from autograder.grading.grade import GRADER_FAILURE, versions
 from autograder.grading.results import CheckResult, ExerciseResult, Report
 from autograder.model import Exercise, catalog, topics
 from autograder.outputs.safe import printable
+from autograder.project import write_atomic
 from autograder.submissions import TopicSource, content_hash, topic_source
 
 DEFAULT_TIMEOUT = 1800.0  # a backstop per submission; the grader's own per-call limits come first
@@ -43,24 +44,6 @@ def private_folder(path: Path) -> Path:
     path.mkdir(mode=PRIVATE, parents=True, exist_ok=True)
     os.chmod(path, PRIVATE)
     return path
-
-
-def write_atomic(path: Path, text: str | bytes, mode: int = 0o644) -> None:
-    """Write `text` to `path` so that a reader (or a rerun after a kill) sees the old file or the new, never half;
-    a new file (O_EXCL, never through a link) with permissions `mode`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(text.encode("utf-8") if isinstance(text, str) else text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def stage(sub: Submission, folder: Path) -> dict[str, bytes]:

@@ -15,11 +15,11 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 import autograder
+from autograder.project import ROOT
 
 # What a grade depends on, beyond the versions a Report records: a change to any of these regrades everything.
 GRADING_CODE = ("autograder/*.py", "autograder/exercises/*.py", "autograder/grading/*.py",
                 "autograder/sandbox/*.py", "reference/*.py")
-ROOT = Path(autograder.__file__).resolve().parent.parent
 
 
 @lru_cache(maxsize=1)

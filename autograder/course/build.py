@@ -12,8 +12,7 @@ from pathlib import Path
 from autograder.assignments import declared_ids
 from autograder.course.notebooks import course_files, notebook_json
 from autograder.course.stubs import stub
-
-ROOT = Path(__file__).resolve().parent.parent.parent
+from autograder.project import ROOT
 
 
 def stubs(root: Path = ROOT) -> dict[Path, str]:

@@ -8,8 +8,8 @@ A pipeline of small steps:
                          --notebook--> course/source/<topic>/<topic>.ipynb (nbformat)
     the catalog          --config----> course/nbgrader_config.py (the per-cell time limit)
 
-The test cells call `autograder.notebook_cell.grade_in_notebook`; nothing in this module runs in a
-student's kernel. No topic is named here: topics come from solutions/*.py and exercises from the catalog.
+The test cells call `autograder.integrations.notebook_cell.grade_in_notebook`; nothing in this module runs in
+a student's kernel. No topic is named here: topics come from solutions/*.py and exercises from the catalog.
 """
 from __future__ import annotations
 
@@ -283,7 +283,8 @@ def grade_cell_source(ex) -> str:
         "# in a separate process, with the checks of `python -m autograder check "
         f"{ex.id}`. Prints what passes and",
         "# what fails; its value is your points.",
-        "import importlib as _importlib, autograder.notebook_cell as _grading  # the grading code as installed",
+        "import importlib as _importlib, autograder.integrations.notebook_cell as _grading  "
+        "# the grading code as installed",
         "grade_in_notebook = _importlib.reload(_grading).grade_in_notebook",
         f'grade_in_notebook("{ex.id}")',
     ])
@@ -428,19 +429,19 @@ def config_text(exercises: list) -> str:
         "",
         "# The released notebook runs top to bottom (Restart & Run All): where students may write helper",
         "# functions, at the top level of a cell, nbgrader's stub is a comment there, not a `raise`.",
-        "from autograder.course.nbgrader_hooks import generate_assignment_preprocessors  # noqa: E402",
+        "from autograder.integrations.nbgrader import generate_assignment_preprocessors  # noqa: E402",
         "",
         "c.GenerateAssignment.preprocessors = generate_assignment_preprocessors()",
         "",
         "# The official grade comes from each notebook *file*, graded in the sandbox: autograde's execution step (a",
         "# kernel running the student's code) is replaced, so nothing computed in a student's kernel counts.",
-        "from autograder.outputs.gradebook import preprocessors as autograde_preprocessors  # noqa: E402",
+        "from autograder.integrations.nbgrader import preprocessors as autograde_preprocessors  # noqa: E402",
         "",
         "c.Autograde.autograde_preprocessors = autograde_preprocessors()",
         "",
         "# A notebook nbgrader's own checks would reject (a duplicated test cell, forged metadata) must not stop the",
         "# class: its cells' nbgrader metadata is rewritten from the gradebook before those checks.",
-        "from autograder.outputs.gradebook import sanitize_preprocessors  # noqa: E402",
+        "from autograder.integrations.nbgrader import sanitize_preprocessors  # noqa: E402",
         "",
         "c.Autograde.sanitize_preprocessors = sanitize_preprocessors()",
         "",

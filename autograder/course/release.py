@@ -15,12 +15,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from autograder.course.build import ROOT, stubs
+from autograder.course.build import stubs
 from autograder.course.notebooks import course_files
 from autograder.course.stubs import clear_solutions
-
-GRADER_PACKAGES = ("autograder", "reference")  # what `pip install ./grader` installs (see pyproject.toml)
-CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+from autograder.project import ROOT, TORCH_CPU_INDEX, grader_files, torch_requirement
 
 
 def student_notebook(text: str, topic: str) -> str:
@@ -34,21 +32,6 @@ def student_notebook(text: str, topic: str) -> str:
             cleared = clear_solutions(source, topic, f"{topic}.ipynb").rstrip("\n")
             cell["source"] = [line for line in cleared.splitlines(keepends=True)]
     return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
-
-
-def _requirement(name: str) -> str:
-    """The dependency `name` as pyproject.toml bounds it (the README quotes it)."""
-    import tomllib
-
-    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    return next(d for d in deps if d.split(">")[0].split("<")[0].split("=")[0].strip() == name)
-
-
-def _has_watch() -> bool:
-    from autograder.cli import parser
-
-    check = parser()._subparsers._group_actions[0].choices["check"]
-    return any("--watch" in action.option_strings for action in check._actions)
 
 
 def _assignments_text(assignments) -> list[str]:
@@ -72,14 +55,13 @@ def student_readme(topics: list[str], assignments=None) -> str:
     points = sum(ex.points for ex in exercises)
     first = topics[0] if topics else "mlp"
     example = next((ex.id for ex in exercises if ex.topic == first), f"{first}.name")
-    torch = _requirement("torch")
+    torch = torch_requirement()
     commands = [(f"python -m autograder check {first}", "one topic"),
                 (f"python -m autograder check {example}", "one exercise"),
                 ("python -m autograder check", "everything"),
-                (f"python -m autograder check --submission notebooks {first}", "your notebook, not assignments/")]
-    if _has_watch():
-        commands.append((f"python -m autograder check --watch {first}", "again each time you save"))
-    commands.append((f"python -m autograder check {first} --html report.html", "also a page with pictures"))
+                (f"python -m autograder check --submission notebooks {first}", "your notebook, not assignments/"),
+                (f"python -m autograder check --watch {first}", "again each time you save"),
+                (f"python -m autograder check {first} --html report.html", "also a page with pictures")]
     width = max(len(command) for command, _ in commands) + 2
     return "\n".join([
         "# Neural networks from first principles: your kit",
@@ -98,7 +80,7 @@ def student_readme(topics: list[str], assignments=None) -> str:
         "",
         "```bash",
         "python3 -m venv .venv",
-        f'.venv/bin/pip install "{torch}" --index-url {CPU_INDEX}',
+        f'.venv/bin/pip install "{torch}" --index-url {TORCH_CPU_INDEX}',
         ".venv/bin/pip install ./grader",
         "```",
         "",
@@ -198,10 +180,8 @@ def release(out: Path, root: Path = ROOT, assignments=None) -> list[Path]:
     files[out / "README.md"] = student_readme(topics, assignments)
     files[out / ".gitignore"] = GITIGNORE
     files[out / "grader" / "README.md"] = GRADER_README
-    files[out / "grader" / "pyproject.toml"] = (root / "pyproject.toml").read_text()
-    for package in GRADER_PACKAGES:
-        for source in sorted((root / package).rglob("*.py")):
-            files[out / "grader" / source.relative_to(root)] = source.read_text()
+    for source in grader_files(root):
+        files[out / "grader" / source.relative_to(root)] = source.read_text()
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)

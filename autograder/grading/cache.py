@@ -16,7 +16,7 @@ exercise and the search:
              over key and content matches, and it is decoded without pickle (the sandbox's wire format);
              anything else is ignored and written anew. Deleting the folder is always safe.
     bundle   a Gradescope autograder draws its seed's inputs once, when its image is built, into a folder only
-             root may read, like its config.json (`autograder/batch/bundle.py`)
+             root may read, like its config.json (`autograder/integrations/gradescope/bundle.py`)
 
 Student code must neither read nor write the disk cache. Under bubblewrap the worker does not see the folder;
 as root without bubblewrap it runs as a uid of its own, and the folder is the grader's alone (0700). Where it runs
@@ -33,7 +33,6 @@ import shutil
 import stat
 import struct
 import sys
-import tempfile
 import threading
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -44,6 +43,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from autograder.project import write_atomic
 from autograder.sandbox import wire
 
 FORMAT = 1  # of the files; part of every key
@@ -141,10 +141,8 @@ class Folder:
             if not private(self.path):
                 return False
             header = json.dumps({"key": _key_dict(key), "entries": len(entries), "sha256": _digest(key, payload)})
-            fd, temporary = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)  # O_EXCL, mode 0600
-            with os.fdopen(fd, "wb") as f:
-                f.write(MAGIC + header.encode() + b"\n" + payload)
-            os.replace(temporary, self.file(key))
+            # a torn file after a crash fails its sha256 on reading: a miss, so no fsync
+            write_atomic(self.file(key), MAGIC + header.encode() + b"\n" + payload, 0o600, durable=False)
             return True
         except OSError:
             return False

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from autograder.project import ROOT
+
 try:
     import fcntl
 except ImportError:  # Windows: no uid pool there
@@ -47,7 +49,7 @@ NOBODY = 65534
 UID_POOL = range(59000, 59064)  # posix as root: a uid per sandbox (those with an account or group are skipped)
 VIEW = "/sandbox"  # in the sandbox: VIEW/worker holds worker.py and wire.py, VIEW/site holds NumPy
 HERE = Path(__file__).resolve().parent
-PROJECT = HERE.parent.parent
+PROJECT = ROOT  # the grader's own tree (solutions/ too, in the instructor's repository): hidden from the worker
 BOOT = "import sys; sys.path[:0] = [{worker!r}, {site!r}]; import worker; worker.main()"
 
 

@@ -28,25 +28,14 @@ import sys
 import time
 import traceback
 import zipfile
-from importlib import metadata
 from pathlib import Path
 
-from autograder.batch.worker import ROOT
 from autograder.outputs.safe import printable
+from autograder.project import ROOT, TORCH_CPU_INDEX, grader_files, torch_requirement, write_atomic
 
-TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"  # PyPI's Linux torch is the multi-GB CUDA build
-GRADER_FILES = ("pyproject.toml", "README.md", "autograder/**/*.py", "reference/**/*.py")
 FIXED_TIME = (2024, 1, 1, 0, 0, 0)  # the same inputs make the same zip
 
-FILES = Path(__file__).parent / "gradescope_files"  # setup.sh and run_autograder, shipped as package data
-
-
-def torch_requirement() -> str:
-    """The grader's own torch requirement (the CPU build's bounds), as installed."""
-    for requirement in metadata.requires("nn-autograder") or []:
-        if requirement.replace(" ", "").startswith("torch") and "extra" not in requirement:
-            return requirement.split(";")[0].strip()
-    raise RuntimeError("nn-autograder's metadata names no torch requirement")
+FILES = Path(__file__).parent  # setup.sh and run_autograder beside this module, shipped as package data
 
 
 def setup_env(torch_index: str, torch: str) -> str:
@@ -63,10 +52,8 @@ def build_bundle(out: Path, config: dict, torch_index: str = TORCH_CPU_INDEX) ->
     files = {name: (FILES / name).read_text(encoding="utf-8") for name in ("setup.sh", "run_autograder")}
     files["setup.env"] = setup_env(torch_index, torch_requirement())
     files["config.json"] = json.dumps(config, indent=2) + "\n"
-    for pattern in GRADER_FILES:
-        for path in sorted(ROOT.glob(pattern)):
-            if "__pycache__" not in path.parts:
-                files[f"grader/{path.relative_to(ROOT).as_posix()}"] = path.read_text(encoding="utf-8")
+    for path in [ROOT / "README.md", *grader_files()]:  # README.md: pyproject.toml's readme
+        files[f"grader/{path.relative_to(ROOT).as_posix()}"] = path.read_text(encoding="utf-8")
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in files.items():
@@ -157,8 +144,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--config", type=Path, required=True)
     p.add_argument("--precompute", type=Path, metavar="DIR", help="draw the inputs into DIR and stop (setup.sh)")
     args = p.parse_args(argv)
-    from autograder.batch.run import write_atomic
-
     if args.precompute:
         searches = precompute(json.loads(args.config.read_text()), args.precompute)
         print(f"drew the inputs of {searches} searches into {args.precompute}")

@@ -1,6 +1,14 @@
-"""nbgrader grades recorded from the sandbox: the official grade of a notebook never comes from a kernel.
+"""What the course changes in nbgrader: how assignments are released, and grades recorded from the sandbox.
 
-`nbgrader autograde` runs each submitted notebook in a Jupyter kernel, as the instructor, and scores each test
+Imported by nbgrader's configuration (course/nbgrader_config.py) and `python -m autograder nbgrader-autograde`,
+in the instructor's environment, where nbgrader is installed; never in a student's kernel.
+
+Release. nbgrader replaces every solution region with `# YOUR CODE HERE` and `raise NotImplementedError()`.
+Inside a function that is right: the stub raises when the grader calls it. At the top level of a cell (the cell
+where students may write helper functions) the `raise` runs with the cell, and "Restart & Run All", which the
+notebook tells students to use, stops there. `ClearSolutionsRunnable` leaves the comment alone at the top level.
+
+Grades: the official grade of a notebook never comes from a kernel. `nbgrader autograde` runs each submitted notebook in a Jupyter kernel, as the instructor, and scores each test
 cell by what the kernel printed: the kernel is the student's, so anything that trusts it can be fooled (a test
 cell whose value is not displayed earns full marks; code in the notebook can patch the test, or edit
 gradebook.db). `SandboxGrade` takes the place of nbgrader's `Execute` step. It runs nothing in a kernel: it
@@ -21,7 +29,7 @@ notebook passes nbgrader's checks and is graded like any other.
 
     python -m autograder nbgrader-autograde ASSIGNMENT [--seed-file FILE] [--student ID]    (in the course folder)
 
-runs `nbgrader autograde` with these steps; or put `from autograder.outputs.gradebook import preprocessors,
+runs `nbgrader autograde` with these steps; or put `from autograder.integrations.nbgrader import preprocessors,
 sanitize_preprocessors` and `c.Autograde.autograde_preprocessors = preprocessors()`,
 `c.Autograde.sanitize_preprocessors = sanitize_preprocessors()` in nbgrader_config.py (the course's does).
 """
@@ -32,10 +40,35 @@ import tempfile
 from pathlib import Path
 
 import nbformat
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.converters import GenerateAssignment
+from nbgrader.preprocessors import ClearSolutions, NbGraderPreprocessor
 from traitlets import Unicode
 
 EXERCISE_CALL = re.compile(r"""grade_in_notebook\(\s*["']([\w.]+)["']""")
+
+
+# == release ====================================================================================
+
+
+class ClearSolutionsRunnable(ClearSolutions):
+    """nbgrader's ClearSolutions, except that a region at a cell's top level becomes the stub's comment only."""
+
+    def _replace_solution_region(self, cell, language):
+        replaced = super()._replace_solution_region(cell, language)
+        if replaced and cell.cell_type == "code":
+            statements = [line for line in self.code_stub[language].split("\n")
+                          if line.strip() and not line.lstrip().startswith("#")]
+            cell.source = "\n".join(line for line in cell.source.split("\n") if line not in statements)
+        return replaced
+
+
+def generate_assignment_preprocessors() -> list:
+    """nbgrader's own list for generate_assignment, with ClearSolutionsRunnable in place of ClearSolutions."""
+    default = GenerateAssignment.class_traits()["preprocessors"].make_dynamic_default()
+    return [ClearSolutionsRunnable if p is ClearSolutions else p for p in default]
+
+
+# == autograde ==================================================================================
 
 
 def preprocessors() -> list:

@@ -71,10 +71,10 @@ make_venv() {
 }
 
 main() {
-    TORCH_INDEX="https://download.pytorch.org/whl/cpu"  # PyPI's Linux torch is the multi-GB CUDA build
-    TORCH_REQUIREMENT="torch"
-    # shellcheck source=/dev/null  # written by gradescope-bundle: TORCH_INDEX, TORCH_REQUIREMENT
-    [ -f "$SOURCE/setup.env" ] && . "$SOURCE/setup.env"
+    # written by gradescope-bundle: TORCH_INDEX, the CPU-only wheels, and TORCH_REQUIREMENT, the grader's bounds
+    # (without it, pip would take PyPI's torch: the multi-GB CUDA build, of any version)
+    # shellcheck source=/dev/null
+    . "$SOURCE/setup.env"
     local python
     if ! python="$(find_python)"; then
         python="$(install_python)" || true
@@ -91,10 +91,10 @@ main() {
     "$pip" install --index-url "$TORCH_INDEX" "$TORCH_REQUIREMENT"
     "$pip" install "$SOURCE/grader"
     # The inputs every student's grading replays, drawn once (without them each submission's grading draws its own).
-    "$AUTOGRADER/venv/bin/python" -m autograder.batch.bundle --precompute "$SOURCE/draws" --config "$SOURCE/config.json" \
+    "$AUTOGRADER/venv/bin/python" -m autograder.integrations.gradescope.bundle --precompute "$SOURCE/draws" --config "$SOURCE/config.json" \
         || echo "warning: the inputs could not be drawn ahead; each submission's grading draws them"
     # Fail the image build here, not at the first student.
-    "$AUTOGRADER/venv/bin/python" -c "import autograder.grading, autograder.batch.bundle"
+    "$AUTOGRADER/venv/bin/python" -c "import autograder.grading, autograder.integrations.gradescope.bundle"
     # The grading seed is for the grader alone: without bubblewrap, student code runs as a uid of its own (README,
     # threat model), which must be able to run this Python, and must not read config.json.
     chmod o+x "$AUTOGRADER"
