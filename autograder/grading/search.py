@@ -206,6 +206,18 @@ def draws(ex: Exercise, name: str, seed: int | None) -> Draws | None:
     return DRAWS.get(Key(ex.id, name, seed), compute)
 
 
+def _shared_inputs(ex: Exercise, name: str, seed: int | None) -> list[dict]:
+    """The inputs of the search `name` of `ex`: from the cache, else drawn now as the cache would draw them."""
+    cached = draws(ex, name, seed)
+    if cached is not None:
+        return [inputs for inputs, _ in cached]
+    strategy, examples, max_examples, _ = searches(ex)[name]
+    try:
+        return list(drawn(strategy, examples, max_examples, seed))
+    except Exception:  # noqa: BLE001 - a search that cannot draw offers nothing, as with the cache
+        return []
+
+
 def prepare(exercises: list[Exercise], seed: int | None) -> None:
     """Draw every search of `exercises` now (a Gradescope image, a grading process before its first student)."""
     for ex in exercises:
@@ -461,8 +473,8 @@ class CheckSearch:
         and nowhere else."""
         candidates = [found.first, self.first_input]
         candidates += [i for i, failed in self.history if failed]
-        cached = draws(self.ex, self.name, self.seed) if self.own else None
-        candidates += [i for i, _ in list(cached or [])[:SECOND_DRAWS]]
+        if self.own:  # the check's own draws, the same with the cache or without it (the feedback must not differ)
+            candidates += _shared_inputs(self.ex, self.name, self.seed)[:SECOND_DRAWS]
         seen, ranked = {id(found.inputs)}, []
         for inputs in candidates:
             if inputs is not None and id(inputs) not in seen:
