@@ -104,6 +104,23 @@ def size(low: int, high: int, least: int | None = None) -> st.SearchStrategy[int
     return _size(low, high)
 
 
+def lengths(low: int, high: int, least: int | None = None) -> tuple[int, int]:
+    """The bounds (low, high) of a list's length, for `st.lists`; inside `small_sizes()`, (least, SMALL_SIZE)."""
+    if _small.get():
+        low = low if least is None else least
+        return low, max(low, min(high, SMALL_SIZE))
+    return low, high
+
+
+def size_from(values, least: int | None = None) -> st.SearchStrategy[int]:
+    """One of the sizes `values`; inside `small_sizes()`, in [least, SMALL_SIZE] (`least` defaults to the
+    smallest of `values`)."""
+    values = list(values)
+    if _small.get():
+        return size(min(values), max(values), least)
+    return st.sampled_from(values)
+
+
 @lru_cache(maxsize=None)
 def _sizes(n: int, low: int, high: int, distinct: bool) -> st.SearchStrategy[list[int]]:
     return st.lists(st.integers(low, high), min_size=n, max_size=n, unique=distinct)

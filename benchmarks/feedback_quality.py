@@ -64,7 +64,7 @@ def kit_lines() -> int:
     return display_lines(as_text(grade(ROOT / "assignments", catalog())))
 
 
-def measure(topics: list[str], limit: int | None) -> list[dict]:
+def measure(topics: list[str], limit: int | None, bugs: list[str] = ()) -> list[dict]:
     from autograder.grading import grade
     from autograder.model import catalog, select
     from autograder.outputs.text import exercise_text
@@ -76,6 +76,8 @@ def measure(topics: list[str], limit: int | None) -> list[dict]:
         if topics and topic not in topics:
             continue
         for bug in module.BUGS[:limit]:
+            if bugs and bug.id not in bugs:
+                continue
             source = mutate(solution_source(topic), bug.edits)
             with tempfile.TemporaryDirectory() as folder:
                 (Path(folder) / f"{topic}.py").write_text(source)
@@ -95,12 +97,13 @@ def measure(topics: list[str], limit: int | None) -> list[dict]:
                 "names_misconception": any(NAMING.search(m) for m in messages),
                 "named": named,
                 "wrong": sorted(set(named) - set(bug.mistakes)),
+                "missed": sorted(set(bug.mistakes) - set(named)),
                 "unpasteable": sum("<array" in b or not pastes(b) for b in blocks),
                 "lines": [display_lines(exercise_text(e)) for e in report.exercises if e.score < e.points],
             })
             r = rows[-1]
             print(f"  {topic}.{bug.id:50} right={r['right_check']!s:5} axis={r['largest_axis']!s:5} "
-                  f"named={named} wrong={r['wrong']} unpasteable={r['unpasteable']} lines={r['lines']}", flush=True)
+                  f"named={named} wrong={r['wrong']} missed={r['missed']} unpasteable={r['unpasteable']} lines={r['lines']}", flush=True)
     return rows
 
 
@@ -123,11 +126,12 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--topics", nargs="*", default=[])
     p.add_argument("--limit", type=int, default=None, help="at most N bugs per topic")
+    p.add_argument("--bugs", nargs="*", default=[], help="only these bugs (ids)")
     p.add_argument("--no-kit", action="store_true", help="skip the untouched kit's first check")
     p.add_argument("--json", help="also write every row and the summary here")
     args = p.parse_args()
     start = time.perf_counter()
-    rows = measure(args.topics, args.limit)
+    rows = measure(args.topics, args.limit, args.bugs)
     table = {t: summary([r for r in rows if r["topic"] == t]) for t in dict.fromkeys(r["topic"] for r in rows)}
     table["overall"] = summary(rows)
     kit = None if args.no_kit else kit_lines()
