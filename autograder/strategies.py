@@ -112,6 +112,11 @@ def lengths(low: int, high: int, least: int | None = None) -> tuple[int, int]:
     return low, high
 
 
+def sampled(values, small) -> st.SearchStrategy:
+    """One of `values` (sizes, or tuples of them); inside `small_sizes()`, one of `small`."""
+    return st.sampled_from(list(small if _small.get() else values))
+
+
 def size_from(values, least: int | None = None) -> st.SearchStrategy[int]:
     """One of the sizes `values`; inside `small_sizes()`, in [least, SMALL_SIZE] (`least` defaults to the
     smallest of `values`)."""

@@ -543,8 +543,9 @@ class CheckSearch:
         """A smaller input that fails the check the same way as `found` (the same kind of failure, as clear, the same
         mistakes shown), else `found`. Hypothesis's shrinker spends its budget on the values of large arrays before
         it tries smaller shapes, and the strategies draw sizes distinct in 2..5 (they catch transposed and
-        wrong-axis mistakes): the search draws again with small sizes (S.small_sizes), rejecting inputs no smaller
-        than `found` as soon as their shapes are drawn."""
+        wrong-axis mistakes): the search draws again with small sizes (S.small_sizes), rejecting inputs longer than
+        SMALL_AXIS along an axis as soon as their shapes are drawn, or if none is drawn, inputs no smaller than
+        `found` (an LSTM's 4H gate axis is 4 long at H = 1)."""
         size = _size(_shown(self.ex, self.check, found.inputs))
         small = _SmallInputs(self.strategy, size[0] - 1)
         if small.key in _SmallInputs.gave_up:
@@ -644,17 +645,18 @@ class _Shrinking:
 
 
 class _SmallInputs:
-    """A strategy drawing small sizes (S.small_sizes) and restricted to inputs no longer than `limit` along every
-    axis. An array too large is rejected as soon as its shape is drawn (S.shape_guard), before its elements; the
-    rest of the input is checked once drawn. If the first SMALL_REJECTS draws are all too large, the search gives
-    up (a _Stop, which Hypothesis lets through), for good in this process; once it has drawn a small input it never
-    gives up early (Hypothesis's generation drifts to larger inputs after the first few, and small failing inputs
-    exist)."""
+    """A strategy drawing small sizes (S.small_sizes) and restricted to inputs no longer than SMALL_AXIS along every
+    axis, or once SMALL_REJECTS draws were all longer, than `limit`. An array too large is rejected as soon as its
+    shape is drawn (S.shape_guard), before its elements; the rest of the input is checked once drawn. If SMALL_REJECTS
+    more draws are all too large, the search gives up (a _Stop, which Hypothesis lets through), for good in this
+    process; once it has drawn a small enough input it never gives up early (Hypothesis's generation drifts to larger
+    inputs after the first few, and small failing inputs exist)."""
 
     gave_up: set[tuple[int, int]] = set()  # (id() of the strategy, limit) of the searches that gave up
 
     def __init__(self, strategy, limit: int):
-        self.whole, self.limit = strategy, limit
+        self.whole, self.limit = strategy, min(SMALL_AXIS, limit)
+        self.relaxed = limit
         self.key = (id(strategy), limit)
         self.rejected = 0
         self.found = False
@@ -662,8 +664,10 @@ class _SmallInputs:
     def too_large(self) -> None:
         self.rejected += 1
         if not self.found and self.rejected >= SMALL_REJECTS:
-            self.gave_up.add(self.key)
-            raise _Stop("no small inputs")
+            if self.limit == self.relaxed:
+                self.gave_up.add(self.key)
+                raise _Stop("no small inputs")
+            self.limit, self.rejected = self.relaxed, 0
         reject()
 
     def guard(self, shape: tuple[int, ...]) -> None:
