@@ -57,6 +57,8 @@ HYPOTHESIS_VERSIONS = ((6, 100), (7,))  # pyproject.toml's range: which inputs a
 STOPPING = NO_INPUT | {Kind.TIMEOUT, Kind.CRASH, Kind.PROTOCOL, Kind.MEMORY, Kind.LEAKED}  # not worth shrinking
 SHRINK_BUDGET = 50  # evaluations after the first failure, then the smallest failure so far is reported:
 # a check of a topic with five broken exercises took 8.4 s at 100, 4.0 s at 40 (shrunk nearly as far)
+SMALL_SHRINK_BUDGET = 100  # the same for the search with small sizes: its inputs cost little to evaluate, and its
+# shrinker moves sizes as well as values (an LSTM's H from 3 to 1 took 100)
 SMALL_AXIS = 3  # a failing input longer than this along an axis is searched again with small sizes
 SMALL_REJECTS = 25  # drawn inputs too large for that search before it gives up: some strategies never draw small
 # inputs (five distinct layer widths), and each rejected draw costs a whole draw (0.04 s for an MLP network)
@@ -529,7 +531,7 @@ class CheckSearch:
                 return _Found(v, known, True)
         n, strategy = self.max_examples, self.strategy
         found = None if self.passes_on_its_draws() else _Shrinking(self, strategy, self.tried).run()
-        if found is not None and found.shrunk and n > 1 and _size(_shown(ex, check, found.inputs))[0] > SMALL_AXIS:
+        if found is not None and found.shrunk and n > 1 and _size(_shown(ex, check, found.inputs))[0]:
             found = self.smaller(found)
         if found is not None:
             return found
@@ -544,13 +546,14 @@ class CheckSearch:
         mistakes shown), else `found`. Hypothesis's shrinker spends its budget on the values of large arrays before
         it tries smaller shapes, and the strategies draw sizes distinct in 2..5 (they catch transposed and
         wrong-axis mistakes): the search draws again with small sizes (S.small_sizes), rejecting inputs longer than
-        SMALL_AXIS along an axis as soon as their shapes are drawn, or if none is drawn, inputs no smaller than
-        `found` (an LSTM's 4H gate axis is 4 long at H = 1)."""
-        size = _size(_shown(self.ex, self.check, found.inputs))
-        small = _SmallInputs(self.strategy, size[0] - 1)
+        SMALL_AXIS along an axis as soon as their shapes are drawn, or if it draws none, inputs as long as `found`
+        (an LSTM's 4H gate axis is 4 long at H = 1). Its failure is kept if it is smaller (see `_size`)."""
+        shown = _shown(self.ex, self.check, found.inputs)
+        size = _size(shown)
+        small = _SmallInputs(self.strategy, largest_axis(shown) - 1)
         if small.key in _SmallInputs.gave_up:
             return found
-        smaller = _Shrinking(self, small.strategy(), like=found).run()
+        smaller = _Shrinking(self, small.strategy(), like=found, budget=SMALL_SHRINK_BUDGET).run()
         if smaller is None or _size(_shown(self.ex, self.check, smaller.inputs)) >= size:
             return found
         smaller.first = found.first  # generic values, for the second inputs that confirm a diagnosis
@@ -581,14 +584,15 @@ class CheckSearch:
 
 
 class _Shrinking:
-    """Hypothesis's first failure in `strategy`, shrunk within SHRINK_BUDGET evaluations toward inputs that say at
+    """Hypothesis's first failure in `strategy`, shrunk within `budget` evaluations toward inputs that say at
     least as much as it did (see Verdict.quality); the declared mistakes are evaluated only where they matter.
     `tried`, if given, receives the first input evaluated and its verdict (an exercise's picture draws them).
     `like`: a failure found before; then only failures of its kind, and at least as telling, count (the others and
     an input the exercise's definition excludes, on which the oracle raises, are passed over)."""
 
-    def __init__(self, search: CheckSearch, strategy, tried: list | None = None, like: _Found | None = None):
-        self.search, self.strategy, self.tried = search, strategy, tried
+    def __init__(self, search: CheckSearch, strategy, tried: list | None = None, like: _Found | None = None,
+                 budget: int = SHRINK_BUDGET):
+        self.search, self.strategy, self.tried, self.budget = search, strategy, tried, budget
         self.best: Verdict | None = None
         self.inputs: dict | None = None
         self.like = like.verdict.kind if like is not None else None
@@ -601,7 +605,7 @@ class _Shrinking:
         s = self.search
         if self.best is not None:
             self.after += 1
-            if self.after > SHRINK_BUDGET:
+            if self.after > self.budget:
                 raise _Stop("budget")
         wanted = self.wanted
         try:
@@ -687,9 +691,10 @@ class _SmallInputs:
         return small()
 
 
-def _size(inputs: dict) -> tuple[int, int]:
-    """How large an input is to read: (its longest axis, its entries)."""
-    return largest_axis(inputs), sum(a.size for a in arrays_in(inputs))
+def _size(inputs: dict) -> tuple[bool, int]:
+    """How large an input is to read: (longer than SMALL_AXIS along an axis, its entries). Entries, not the longest
+    axis, decide between two inputs both longer: an LSTM's W is (H + D, 4H), and (3, 8) reads better than (5, 8)."""
+    return largest_axis(inputs) > SMALL_AXIS, sum(a.size for a in arrays_in(inputs))
 
 
 # -- the explanation of a failing check ----------------------------------------------------------------------
