@@ -6,8 +6,9 @@ still shrink to small readable numbers. Sizes are small so a full grade is fast,
 and drawn distinct where a square shape would hide a mistake.
 
 Once a check has failed, the search for the smallest failing input draws again inside `small_sizes()`: every
-size drawn with `sizes` or `size` is then at most SMALL_SIZE and may repeat, down to the least size the exercise's
-definition allows (`least`, declared beside the generic range). The generic draws are not changed by it.
+size drawn with `sizes`, `size`, `size_from`, `lengths` or `sampled` is then at most SMALL_SIZE and may repeat,
+down to the least size the exercise's definition allows (`least`, declared beside the generic range). The generic
+draws are not changed by it: outside that block each returns the strategy it always did.
 """
 from __future__ import annotations
 

@@ -69,7 +69,7 @@ def measure(topics: list[str], limit: int | None, bugs: list[str] = ()) -> list[
     from autograder.model import catalog, select
     from autograder.outputs.text import exercise_text
     from conftest import affected_exercises, corpus, failing, largest_free_axis, mutate, paste_blocks, pastes, \
-        solution_source
+        solution_source, write_submission
 
     rows = []
     for topic, module in corpus("bugs").items():
@@ -80,7 +80,7 @@ def measure(topics: list[str], limit: int | None, bugs: list[str] = ()) -> list[
                 continue
             source = mutate(solution_source(topic), bug.edits)
             with tempfile.TemporaryDirectory() as folder:
-                (Path(folder) / f"{topic}.py").write_text(source)
+                write_submission(Path(folder), topic, source)  # beside the other topics' modules, as the tests grade
                 report = grade(Path(folder), select(catalog(), affected_exercises(topic, source) or [topic]))
             checks = [c for e in report.exercises for c in e.checks if not c.passed]
             messages = [c.message for c in checks if c.message]

@@ -7,7 +7,8 @@ judge) gives the verdict. Results are memoised per input (`TopicSession`), so ch
 What a failing check says, and why:
 - the smallest input that still fails, found by Hypothesis from the strategy (explicit examples are never
   shrunk by Hypothesis, so they are the last resort), shrunk toward inputs where the error stays clearly
-  visible and the numbers stay plain, and shown as Python that can be pasted back;
+  visible and the numbers stay plain, then searched again with the strategy's small sizes (one head, H = 1,
+  sizes at most 3) for an input that fails the same way, and shown as Python that can be pasted back;
 - the misconception, when the wrong output equals one of the exercise's declared `Mistake`s on that input
   ("Likely mistake: ..."), and patterns read off every input tried ("Pattern: passes whenever stride = 1,
   fails whenever stride >= 2"; "the factor 3 is x.shape[0]"); each only when it holds, never a guess;
