@@ -36,8 +36,11 @@ most 3 and equal ones allowed), keeping an input only if it fails the same check
 unchanged. Measured back to back on this machine (load about 7 on 2 cores):
     first 8 bugs per topic (40)     base ea1004a                     branch f-sizes
       inputs <= 3 per free axis     85.0 % (transformer 25 %)        100 % (transformer 100 %)
-      a mistake named               75.0 %                           see below
+      a mistake named               75.0 %                           75.0 %
       wrong / unpasteable           0 / 0                            0 / 0
+      median lines                  14                               14
+      right check                   95.0 % (a bug graded without     100 % (graded beside them, as the
+                                    the other topics' modules)       tests grade it)
     all 244 bugs, inputs <= 3:      69.3 % (cnn 95, rnn 93,          95.5 % (cnn 95.3, rnn 95.5, optim 94.8,
                                     optim 64, mlp 58, transformer 29)  mlp 98.1, transformer 92.9)
 The branch's all-bug figure is each bug's shown input as graded alone (two full runs, and the bugs whose figure the
