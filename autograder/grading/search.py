@@ -553,10 +553,11 @@ class CheckSearch:
         kept if it is smaller (see `_size`)."""
         shown = _shown(self.ex, self.check, found.inputs)
         size = _size(shown)
-        for small in (_SmallInputs(self.strategy, largest_axis(shown) - 1),
-                      _SmallInputs(self.strategy, SMALL_AXIS, small_sizes=False)):
-            if small.key in _SmallInputs.gave_up:
-                continue
+        searches = [_SmallInputs(self.strategy, SMALL_AXIS), _SmallInputs(self.strategy, largest_axis(shown) - 1),
+                    _SmallInputs(self.strategy, SMALL_AXIS, small_sizes=False)]
+        for i, small in enumerate(searches):
+            if small.key in _SmallInputs.gave_up or (i == 1 and searches[0].found):
+                continue  # (the second only where the first drew nothing at most 3 long: an LSTM's 4H)
             smaller = _Shrinking(self, small.strategy(), like=found, budget=SMALL_SHRINK_BUDGET).run()
             if smaller is not None and _size(_shown(self.ex, self.check, smaller.inputs)) < size:
                 smaller.first = found.first  # generic values, for the second inputs that confirm a diagnosis
@@ -654,17 +655,17 @@ class _Shrinking:
 
 class _SmallInputs:
     """A strategy drawing small sizes (S.small_sizes, unless not `small_sizes`) and restricted to inputs no longer
-    than SMALL_AXIS along every axis, or once SMALL_REJECTS draws were all longer, than `limit`. An array too large
-    is rejected as soon as its shape is drawn (S.shape_guard), before its elements; the rest of the input is checked
-    once drawn. If SMALL_REJECTS more draws are all too large, the search gives up (a _Stop, which Hypothesis lets
-    through), for good in this process; once it has drawn a small enough input it never gives up early (Hypothesis's
-    generation drifts to larger inputs after the first few, and small failing inputs exist)."""
+    than `limit` along every axis (fixed for the search: Hypothesis requires a strategy to treat the same choices
+    alike). An array too large is rejected as soon as its shape is drawn (S.shape_guard), before its elements; the
+    rest of the input is checked once drawn. If the first SMALL_REJECTS draws are all too large, the search gives up
+    (a _Stop, which Hypothesis lets through), for good in this process; once it has drawn a small enough input it
+    never gives up early (Hypothesis's generation drifts to larger inputs after the first few, and small failing
+    inputs exist)."""
 
     gave_up: set[tuple] = set()  # (id() of the strategy, limit, small sizes) of the searches that gave up
 
     def __init__(self, strategy, limit: int, small_sizes: bool = True):
-        self.whole, self.limit = strategy, min(SMALL_AXIS, limit)
-        self.relaxed, self.small_sizes = limit, small_sizes
+        self.whole, self.limit, self.small_sizes = strategy, limit, small_sizes
         self.key = (id(strategy), limit, small_sizes)
         self.rejected = 0
         self.found = False
@@ -672,10 +673,8 @@ class _SmallInputs:
     def too_large(self) -> None:
         self.rejected += 1
         if not self.found and self.rejected >= SMALL_REJECTS:
-            if self.limit == self.relaxed:
-                self.gave_up.add(self.key)
-                raise _Stop("no small inputs")
-            self.limit, self.rejected = self.relaxed, 0
+            self.gave_up.add(self.key)
+            raise _Stop("no small inputs")
         reject()
 
     def guard(self, shape: tuple[int, ...]) -> None:
