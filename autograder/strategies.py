@@ -4,6 +4,11 @@ Values are float64 and bounded; every element is drawn on its own (no fill value
 so inputs are generic (no accidental symmetry that hides a transposed weight) and
 still shrink to small readable numbers. Sizes are small so a full grade is fast,
 and drawn distinct where a square shape would hide a mistake.
+
+Once a check has failed, the search for the smallest failing input draws again inside `small_sizes()`: every
+size drawn with `sizes`, `size`, `size_from`, `lengths` or `sampled` is then at most SMALL_SIZE and may repeat,
+down to the least size the exercise's definition allows (`least`, declared beside the generic range). The generic
+draws are not changed by it: outside that block each returns the strategy it always did.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from hypothesis.extra import numpy as hnp
 
 
 TINY = 1e-3  # in a range of unit scale around 0, magnitudes below this are drawn as 0.0
+SMALL_SIZE = 3  # the largest size `small_sizes()` draws
 
 # A search for small inputs rejects a draw as soon as an array's shape is known to be too large, before its elements
 # are drawn (drawing them is most of the cost of a large input).
@@ -32,6 +38,19 @@ def shape_guard(guard: Callable[[tuple[int, ...]], None]) -> Iterator[None]:
         yield
     finally:
         _shape_guard.reset(token)
+
+
+_small: ContextVar[bool] = ContextVar("small_sizes", default=False)
+
+
+@contextmanager
+def small_sizes() -> Iterator[None]:
+    """While drawing inside this block, `sizes` and `size` draw their small variant (see the module's docstring)."""
+    token = _small.set(True)
+    try:
+        yield
+    finally:
+        _small.reset(token)
 
 
 def _guard(shape) -> None:
@@ -65,10 +84,57 @@ def _float_arrays(shape, low: float, high: float) -> st.SearchStrategy[np.ndarra
     return hnp.arrays(np.float64, shape, elements=floats(low, high), fill=st.nothing())
 
 
+def sizes(n: int, low: int = 2, high: int = 5, distinct: bool = True,
+          least: int | tuple[int, ...] | None = None) -> st.SearchStrategy[list[int]]:
+    """n sizes in [low, high]; pairwise distinct by default, so no shape is accidentally square.
+
+    `least`: the smallest size the definition allows, one for all or one per size (default `low`): inside
+    `small_sizes()` the sizes are drawn in [least, SMALL_SIZE], equal ones allowed."""
+    if not _small.get():
+        return _sizes(n, low, high, distinct)
+    least = (low if least is None else least,) * n if not isinstance(least, tuple) else least
+    assert len(least) == n, (least, n)
+    return st.tuples(*(_size(k, max(k, min(high, SMALL_SIZE))) for k in least)).map(list)
+
+
+def size(low: int, high: int, least: int | None = None) -> st.SearchStrategy[int]:
+    """One size in [low, high]; inside `small_sizes()`, in [least, SMALL_SIZE] (`least` defaults to `low`)."""
+    if _small.get():
+        low = low if least is None else least
+        high = max(low, min(high, SMALL_SIZE))
+    return _size(low, high)
+
+
+def lengths(low: int, high: int, least: int | None = None) -> tuple[int, int]:
+    """The bounds (low, high) of a list's length, for `st.lists`; inside `small_sizes()`, (least, SMALL_SIZE)."""
+    if _small.get():
+        low = low if least is None else least
+        return low, max(low, min(high, SMALL_SIZE))
+    return low, high
+
+
+def sampled(values, small) -> st.SearchStrategy:
+    """One of `values` (sizes, or tuples of them); inside `small_sizes()`, one of `small`."""
+    return st.sampled_from(list(small if _small.get() else values))
+
+
+def size_from(values, least: int | None = None) -> st.SearchStrategy[int]:
+    """One of the sizes `values`; inside `small_sizes()`, in [least, SMALL_SIZE] (`least` defaults to the
+    smallest of `values`)."""
+    values = list(values)
+    if _small.get():
+        return size(min(values), max(values), least)
+    return st.sampled_from(values)
+
+
 @lru_cache(maxsize=None)
-def sizes(n: int, low: int = 2, high: int = 5, distinct: bool = True) -> st.SearchStrategy[list[int]]:
-    """n sizes in [low, high]; pairwise distinct by default, so no shape is accidentally square."""
+def _sizes(n: int, low: int, high: int, distinct: bool) -> st.SearchStrategy[list[int]]:
     return st.lists(st.integers(low, high), min_size=n, max_size=n, unique=distinct)
+
+
+@lru_cache(maxsize=None)
+def _size(low: int, high: int) -> st.SearchStrategy[int]:
+    return st.integers(low, high)
 
 
 def labels(m: int, classes: int) -> st.SearchStrategy[np.ndarray]:

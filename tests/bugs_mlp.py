@@ -214,27 +214,6 @@ BUGS = [
 # The feedback each bug gets beyond its checks (tests/test_feedback.py): the mistakes above, and the length of the
 # input its first failing check shows, at most 3 along every free axis but for these.
 INPUT_AXIS = {  # bugs whose first failing check shows an input longer than 3 along a free axis
-    'affine_forward_no_bias': 4,
-    'affine_dx_no_transpose': 4,
-    'affine_dW_transposed': 4,
-    'affine_db_first_row': 4,
-    'affine_db_mean': 4,
-    'affine_db_keepdims': 4,
-    'forward_no_b2': 5,
-    'forward_sigmoid': 5,
-    'forward_cache_Z_for_A': 5,
-    'backward_no_1_over_m': 5,
-    'backward_Z2_for_A2': 5,
-    'backward_no_tanh_derivative': 5,
-    'backward_tanh_derivative_of_A': 5,
-    'backward_dW1_from_A1': 5,
-    'backward_W2_no_transpose': 5,
-    'backward_db3_total_sum': 5,
-    'backward_modifies_cache': 5,
-    'sgd_ascent': 4,
-    'sgd_weights_only': 4,
-    'sgd_scales_grads_in_place': 4,
-    'affine_global_cache': 4,
     'affine_float32': 5,
 }
 BUGS = annotated(BUGS, {}, INPUT_AXIS)

@@ -319,6 +319,5 @@ MISTAKES = {
 INPUT_AXIS = {
     'sigmoid_overflows': 16,
     'ce_summed_over_time': 4,
-    'ce_unstable_softmax': 4,
 }
 BUGS = annotated(BUGS, MISTAKES, INPUT_AXIS)

@@ -208,25 +208,7 @@ MISTAKES = {
     'count_without_attention_biases': ('layer norms left out', 'no attention biases'),
 }
 INPUT_AXIS = {
-    'attention_scaled_by_d_k': 5,
-    'softmax_over_queries': 5,
-    'softmax_without_max_shift': 5,
-    'mask_inside_scaling': 5,
-    'softmax_backward_elementwise': 5,
-    'heads_split_without_transpose': 5,
-    'd_k_assumed_d_model_over_h': 5,
-    'dx_kv_without_values': 5,
-    'layer_norm_over_batch': 4,
-    'layer_norm_unbiased_variance': 4,
-    'layer_norm_eps_outside': 4,
-    'ffn_relu_backward_missing': 5,
-    'ffn_db1_over_batch_only': 5,
-    'smoothing_over_v_minus_one': 4,
-    'smoothing_log_of_softmax': 4,
     'noam_steps_from_zero': 5,
-    'dropout_p_keeps': 4,
-    'dropout_not_rescaled': 4,
-    'dropout_in_eval_mode': 4,
     'dropout_mask_shared_over_batch': 100,
 }
 BUGS = annotated(BUGS, MISTAKES, INPUT_AXIS)

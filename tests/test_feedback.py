@@ -190,6 +190,48 @@ def test_inputs_are_small_pasteable_and_reproduce_the_failure(submission):
     assert compare("dx", dx.got, expected, TOL) is not None  # the shown input reproduces the failure
 
 
+def test_small_sizes_are_the_same_strategies_with_a_small_range():
+    """After a failure the search draws again inside S.small_sizes(): every size in [least, 3], equal ones allowed;
+    outside it the generic draws are unchanged (distinct, in the declared range: the same strategy object)."""
+    from hypothesis import HealthCheck, given, settings, strategies as st
+
+    from autograder import strategies as S
+
+    generic, small = [], []
+
+    @settings(max_examples=60, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+    @given(st.data())
+    def draw(data):
+        generic.append(data.draw(S.sizes(3, 2, 5, least=(1, 2, 1))))
+        with S.small_sizes():
+            small.append(data.draw(S.sizes(3, 2, 5, least=(1, 2, 1))) + [data.draw(S.size(2, 9, least=1)),
+                                                                        data.draw(S.size_from([2, 4, 5]))])
+
+    draw()
+    assert all(len(set(s)) == 3 and 2 <= min(s) and max(s) <= 5 for s in generic)
+    assert all(1 <= a <= 3 and 2 <= b <= 3 and 1 <= c <= 3 and 1 <= d <= 3 and 2 <= e <= 3 for a, b, c, d, e in small)
+    assert any(s[0] == 1 for s in small) and any(len(set(s[:3])) < 3 for s in small)
+    assert S.sizes(3, 2, 5, least=1) is S.sizes(3, 2, 5)
+
+
+def test_sizes_shrink_too_and_the_smaller_input_fails_the_same_way(submission):
+    """Multi-head attention is graded with 2 or 3 heads and sizes distinct in 2..5 (they catch transposed and
+    wrong-axis mistakes); a mistake that needs no second head is shown on one head, every axis at most 3, with the
+    diagnosis the generic failure has, and the input shown reproduces the failure."""
+    from autograder.compare import largest_axis
+    from autograder.model import select
+
+    bug = next(b for b in corpus("bugs")["transformer"].BUGS if b.id == "dx_kv_without_values")
+    report = submission("transformer", mutate(solution_source("transformer"), bug.edits),
+                        only=["transformer.multi_head_attention"])
+    check = next(c for c in report.exercises[0].checks if not c.passed)
+    assert check.name == "dx_kv" and check.mistakes == list(bug.mistakes)
+    inputs = _shown_inputs(check.message)
+    assert inputs["n_heads"] == 1 and largest_axis(inputs) <= 3, check.message
+    (mha,) = select(catalog(), ["transformer.multi_head_attention"])
+    assert compare("dx_kv", check.got, mha.oracle(**inputs)["dx_kv"], TOL) is not None
+
+
 def test_the_misconception_is_named_with_the_factor_and_its_size(submission):
     _, checks = _grade(submission, "mlp", [("    return d / m\n", "    return d\n")], ["mlp.cross_entropy"])
     message = checks["dz"].message

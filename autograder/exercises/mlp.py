@@ -36,13 +36,13 @@ ELEMENTWISE_EXAMPLE = {"z": np.array([[-1000.0, -400.0, -0.5, 0.0], [0.25, 3.0, 
 
 @st.composite
 def bce_inputs(draw):
-    m = draw(st.integers(2, 6))
+    m = draw(S.size(2, 6, least=1))
     return {"a": draw(S.arrays(m, 0.01, 0.99)), "y": draw(S.binary_labels(m))}
 
 
 @st.composite
 def classification_inputs(draw):
-    m, classes = draw(S.sizes(2, 2, 5))  # m != C
+    m, classes = draw(S.sizes(2, 2, 5, least=(1, 2)))  # m != C
     return {"z": draw(logits(m, classes)), "y": draw(S.labels(m, classes))}
 
 
@@ -53,7 +53,7 @@ CLASSIFICATION_EXAMPLE = {  # a row with logits near 1000 and a row whose gap to
 @st.composite
 def affine_inputs(draw):
     """x, W, b, dout, and x2: a second batch that goes forward before the first one's backward pass."""
-    m, n_in, n_out = draw(S.sizes(3, 2, 5))
+    m, n_in, n_out = draw(S.sizes(3, 2, 5, least=1))
     return {"x": draw(S.arrays((m, n_in))), "W": draw(S.arrays((n_in, n_out))),
             "b": draw(S.arrays(n_out)), "dout": draw(S.arrays((m, n_out))), "x2": draw(S.arrays((m, n_in)))}
 
@@ -81,7 +81,7 @@ def network(draw):
 
     Sometimes the output bias is huge (all of b3 moved by +-800, or one class by +800): logits >= 710 and gaps >= 745 reach the
     composed network too, not only softmax and cross_entropy on their own."""
-    m, n0, n1, n2, c = draw(S.sizes(5, 2, 7))
+    m, n0, n1, n2, c = draw(S.sizes(5, 2, 7, least=(1, 1, 1, 1, 2)))
     params = {}
     for l, (a, b) in enumerate([(n0, n1), (n1, n2), (n2, c)], start=1):
         params[f"W{l}"] = draw(S.arrays((a, b), -1.5, 1.5))
@@ -114,7 +114,7 @@ backward_inputs = network().map(lambda n: {**n, "cache": _reference_cache(n["X"]
 
 @st.composite
 def step_inputs(draw):
-    n0, n1, c = draw(S.sizes(3, 2, 5))
+    n0, n1, c = draw(S.sizes(3, 2, 5, least=1))
     shapes = {"W1": (n0, n1), "b1": (n1,), "W2": (n1, c), "b2": (c,)}
     return {"params": {k: draw(S.arrays(s)) for k, s in shapes.items()},
             "grads": {k: draw(S.arrays(s)) for k, s in shapes.items()},

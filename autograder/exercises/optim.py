@@ -44,7 +44,7 @@ def trajectory_inputs(draw, **hyper):
     unit has gradient 0), the first always with grads0["b"][0] = 0; STEPS pairwise different lrs; state0 = None;
     each hyperparameter drawn from its strategy. The values (two decimals, in [-2, 2]) come from a drawn seed:
     drawing ~40 floats one by one made Hypothesis the slowest part of grading, and shrinking them helps little."""
-    n_in, n_out = draw(S.sizes(2, 2, 4))
+    n_in, n_out = draw(S.sizes(2, 2, 4, least=1))
     shapes = {"W": (n_in, n_out), "b": (n_out,)}
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     inputs = {"params0": {k: rng.uniform(-2, 2, s).round(2) for k, s in shapes.items()}, "state0": None}
@@ -248,7 +248,8 @@ def metric_series(draw, mode, threshold, moves, n=(10, 15), slight=(10,)):
     k = draw(st.sampled_from(slight))
     factor = {"better": 1 + sign * 0.2, "worse": 1 - sign * 0.1, "same": 1.0, "slightly": 1 + sign * threshold / k}
     value, series = draw(st.sampled_from([2.5, 0.4, 40.0])), []
-    for move in draw(st.lists(st.sampled_from(moves), min_size=n[0], max_size=n[1])):
+    low, high = S.lengths(*n, least=2)
+    for move in draw(st.lists(st.sampled_from(moves), min_size=low, max_size=high)):
         value *= factor[move]
         series.append(value)
     return np.array(series)
@@ -364,7 +365,7 @@ def plateau_mistake(name, hint, checks=(), **switch):
 
 @st.composite
 def l2_inputs(draw):
-    n_in, n_out = draw(S.sizes(2, 2, 4))
+    n_in, n_out = draw(S.sizes(2, 2, 4, least=1))
     shapes = {"W": (n_in, n_out), "b": (n_out,)}
     return {"loss": draw(S.floats(0.1, 3.0)), "grads": {k: draw(S.arrays(s)) for k, s in shapes.items()},
             "params": {k: draw(S.nonzero_arrays(s)) for k, s in shapes.items()},
@@ -388,7 +389,7 @@ def l2_variant(loss, grads, params, weight_decay, half=0.5, grad_factor=1.0, ski
 
 @st.composite
 def dropout_inputs(draw, train=True):
-    m, n = draw(S.sizes(2, 2, 5))
+    m, n = draw(S.sizes(2, 2, 5, least=1))
     return {"a": draw(S.nonzero_arrays((m, n))), "dout": draw(S.arrays((m, n))),
             "keep_prob": draw(st.sampled_from([0.5, 0.8, 0.25, 1.0])), "train": train}
 
@@ -568,7 +569,7 @@ def early_variant(val_losses, checkpoints, patience, min_delta, beyond=False, ti
 
 @st.composite
 def mixup_inputs(draw):
-    m, d, C = draw(S.sizes(3, 3, 5))
+    m, d, C = draw(S.sizes(3, 3, 5, least=(2, 1, 2)))  # m = 2: a swap
     y = draw(S.labels(m, C))
     order = np.array(draw(st.permutations(range(m))))
     perm = np.empty(m, dtype=np.int64)

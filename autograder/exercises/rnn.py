@@ -70,22 +70,23 @@ GRU_BIAS_OFFSETS = (0.5, -0.5, 0.25)  # r, z, h~
 # -- strategies ----------------------------------------------------------------------------------------
 
 
-def _others(values, *taken):
-    return st.sampled_from([v for v in values if v not in taken])
+def _others(values, *taken, least=None):
+    return S.size_from([v for v in values if v not in taken], least)
 
 
 @st.composite
 def step_sizes(draw):
-    """N, D, H pairwise distinct: N in 2..3, H in 2..4 (H = 1 would make Wh symmetric), D in 1..4."""
-    N = draw(st.integers(2, 3))
-    H = draw(_others(range(2, 5), N))
+    """N, D, H pairwise distinct: N in 2..3, H in 2..4 (H = 1 would make Wh symmetric), D in 1..4 (each down to 1
+    when the sizes are small)."""
+    N = draw(S.size(2, 3, least=1))
+    H = draw(_others(range(2, 5), N, least=1))
     return N, draw(_others(range(1, 5), N, H)), H
 
 
 @st.composite
 def sequence_sizes(draw):
     N, D, H = draw(step_sizes())
-    return N, draw(st.integers(1, 4)), D, H
+    return N, draw(S.size(1, 4)), D, H
 
 
 @st.composite
@@ -653,7 +654,7 @@ def _with_global_norm(grads: dict, norm: float) -> dict:
 @st.composite
 def clip_inputs(draw):
     """2 or 3 gradient arrays of different shapes, scaled so that their global norm is ratio * max_norm."""
-    D, H, K = draw(S.sizes(3, 2, 4))
+    D, H, K = draw(S.sizes(3, 2, 4, least=1))
     sizes = {"D": D, "H": H, "K": K}
     names = GRAD_NAMES[:draw(st.integers(2, 3))]
     grads = {k: draw(S.nonzero_arrays(tuple(sizes[s] for s in GRAD_SHAPES[k]))) for k in names}
@@ -713,7 +714,7 @@ CLIP_TOLERANCE = Tolerance(rtol=1e-5)
 
 @st.composite
 def mse_inputs(draw):
-    N = draw(st.integers(2, 4))
+    N = draw(S.size(2, 4, least=1))
     T, K = draw(S.sizes(2, 1, 4))
     return {"pred": draw(S.arrays((N, T, K))), "target": draw(S.arrays((N, T, K)))}
 
@@ -803,7 +804,7 @@ REGRESSION_MISTAKES = [
 @st.composite
 def classification_inputs(draw):
     """0/1 labels and predictions, by case: mixed, nothing predicted positive, no positive label, neither."""
-    n = draw(st.integers(2, 10))
+    n = draw(S.size(2, 10))
     case = draw(st.sampled_from(["mixed", "mixed", "no positive prediction", "no positive label", "all negative"]))
     y_true = draw(S.binary_labels(n)).astype(np.int64)
     y_pred = draw(S.binary_labels(n)).astype(np.int64)
@@ -887,7 +888,7 @@ TASK_FIRST_STEPS = {**TASK, "epochs": 3}
 
 @st.composite
 def training_inputs(draw):
-    N, T = draw(st.integers(2, 4)), draw(st.integers(1, 4))
+    N, T = draw(S.size(2, 4, least=1)), draw(S.size(1, 4))
     D, H, K = draw(S.sizes(3, 1, 4))
     shapes = {"Wx": (D, H), "Wh": (H, H), "b": (H,), "Wy": (H, K), "by": (K,)}
     return {"x": draw(S.arrays((N, T, D))), "y": draw(S.arrays((N, T, K))),

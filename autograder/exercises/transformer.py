@@ -72,7 +72,7 @@ def attention_inputs(draw, bias=False, large=False):
     """Q, K, V with leading axes (B,) or (B, h), Lq != Lk and d_k != d_v; the mask is None or 0/-inf, or
     (bias=True, for the placement check) a finite additive bias with some -inf entries. large=True: Q scaled so
     that the largest visible score is 1000."""
-    Lq, Lk, d_k, d_v = draw(S.sizes(4, 2, 5))
+    Lq, Lk, d_k, d_v = draw(S.sizes(4, 2, 5, least=(1, 2, 1, 1)))  # a mask hides one key of two
     lead = draw(st.sampled_from([(2,), (3,), (2, 3), (3, 2)]))
     Q, K, V = draw(values(lead + (Lq, d_k))), draw(values(lead + (Lk, d_k))), draw(values(lead + (Lk, d_v)))
     mask = draw(st.one_of(st.none(), additive_masks(Lq, Lk)))
@@ -119,11 +119,11 @@ def mha_inputs(draw, large=False):
     """Cross-attention (Lq != Lk) or self-attention (x_kv = x_q, sometimes causal); h in {2, 3}, d_k != d_v,
     d_model odd or even and not always h * d_k. large=True: cross-attention with x_q scaled so that the largest
     visible score of any head is 1000."""
-    B, n_heads = draw(st.integers(2, 3)), draw(st.integers(2, 3))
-    d_k, d_v = draw(S.sizes(2, 2, 4).filter(lambda s: n_heads not in s))
-    d_model = draw(st.integers(n_heads * d_k - 1, n_heads * d_k + 1))
+    B, n_heads = draw(S.size(2, 3, least=1)), draw(S.size(2, 3, least=1))
+    d_k, d_v = draw(S.sizes(2, 2, 4, least=1).filter(lambda s: n_heads not in s or n_heads == 1))
+    d_model = draw(st.integers(max(1, n_heads * d_k - 1), n_heads * d_k + 1))
     kind = "cross" if large else draw(st.sampled_from(["cross", "cross", "self"]))
-    Lq, Lk = draw(S.sizes(2, 2, 5))
+    Lq, Lk = draw(S.sizes(2, 2, 5, least=(1, 2)))
     x_q = draw(values((B, Lq, d_model)))
     x_kv = x_q.copy() if kind == "self" else draw(values((B, Lk, d_model)))
     Lk = x_kv.shape[1]
@@ -184,7 +184,7 @@ MHA_COVERS = {
 @st.composite
 def layer_norm_inputs(draw):
     """x (B, T, D) with B, T, D distinct, each position at its own scale (0.01, 1 or 5) and shift; gamma, beta."""
-    B, T, D = draw(S.sizes(3, 2, 5))
+    B, T, D = draw(S.sizes(3, 2, 5, least=(1, 1, 2)))  # a norm over one entry is always 0
     scale = draw(S.arrays((B, T, 1), elements=st.sampled_from([0.01, 1.0, 5.0])))
     return {"x": draw(values((B, T, D))) * scale + draw(values((B, T, 1), -3, 3)),
             "gamma": draw(values(D, -2, 2)), "beta": draw(values(D)), "eps": draw(st.sampled_from([1e-5, 1e-3])),
@@ -218,15 +218,17 @@ def clear_of_zero(pre, b, margin=1e-3):
 @st.composite
 def ffn_inputs(draw):
     """x (B, T, d_model) with B, T, d_model, d_ff distinct; b1 clear of the ReLU kink."""
-    B, T, d_model, d_ff = draw(S.sizes(4, 2, 5))
+    B, T, d_model, d_ff = draw(S.sizes(4, 2, 5, least=1))
     x, W1 = draw(values((B, T, d_model))), draw(values((d_model, d_ff), -1, 1))
     return {"x": x, "W1": W1, "b1": clear_of_zero(x @ W1, draw(values(d_ff, -1, 1))),
             "W2": draw(values((d_ff, d_model), -1, 1)), "b2": draw(values(d_model)),
             "dout": draw(values((B, T, d_model)))}
 
 
-# (h, d_k) of the encoder layers: d_model = h d_k is 6, 8, 9 (odd) or 15 (odd).
+# (h, d_k) of the encoder layers: d_model = h d_k is 6, 8, 9 (odd) or 15 (odd); 3 when the sizes are small (a layer
+# norm over 2 entries gives +-1 whatever they are).
 ENCODER_HEADS = [(2, 3), (3, 2), (2, 4), (3, 3), (3, 5)]
+SMALL_ENCODER_HEADS = [(1, 3), (3, 1)]
 
 
 def encoder_example(B, T, n_heads, d_k, d_ff, seed, x_scale=1.0):
@@ -253,9 +255,9 @@ def encoder_example(B, T, n_heads, d_k, d_ff, seed, x_scale=1.0):
 
 @st.composite
 def encoder_inputs(draw):
-    n_heads, d_k = draw(st.sampled_from(ENCODER_HEADS))
-    B, T = draw(S.sizes(2, 2, 4))
-    d_ff = draw(st.integers(2, 12).filter(lambda f: f != n_heads * d_k))
+    n_heads, d_k = draw(S.sampled(ENCODER_HEADS, SMALL_ENCODER_HEADS))
+    B, T = draw(S.sizes(2, 2, 4, least=(1, 2)))  # T = 1: the attention weights are all 1
+    d_ff = draw(S.size(2, 12, least=1).filter(lambda f: f != n_heads * d_k))
     return encoder_example(B, T, n_heads, d_k, d_ff, draw(st.integers(0, 2**16)),
                            draw(st.sampled_from([1.0, 1.0, 0.01])))
 
@@ -279,7 +281,7 @@ ENCODER_COVERS = {
 def smoothing_inputs(draw):
     """logits (B, T, V) with B, T, V distinct, shifted per position by up to 1000 and sometimes spread so that
     gaps exceed 745; targets with two classes at least; epsilon 0 or > 0."""
-    B, T, V = draw(S.sizes(3, 2, 5))
+    B, T, V = draw(S.sizes(3, 2, 5, least=(1, 1, 2)))
     logits = draw(values((B, T, V), -5, 5)) * draw(st.sampled_from([1.0, 1.0, 200.0]))
     logits = logits + draw(S.arrays((B, T, 1), elements=st.sampled_from([0.0, 0.0, 750.0, -750.0, 1000.0])))
     return {"logits": logits, "y": draw(S.labels(B * T, V)).reshape(B, T),
@@ -314,7 +316,7 @@ NOAM_EXAMPLES = ({"steps": np.array([1, 2, 3999, 4000, 4001, 10000, 100000]), "d
 
 
 def _dropout_x(draw):
-    B, T, D = draw(S.sizes(3, 2, 5))
+    B, T, D = draw(S.sizes(3, 2, 5, least=1))
     return draw(values((B, T, D))), draw(values((B, T, D)))
 
 

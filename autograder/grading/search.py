@@ -7,7 +7,8 @@ judge) gives the verdict. Results are memoised per input (`TopicSession`), so ch
 What a failing check says, and why:
 - the smallest input that still fails, found by Hypothesis from the strategy (explicit examples are never
   shrunk by Hypothesis, so they are the last resort), shrunk toward inputs where the error stays clearly
-  visible and the numbers stay plain, and shown as Python that can be pasted back;
+  visible and the numbers stay plain, then searched again with the strategy's small sizes (one head, H = 1,
+  sizes at most 3) for an input that fails the same way, and shown as Python that can be pasted back;
 - the misconception, when the wrong output equals one of the exercise's declared `Mistake`s on that input
   ("Likely mistake: ..."), and patterns read off every input tried ("Pattern: passes whenever stride = 1,
   fails whenever stride >= 2"; "the factor 3 is x.shape[0]"); each only when it holds, never a guess;
@@ -29,7 +30,7 @@ import threading
 import time
 import warnings
 import weakref
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
@@ -57,7 +58,9 @@ HYPOTHESIS_VERSIONS = ((6, 100), (7,))  # pyproject.toml's range: which inputs a
 STOPPING = NO_INPUT | {Kind.TIMEOUT, Kind.CRASH, Kind.PROTOCOL, Kind.MEMORY, Kind.LEAKED}  # not worth shrinking
 SHRINK_BUDGET = 50  # evaluations after the first failure, then the smallest failure so far is reported:
 # a check of a topic with five broken exercises took 8.4 s at 100, 4.0 s at 40 (shrunk nearly as far)
-SMALL_AXIS = 3  # inputs no longer than this along every axis are searched first
+SMALL_SHRINK_BUDGET = 100  # the same for the search with small sizes: its inputs cost little to evaluate, and its
+# shrinker moves sizes as well as values (an LSTM's H from 3 to 1 took 100)
+SMALL_AXIS = 3  # a failing input longer than this along an axis is searched again with small sizes
 SMALL_REJECTS = 25  # drawn inputs too large for that search before it gives up: some strategies never draw small
 # inputs (five distinct layer widths), and each rejected draw costs a whole draw (0.04 s for an MLP network)
 CLEAR = 0.01  # an error of at least 1 % of the expected scale is "clearly visible"
@@ -531,8 +534,9 @@ class CheckSearch:
 
     def find(self) -> _Found | None:
         """The most telling small failing input of the check: a known (already small) failure of another check,
-        else Hypothesis's shrunk failure among inputs no larger than 3 along every axis, else among all the
-        strategy's inputs, else the first failing explicit example (Hypothesis does not shrink those)."""
+        else Hypothesis's shrunk failure among the strategy's inputs, searched again with small sizes if it is
+        longer than SMALL_AXIS along an axis (`smaller`), else the first failing explicit example (Hypothesis does
+        not shrink those)."""
         ex, check, session = self.ex, self.check, self.session
         for known in ([] if self.own else self.known_failures):
             v = _verdict(ex, check, session, known, diagnose=True)
@@ -540,12 +544,8 @@ class CheckSearch:
                 return _Found(v, known, True)
         n, strategy = self.max_examples, self.strategy
         found = None if self.passes_on_its_draws() else _Shrinking(self, strategy, self.tried).run()
-        if found is not None and found.shrunk and n > 1 and largest_axis(_shown(ex, check, found.inputs)) > SMALL_AXIS \
-                and id(strategy) not in _SmallInputs.gave_up:
-            # Hypothesis's shrinker spends its budget on the values of large arrays before it tries smaller shapes:
-            # look among the inputs no longer than 3 along every axis too (the point is an input a student can read)
-            small = _Shrinking(self, _SmallInputs(strategy).strategy()).run()
-            found = small if small is not None and small.verdict.kind == found.verdict.kind else found
+        if found is not None and found.shrunk and n > 1 and _size(_shown(ex, check, found.inputs))[0]:
+            found = self.smaller(found)
         if found is not None:
             return found
         for explicit in ([] if self.own else ex.examples):
@@ -553,6 +553,28 @@ class CheckSearch:
             if v.failed:
                 return _Found(v, explicit, False)
         return None
+
+    def smaller(self, found: _Found) -> _Found:
+        """A smaller input that fails the check the same way as `found` (the same kind of failure, as clear, the same
+        mistakes shown), else `found`. Hypothesis's shrinker spends its budget on the values of large arrays before
+        it tries smaller shapes, and the strategies draw sizes distinct in 2..5 (they catch transposed and
+        wrong-axis mistakes): the search draws again with small sizes (S.small_sizes), rejecting inputs longer than
+        SMALL_AXIS along an axis as soon as their shapes are drawn, or if it draws none, inputs as long as `found`
+        (an LSTM's 4H gate axis is 4 long at H = 1); if that finds nothing smaller, among the strategy's own sizes
+        (some failures, a float32 cancellation, are rare and its generic draws happen to meet one). A failure is
+        kept if it is smaller (see `_size`)."""
+        shown = _shown(self.ex, self.check, found.inputs)
+        size = _size(shown)
+        searches = [_SmallInputs(self.strategy, SMALL_AXIS), _SmallInputs(self.strategy, largest_axis(shown) - 1),
+                    _SmallInputs(self.strategy, SMALL_AXIS, small_sizes=False)]
+        for i, small in enumerate(searches):
+            if small.key in _SmallInputs.gave_up or (i == 1 and searches[0].found):
+                continue  # (the second only where the first drew nothing at most 3 long: an LSTM's 4H)
+            smaller = _Shrinking(self, small.strategy(), like=found, budget=SMALL_SHRINK_BUDGET).run()
+            if smaller is not None and _size(_shown(self.ex, self.check, smaller.inputs)) < size:
+                smaller.first = found.first  # generic values, for the second inputs that confirm a diagnosis
+                return smaller
+        return found
 
     def passes_on_its_draws(self) -> bool:
         """Whether the check passes on every input its search draws, replayed from the cache: then Hypothesis would
@@ -579,16 +601,20 @@ class CheckSearch:
 
 
 class _Shrinking:
-    """Hypothesis's first failure in `strategy`, shrunk within SHRINK_BUDGET evaluations toward inputs that say at
+    """Hypothesis's first failure in `strategy`, shrunk within `budget` evaluations toward inputs that say at
     least as much as it did (see Verdict.quality); the declared mistakes are evaluated only where they matter.
-    `tried`, if given, receives the first input evaluated and its verdict (an exercise's picture draws them)."""
+    `tried`, if given, receives the first input evaluated and its verdict (an exercise's picture draws them).
+    `like`: a failure found before; then only failures of its kind, and at least as telling, count (the others and
+    an input the exercise's definition excludes, on which the oracle raises, are passed over)."""
 
-    def __init__(self, search: CheckSearch, strategy, tried: list | None = None):
-        self.search, self.strategy, self.tried = search, strategy, tried
+    def __init__(self, search: CheckSearch, strategy, tried: list | None = None, like: _Found | None = None,
+                 budget: int = SHRINK_BUDGET):
+        self.search, self.strategy, self.tried, self.budget = search, strategy, tried, budget
         self.best: Verdict | None = None
         self.inputs: dict | None = None
-        self.wanted: tuple | None = None  # the quality of the first failure
-        self.best_quality: tuple | None = None
+        self.like = like.verdict.kind if like is not None else None
+        self.wanted: tuple | None = like.verdict.quality(like.inputs) if like is not None else None  # the quality
+        self.best_quality: tuple | None = self.wanted  # of the first failure
         self.after = 0  # evaluations since the first failure
         self.first: dict | None = None
 
@@ -596,13 +622,18 @@ class _Shrinking:
         s = self.search
         if self.best is not None:
             self.after += 1
-            if self.after > SHRINK_BUDGET:
+            if self.after > self.budget:
                 raise _Stop("budget")
         wanted = self.wanted
-        v = _verdict(s.ex, s.check, s.session, inputs, diagnose=wanted is None or bool(wanted[2]))
+        try:
+            v = _verdict(s.ex, s.check, s.session, inputs, diagnose=wanted is None or bool(wanted[2]))
+        except Exception:  # noqa: BLE001
+            if self.like is None:
+                raise  # the grader's own failure: Hypothesis reports it
+            return  # an input the exercise cannot take (its oracle raises there) says nothing
         if self.tried is not None and not self.tried:
             self.tried.append((inputs, v))
-        if not v.failed:
+        if not v.failed or (self.like is not None and v.kind != self.like):
             return
         if v.kind in s.stopping:
             self.best, self.inputs = v, inputs
@@ -635,41 +666,50 @@ class _Shrinking:
 
 
 class _SmallInputs:
-    """A strategy restricted to inputs no longer than SMALL_AXIS along every axis. An array too large is rejected
-    as soon as its shape is drawn (S.shape_guard), before its elements; the rest of the input is checked once drawn.
-    If the first SMALL_REJECTS draws are all too large, the search gives up (a _Stop, which Hypothesis lets
-    through), for good in this process; once it has drawn a small input it never gives up early (Hypothesis's
-    generation drifts to larger inputs after the first few, and small failing inputs exist)."""
+    """A strategy drawing small sizes (S.small_sizes, unless not `small_sizes`) and restricted to inputs no longer
+    than `limit` along every axis (fixed for the search: Hypothesis requires a strategy to treat the same choices
+    alike). An array too large is rejected as soon as its shape is drawn (S.shape_guard), before its elements; the
+    rest of the input is checked once drawn. If the first SMALL_REJECTS draws are all too large, the search gives up
+    (a _Stop, which Hypothesis lets through), for good in this process; once it has drawn a small enough input it
+    never gives up early (Hypothesis's generation drifts to larger inputs after the first few, and small failing
+    inputs exist)."""
 
-    gave_up: set[int] = set()  # id() of the strategies that gave up: not tried again in this process
+    gave_up: set[tuple] = set()  # (id() of the strategy, limit, small sizes) of the searches that gave up
 
-    def __init__(self, strategy):
-        self.whole = strategy
+    def __init__(self, strategy, limit: int, small_sizes: bool = True):
+        self.whole, self.limit, self.small_sizes = strategy, limit, small_sizes
+        self.key = (id(strategy), limit, small_sizes)
         self.rejected = 0
         self.found = False
 
     def too_large(self) -> None:
         self.rejected += 1
         if not self.found and self.rejected >= SMALL_REJECTS:
-            self.gave_up.add(id(self.whole))
+            self.gave_up.add(self.key)
             raise _Stop("no small inputs")
         reject()
 
     def guard(self, shape: tuple[int, ...]) -> None:
-        if max(shape, default=0) > SMALL_AXIS:
+        if max(shape, default=0) > self.limit:
             self.too_large()
 
     def strategy(self):
         @st.composite
         def small(draw):
-            with S.shape_guard(self.guard):
+            with S.small_sizes() if self.small_sizes else nullcontext(), S.shape_guard(self.guard):
                 inputs = draw(self.whole)
-            if largest_axis(inputs) > SMALL_AXIS:
+            if largest_axis(inputs) > self.limit:
                 self.too_large()
             self.found = True
             return inputs
 
         return small()
+
+
+def _size(inputs: dict) -> tuple[bool, int]:
+    """How large an input is to read: (longer than SMALL_AXIS along an axis, its entries). Entries, not the longest
+    axis, decide between two inputs both longer: an LSTM's W is (H + D, 4H), and (3, 8) reads better than (5, 8)."""
+    return largest_axis(inputs) > SMALL_AXIS, sum(a.size for a in arrays_in(inputs))
 
 
 # -- the explanation of a failing check ----------------------------------------------------------------------
