@@ -416,5 +416,6 @@ INPUT_AXIS = {
     'plateau_cooldown_counts_bad_epochs': 12,
     'plateau_min_lr_ignored': 12,
     'dropout_one_mask_per_feature': 300,
+    'train_batch_count_rounded_down': 7,  # the steps check's fixed example: several minibatches per epoch
 }
 BUGS = annotated(BUGS, MISTAKES, INPUT_AXIS)
