@@ -197,28 +197,31 @@ def searches(ex: Exercise) -> dict[str, tuple]:
 
 def draws(ex: Exercise, name: str, seed: int | None) -> Draws | None:
     """The inputs of the search `name` of `ex` and the oracle's values on them: drawn once (grading/cache.py)."""
-    strategy, examples, max_examples, compared = searches(ex)[name]
+    compared = searches(ex)[name][3]
 
     def compute():
-        try:
-            found = drawn(strategy, examples, max_examples, seed)
-        except Exception:  # noqa: BLE001 - the search itself fails: graded without the cache, failing as before
+        found = _drawn_inputs(ex, name, seed)
+        if found is None:
             return None
         return [(inputs, _expected(ex, inputs) if compared and ex.oracle else None) for inputs in found]
 
     return DRAWS.get(Key(ex.id, name, seed), compute)
 
 
-def _shared_inputs(ex: Exercise, name: str, seed: int | None) -> list[dict]:
-    """The inputs of the search `name` of `ex`: from the cache, else drawn now as the cache would draw them."""
-    cached = draws(ex, name, seed)
-    if cached is not None:
-        return [inputs for inputs, _ in cached]
+def _drawn_inputs(ex: Exercise, name: str, seed: int | None) -> list[dict] | None:
     strategy, examples, max_examples, _ = searches(ex)[name]
     try:
         return list(drawn(strategy, examples, max_examples, seed))
-    except Exception:  # noqa: BLE001 - a search that cannot draw offers nothing, as with the cache
-        return []
+    except Exception:  # noqa: BLE001 - the search itself fails: graded without the cache, failing as before
+        return None
+
+
+def _shared_inputs(ex: Exercise, name: str, seed: int | None, limit: int) -> list[dict]:
+    """The first `limit` inputs of the search `name` of `ex`, the same with the cache or without it."""
+    cached = draws(ex, name, seed)
+    if cached is not None:
+        return [fresh(inputs) for inputs, _ in cached.entries[:limit]]
+    return (_drawn_inputs(ex, name, seed) or [])[:limit]
 
 
 def prepare(exercises: list[Exercise], seed: int | None) -> None:
@@ -477,7 +480,7 @@ class CheckSearch:
         candidates = [found.first, self.first_input]
         candidates += [i for i, failed in self.history if failed]
         if self.own:  # the check's own draws, the same with the cache or without it (the feedback must not differ)
-            candidates += _shared_inputs(self.ex, self.name, self.seed)[:SECOND_DRAWS]
+            candidates += _shared_inputs(self.ex, self.name, self.seed, SECOND_DRAWS)
         seen, ranked = {id(found.inputs)}, []
         for inputs in candidates:
             if inputs is not None and id(inputs) not in seen:
