@@ -61,6 +61,7 @@ class Draws:
 
     def __init__(self, entries: list[Entry]):
         self.entries = entries
+        self.nbytes = sum(_nbytes(inputs) + _nbytes(expected) for inputs, expected in entries)  # once: every put sums them
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -72,10 +73,6 @@ class Draws:
     def after(self, n: int) -> Draws:
         """The draws without the first `n` (a search's explicit examples)."""
         return Draws(self.entries[n:])
-
-    @property
-    def nbytes(self) -> int:
-        return sum(_nbytes(inputs) + _nbytes(expected) for inputs, expected in self.entries)
 
 
 @dataclass(frozen=True)
