@@ -128,6 +128,7 @@ class Exercise:
     curve: Curve | None = None  # a training exercise's learning curve for the HTML report
     builds_on: tuple[str, ...] = ()  # ids of the exercises whose functions this one calls: a failure there is the
     # root cause of one here ("fix mlp.softmax first"), said first in its feedback
+    plans: dict = field(default_factory=dict, init=False, compare=False, repr=False)  # plan_of's, by check name
 
     @property
     def topic(self) -> str:
@@ -157,7 +158,11 @@ class Exercise:
 
     def plan_of(self, check: Check) -> tuple[int, ...]:
         """The calls a check runs: those of its output and of everything it `needs`, in declaration order."""
-        return tuple(sorted({i for out in (check.path[0], *check.needs) for i in self.plan_for(out)}))
+        plan = self.plans.get(check.name)
+        if plan is None:  # asked for on every input of every check
+            plan = self.plans[check.name] = tuple(sorted({i for out in (check.path[0], *check.needs)
+                                                          for i in self.plan_for(out)}))
+        return plan
 
     def producer(self, output: str) -> int:
         """Index of the call that returns `output`."""

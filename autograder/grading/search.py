@@ -56,6 +56,7 @@ HYPOTHESIS = settings(database=None, derandomize=True, deadline=None, verbosity=
                       print_blob=False, phases=(Phase.explicit, Phase.generate, Phase.shrink))
 HYPOTHESIS_VERSIONS = ((6, 100), (7,))  # pyproject.toml's range: which inputs a seed draws may change beyond it
 STOPPING = NO_INPUT | {Kind.TIMEOUT, Kind.CRASH, Kind.PROTOCOL, Kind.MEMORY, Kind.LEAKED}  # not worth shrinking
+COSTLY = frozenset(k.value for k in STOPPING - NO_INPUT)  # a failure after which the shared pass may stop at once
 SHRINK_BUDGET = 50  # evaluations after the first failure, then the smallest failure so far is reported:
 # a check of a topic with five broken exercises took 8.4 s at 100, 4.0 s at 40 (shrunk nearly as far)
 SMALL_SHRINK_BUDGET = 100  # the same for the search with small sizes: its inputs cost little to evaluate, and its
@@ -979,7 +980,7 @@ class ExerciseGrading:
             if v.failed:
                 self.failed.setdefault(check.name, v)
         if len(self.failed) == len(self.shared) and all(f for h in self.history.values() for _, f in h):
-            costly = any(v.kind in STOPPING - NO_INPUT for v in self.failed.values())  # a timeout costs seconds
+            costly = any(v.kind in COSTLY for v in self.failed.values())  # a timeout costs seconds
             if costly or len(self.history[self.shared[0].name]) >= EVERY_INPUT_FAILED:
                 raise _Stop("every check failed on every input: nothing more to learn")
 
@@ -991,8 +992,13 @@ class ExerciseGrading:
         try:
             if found is not None:
                 try:
-                    for inputs in _replayed(self.session, self.ex, found):
-                        self.test_one(inputs)
+                    replay = list(_replayed(self.session, self.ex, found))
+                    # each part sent to the worker at once; the pass stops after the first part at the earliest
+                    for part in (replay[:EVERY_INPUT_FAILED], replay[EVERY_INPUT_FAILED:]):
+                        self.session.prefetch(self.ex, [(self.ex.plan_of(c), inputs) for inputs in part
+                                                        for c in self.shared], COSTLY)
+                        for inputs in part:
+                            self.test_one(inputs)
                     return
                 except Exception:  # noqa: BLE001 - the grader's own failure: Hypothesis reports it, as without the cache
                     self.start_pass()

@@ -135,8 +135,59 @@ class TopicSession:
             self.worker, self.worker_for = worker, ex.id
         return self.worker
 
+    def prefetch(self, ex: Exercise, runs: list[tuple[tuple[int, ...], dict]], stop_on: frozenset[str]) -> None:
+        """Run these plans now, in this order, in one message to the worker instead of a round trip each, and
+        remember their outcomes: what `outcome` would give for each, one by one. The worker answers each run as a
+        request of its own (its own budget, its own reply), and stops after a run whose error is of a kind in
+        `stop_on` (where the caller may stop asking) or that needs a fresh worker; the runs it did not answer are
+        run one by one when asked for, as without the batch. So the worker runs the same plans in the same order."""
+        todo, keys = [], set()
+        for plan, inputs in runs:
+            key = (ex.id, plan, self.digest(inputs))
+            if key not in self.outcomes and key not in keys:
+                keys.add(key)
+                todo.append((key, [ex.calls[i] for i in plan], inputs))
+        if len(todo) < 2 or any(self._not_run(ex, calls) for _, calls, _ in todo):
+            return  # nothing to gain, or an exercise whose time is spent: one by one
+        worker = self._worker(ex)
+        if isinstance(worker, Crash):
+            return
+        requests = [self._request(ex, calls, inputs) for _, calls, inputs in todo]
+        for (key, calls, inputs), request, rid in zip(todo, requests, worker.batch(requests, stop_on)):
+            if self._not_run(ex, calls):  # the exercise's time ran out: the worker must not go on
+                self.end_exercise()
+                return
+            cpu, capped = self._budget(ex, calls, ex.seconds)
+            reply = worker.answer(rid, cpu, len(calls), self.left[ex.id][1])
+            self._charge(ex, worker)
+            if isinstance(reply, Crash) and reply.kind == "crash" and reply.index is None:
+                return  # it died before this run: asked for again, one by one (a fresh worker)
+            outcome = self.outcomes[key] = self._outcome(ex, calls, request, inputs, reply, capped)
+            if isinstance(reply, Crash) or reply.get("restart") is True or (outcome.error or {}).get("kind") in stop_on:
+                return
+
     def _run(self, ex: Exercise, plan: tuple[int, ...], inputs: dict, seconds: float) -> Outcome:
         calls = [ex.calls[i] for i in plan]
+        not_run = self._not_run(ex, calls)
+        if not_run is not None:
+            return not_run
+        cpu, capped = self._budget(ex, calls, seconds)
+        request = self._request(ex, calls, inputs)
+        for attempt in range(2):
+            worker = self._worker(ex)
+            if isinstance(worker, Crash):
+                return Outcome({}, {"kind": "crash", "call": calls[0].function, "index": 0, "detail": "",
+                                    "message": worker.message})
+            reply = worker.request(request, cpu, len(calls), self.left[ex.id][1])
+            self._charge(ex, worker)
+            # A worker that died before starting this request was finished off by an earlier one: that is not
+            # this check's fault, so retry once.
+            if not (isinstance(reply, Crash) and reply.kind == "crash" and reply.index is None):
+                break
+        return self._outcome(ex, calls, request, inputs, reply, capped)
+
+    def _not_run(self, ex: Exercise, calls: list) -> Outcome | None:
+        """The outcome of a plan that is not run: a function of it hung before, or the exercise's time is spent."""
         hung = next((self.hung[ex.id, c.function] for c in calls if (ex.id, c.function) in self.hung), None)
         if hung is not None:  # a function of this plan hung: asking again would cost the same time for nothing
             return Outcome({}, dict(hung))
@@ -146,27 +197,33 @@ class TopicSession:
             return Outcome({}, {"kind": "timeout", "call": calls[0].function, "index": 0, "detail": "",
                                 "message": f"{calls[0].function} was not run: {ex.id}'s calls had used their "
                                 f"{cap:g} s in all (far too slow)."})
+        return None
+
+    def _budget(self, ex: Exercise, calls: list, seconds: float) -> tuple[float, bool]:
+        """(CPU seconds for the plan, whether what the exercise has left cut them)."""
+        left = self.left[ex.id]
         cpu = min(seconds * len(calls), left[0])
-        capped = cpu < seconds * len(calls) or left[1] < cpu * WALL_FACTOR + WALL_EXTRA  # by what is left
-        request = {"op": "run", "calls": [(c.function, c.args, c.returns) for c in calls], "inputs": inputs,
-                   "send_back": sorted({o for c in ex.checks for o in (c.path[0], *c.needs)}), "mutable": ex.mutable,
-                   "seed": zlib.crc32(ex.id.encode())}
-        for attempt in range(2):
-            worker = self._worker(ex)
-            if isinstance(worker, Crash):
-                return Outcome({}, {"kind": "crash", "call": calls[0].function, "index": 0, "detail": "",
-                                    "message": worker.message})
-            reply = worker.request(request, cpu, len(calls), left[1])
-            left[0] -= worker.used[0]
-            left[1] -= worker.used[1]
-            # A worker that died before starting this request was finished off by an earlier one: that is not
-            # this check's fault, so retry once.
-            if not (isinstance(reply, Crash) and reply.kind == "crash" and reply.index is None):
-                break
+        return cpu, cpu < seconds * len(calls) or left[1] < cpu * WALL_FACTOR + WALL_EXTRA
+
+    def _charge(self, ex: Exercise, worker: Worker) -> None:
+        left = self.left[ex.id]
+        left[0] -= worker.used[0]
+        left[1] -= worker.used[1]
+
+    @staticmethod
+    def _request(ex: Exercise, calls: list, inputs: dict) -> dict:
+        return {"op": "run", "calls": [(c.function, c.args, c.returns) for c in calls], "inputs": inputs,
+                "send_back": sorted({o for c in ex.checks for o in (c.path[0], *c.needs)}), "mutable": ex.mutable,
+                "seed": zlib.crc32(ex.id.encode())}
+
+    def _outcome(self, ex: Exercise, calls: list, request: dict, inputs: dict, reply: dict | Crash,
+                 capped: bool) -> Outcome:
+        """The worker's reply to a plan (or its crash, timeout) as an Outcome the checks can judge."""
         if isinstance(reply, Crash):
             index = reply.index or 0
             fn = calls[index].function
             if reply.kind == "timeout":
+                cap = ex.seconds * EXERCISE_CALLS
                 why = (f"{reply.message}, and {ex.id}'s calls had used their {cap:g} s in all" if capped else
                        reply.message)
                 message = f"{fn} {why} (an infinite loop, or far too slow); the grader stopped it."

@@ -348,8 +348,23 @@ class Worker:
     def request(self, message: dict, seconds: float, calls: int = 1, wall_cap: float | None = None) -> dict | Crash:
         """The reply to `message` within `seconds` of CPU time (see Budget; at most `wall_cap` seconds of
         wall-clock time), or a Crash."""
+        return self.answer(self.channel.post(message), seconds, calls, wall_cap)
+
+    def batch(self, runs: list[dict], stop_on: frozenset[str]) -> list[int]:
+        """Send `runs` at once (one message, not one round trip each); their ids, for `answer` in order. The worker
+        answers each as a request of its own, and stops after a run whose error is of a kind in `stop_on` or that
+        needs a fresh worker: the runs after it are never answered."""
+        ids = list(range(self.channel.next_id + 1, self.channel.next_id + 1 + len(runs)))
+        self.channel.next_id += len(runs)
+        # each run pickled on its own: two runs on one inputs object must not share it (a run may change its inputs)
+        sent = self.channel.send({"op": "batch", "stop_on": sorted(stop_on), "runs": [
+            pickle.dumps(dict(run, id=i), protocol=pickle.HIGHEST_PROTOCOL) for run, i in zip(runs, ids)]})
+        return ids if sent else []
+
+    def answer(self, rid: int, seconds: float, calls: int = 1, wall_cap: float | None = None) -> dict | Crash:
+        """The reply to the request `rid` sent before, within `seconds` of CPU time from now (see `request`)."""
         budget = Budget(seconds, self.channel.cpu, wall_cap)
-        reply = self.channel.request(message, budget, calls)
+        reply = self.channel.answer(rid, budget, calls) if rid else Crash("eof", "", None)
         self.used = budget.used()
         if isinstance(reply, dict):
             return reply

@@ -10,6 +10,7 @@ its type, so feedback can say "returned a Foo".
 from __future__ import annotations
 
 import json
+import math
 import struct
 from dataclasses import dataclass
 
@@ -98,8 +99,9 @@ def _decode(data: bytes):
     header_len, n_buffers = struct.unpack_from("<II", data, 0)
     if header_len > MAX_HEADER_BYTES or n_buffers > MAX_NODES or 8 + header_len > len(data):
         raise ValueError("malformed message: header too large")
+    view = memoryview(data)
     offset = 8
-    header = json.loads(bytes(data[offset : offset + header_len]))
+    header = json.loads(view[offset : offset + header_len].tobytes())
     offset += header_len
     buffers = []
     for _ in range(n_buffers):
@@ -107,44 +109,55 @@ def _decode(data: bytes):
         offset += 8
         if offset + n > len(data):
             raise ValueError("malformed message: truncated buffer")
-        buffers.append(data[offset : offset + n])
+        buffers.append(view[offset : offset + n])
         offset += n
     nodes = [0]
 
-    def build(h, depth=0):
+    def build(h, depth=0):  # the grader decodes every reply: the common cases (dicts, arrays) first
         nodes[0] += 1
         if depth > MAX_DEPTH or nodes[0] > MAX_NODES:
             raise ValueError("malformed message: too deeply nested or too large")
+        if type(h) is dict:
+            if "$array" in h:
+                return _array(h, buffers)
+            if "$dict" in h:
+                return {str(k): build(v, depth + 1) for k, v in h["$dict"].items()}
+            if "$float" in h:
+                return float(str(h["$float"]))
+            if "$list" in h:
+                return [build(v, depth + 1) for v in h["$list"]]
+            if "$tuple" in h:
+                return tuple(build(v, depth + 1) for v in h["$tuple"])
+            if "$unsupported" in h:
+                return Unsupported(str(h["$unsupported"])[:200])
+            raise ValueError(f"unknown header entry {sorted(h)[:3]}")
         if isinstance(h, bool) or h is None or isinstance(h, (str, float)):
             return h
         if isinstance(h, int):
             return h if -(2**63) <= h < 2**64 else Unsupported("integer too large for float64")
-        if not isinstance(h, dict):
-            raise ValueError(f"bare {type(h).__name__} in header")
-        if "$array" in h:
-            dtype = np.dtype(str(h["dtype"]))
-            shape = h["shape"]
-            if dtype.kind not in _ALLOWED_KINDS or not isinstance(shape, list) or len(shape) > 32 or \
-                    not all(isinstance(d, int) and 0 <= d for d in shape) or not isinstance(h["$array"], int):
-                raise ValueError(f"malformed message: array {dtype} {shape}")
-            buffer = buffers[h["$array"]]
-            if int(np.prod(shape, dtype=object)) * dtype.itemsize != len(buffer):
-                raise ValueError("malformed message: array size and buffer differ")
-            arr = np.frombuffer(buffer, dtype=dtype).reshape(shape).copy()
-            return arr[()] if h.get("$scalar") else arr
-        if "$float" in h:
-            return float(str(h["$float"]))
-        if "$list" in h:
-            return [build(v, depth + 1) for v in h["$list"]]
-        if "$tuple" in h:
-            return tuple(build(v, depth + 1) for v in h["$tuple"])
-        if "$dict" in h:
-            return {str(k): build(v, depth + 1) for k, v in h["$dict"].items()}
-        if "$unsupported" in h:
-            return Unsupported(str(h["$unsupported"])[:200])
-        raise ValueError(f"unknown header entry {sorted(h)[:3]}")
+        raise ValueError(f"bare {type(h).__name__} in header")
 
     return build(header)
+
+
+_DTYPES: dict[str, np.dtype] = {}  # the dtypes met so far, checked once
+
+
+def _array(h: dict, buffers: list) -> np.ndarray:
+    name, shape, index = h["dtype"], h["shape"], h["$array"]
+    dtype = _DTYPES.get(name) if type(name) is str else None
+    if dtype is None:
+        dtype = np.dtype(str(name))
+        if dtype.kind in _ALLOWED_KINDS and type(name) is str and len(_DTYPES) < 64:
+            _DTYPES[name] = dtype
+    if dtype.kind not in _ALLOWED_KINDS or not isinstance(shape, list) or len(shape) > 32 or \
+            not all(isinstance(d, int) and 0 <= d for d in shape) or not isinstance(index, int):
+        raise ValueError(f"malformed message: array {dtype} {shape}")
+    buffer = buffers[index]
+    if math.prod(shape) * dtype.itemsize != len(buffer):
+        raise ValueError("malformed message: array size and buffer differ")
+    arr = np.frombuffer(buffer, dtype=dtype).reshape(shape).copy()
+    return arr[()] if h.get("$scalar") else arr
 
 
 def same(a, b) -> bool:

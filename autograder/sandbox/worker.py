@@ -9,7 +9,8 @@ Python standard library on its path and nothing else (no project root, no torch)
     worker.py --single     one worker on stdin/stdout that imports the module and serves one exercise
                            (the portable path: macOS, Windows, no fork)
 
-Requests come from the trusted grader (pickled); answers go back `wire.encode`d. Before any submission code
+Requests come from the trusted grader (pickled); answers go back `wire.encode`d, one per request (a batch of runs
+is answered run by run, each under its own id, as if each were a request of its own). Before any submission code
 runs the worker caps its own resources, silences fd 1 and 2 (the protocol keeps private copies), blocks
 autograd libraries (they are also absent from its file system view, where the platform allows) and seeds every
 random generator a submission may use, so that the same submission computes the same values on every run.
@@ -380,22 +381,36 @@ class Worker:
                 request = self.channel.read()
             except EOFError:
                 return
-            if request["op"] == "load":  # the portable path: this worker imports the module itself
-                reply = self.module.load(request)
+            if request["op"] == "batch":  # runs answered one by one, each as if it were a request of its own
+                for run in request["runs"]:
+                    restart, kind = self.answer(pickle.loads(run))  # from the grader: trusted
+                    if restart or kind in request["stop_on"]:
+                        break  # the grader asks for the rest one by one, as it would have without the batch
             else:
-                reply = self.op_run(request)
-            reply["id"] = request["id"]
-            reply.setdefault("stdout", self.captured.take())
-            try:
-                data = wire.encode(reply)
-            except Exception as e:  # a returned object that breaks when read (a hostile __len__, ...)
-                fn = request.get("calls", [["the module"]])[-1][0]
-                data = wire.encode({"id": request["id"], "done": True, "results": {}, "stdout": "", "error": {
-                    "kind": "bad_return", "call": fn, "detail": "",
-                    "message": f"what {fn} returned could not be read ({type(e).__name__}: return NumPy arrays)."}})
-            del reply
-            gc.collect()  # a __del__ that hangs does so now, charged to this request, not the next
-            self.channel.send_bytes(data)
+                self.answer(request)
+
+    def answer(self, request) -> tuple[bool, str | None]:
+        """Answer one request; (whether the grader will restart this worker, the kind of error the plan met)."""
+        if request["op"] == "load":  # the portable path: this worker imports the module itself
+            reply = self.module.load(request)
+        else:
+            reply = self.op_run(request)
+        reply["id"] = request["id"]
+        reply.setdefault("stdout", self.captured.take())
+        error = reply.get("error")
+        outcome = reply.get("restart") is True, error.get("kind") if isinstance(error, dict) else None
+        try:
+            data = wire.encode(reply)
+        except Exception as e:  # a returned object that breaks when read (a hostile __len__, ...)
+            fn = request.get("calls", [["the module"]])[-1][0]
+            data = wire.encode({"id": request["id"], "done": True, "results": {}, "stdout": "", "error": {
+                "kind": "bad_return", "call": fn, "detail": "",
+                "message": f"what {fn} returned could not be read ({type(e).__name__}: return NumPy arrays)."}})
+            outcome = outcome[0], "bad_return"
+        del reply, error
+        gc.collect()  # a __del__ that hangs does so now, charged to this request, not the next
+        self.channel.send_bytes(data)
+        return outcome
 
     def op_run(self, req):
         """Run a plan of calls on the inputs, reporting progress before each call."""
