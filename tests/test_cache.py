@@ -208,6 +208,30 @@ def test_a_grading_seeds_inputs_never_reach_the_disk(fresh_cache):
     assert fresh_cache.stat().st_mode & 0o077 == 0 and all(f.stat().st_mode & 0o077 == 0 for f in files)
 
 
+def test_a_class_draws_once_into_a_folder_its_grading_processes_share(monkeypatch):
+    """grade-all's grading processes draw the class's inputs (a grading seed's too) into one folder, the grader's
+    alone, each beginning at another place and reading what the others drew; the folder is gone after the class,
+    and where student code could reach it, none is made (each process then draws in memory)."""
+    from autograder.batch.run import LocalPool, _shared_draws_folder
+
+    ids = [ex.id for ex in select(catalog(), ["mlp.affine", "mlp.tanh", "mlp.softmax"])]
+    pool = LocalPool(2, 300, seed=31337)
+    folder = Path(pool.draws)
+    try:
+        assert folder.stat().st_mode & 0o077 == 0
+        tasks = [{"student": s, "files": {"mlp.py": solution_source("mlp").encode()}, "only": ids, "points": {},
+                  "seed": 31337, "display": s, "html": False} for s in ("ada", "bob")]
+        results = [future.result() for future in [pool.submit(task) for task in tasks]]
+        assert [r["score"] for r in results] == [r["max_score"] for r in results] and results[0]["max_score"] > 0
+        assert all(Folder(folder, 31337).read(Key(i, SHARED, 31337)) is not None for i in ids)
+        assert all(f.stat().st_mode & 0o077 == 0 for f in draw_files(folder))
+    finally:
+        pool.close()
+    assert not folder.exists()
+    monkeypatch.setattr(cache, "workers_can_reach", lambda path: True)
+    assert _shared_draws_folder() is None
+
+
 def test_each_student_gets_copies_of_the_draws():
     draws = cache.Draws([({"x": np.zeros(3), "n": [1, 2]}, {"out": np.ones(3)})])
     (inputs, expected), = draws

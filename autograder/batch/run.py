@@ -19,6 +19,8 @@ work and grades: its folders are 0700 and its files 0600, readable by the grader
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import multiprocessing
 import os
 import sys
@@ -149,11 +151,15 @@ class LocalPool:
     """Grading processes on this machine: each pays the grader's start-up once, then grades submission after
     submission; one that runs over `timeout` or dies is replaced, and only its submission is affected."""
 
-    def __init__(self, jobs: int, timeout: float):
+    def __init__(self, jobs: int, timeout: float, seed: int | None = None):
         from pebble import ProcessPool
 
         self.timeout = timeout
-        self.pool = ProcessPool(max_workers=jobs, initializer=warm_up, context=multiprocessing.get_context("spawn"))
+        context = multiprocessing.get_context("spawn")
+        self.draws = _shared_draws_folder()
+        self.started = context.Value("i", 0)
+        self.pool = ProcessPool(max_workers=jobs, initializer=_warm_up, initargs=(self.draws, seed, jobs, self.started),
+                                context=context)
 
     def submit(self, task: dict, priority: int = 0) -> cf.Future:
         return self.pool.schedule(grade_task, args=(task,), timeout=self.timeout)  # in the order submitted
@@ -164,6 +170,28 @@ class LocalPool:
     def close(self):
         self.pool.stop()
         self.pool.join()
+        if self.draws is not None:
+            shutil.rmtree(self.draws, ignore_errors=True)
+
+
+def _shared_draws_folder() -> str | None:
+    """A folder, the grader's alone, where the grading processes keep the inputs they draw (each draws a part of
+    them, once for the class); None where student code could reach it (then each process draws in memory)."""
+    from autograder.grading.cache import workers_can_reach
+
+    folder = tempfile.mkdtemp(prefix="autograder-draws-")  # mode 700
+    if workers_can_reach(Path(folder)):
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+    return folder
+
+
+def _warm_up(draws: str | None, seed: int | None, jobs: int, started) -> None:
+    """A grading process's start: the n-th of `jobs` begins drawing n/jobs of the way through the searches."""
+    with started.get_lock():
+        index = started.value
+        started.value += 1
+    warm_up((draws, seed, (index % jobs) / jobs) if draws is not None else None)
 
 
 class DaskPool:
@@ -297,7 +325,7 @@ def grade_class(root: Path, out: Path, exercises: list[Exercise], *, jobs: int |
                file=sys.stderr, disable=not progress, dynamic_ncols=True, smoothing=0.1)
     try:
         if todo and pool is None:
-            pool = LocalPool(jobs or len(os.sched_getaffinity(0)), timeout)
+            pool = LocalPool(jobs or len(os.sched_getaffinity(0)), timeout, seed)
         running = {pool.submit(job.task, len(todo) - rank): job for rank, job in enumerate(todo)}
         while running:
             for future in pool.wait(list(running)):

@@ -47,8 +47,9 @@ def _kill_sandboxes(*_):
     os._exit(1)
 
 
-def warm_up() -> None:
-    """Run once per grading process: what every grade needs, loaded before the first student."""
+def warm_up(shared_draws: tuple[str, int | None, float] | None = None) -> None:
+    """Run once per grading process: what every grade needs, loaded before the first student. `shared_draws`:
+    (a folder the grading processes share, their seed, where in the searches this process begins drawing)."""
     signal.signal(signal.SIGTERM, _kill_sandboxes)
     try:  # Linux: SIGTERM when the batch that started us dies, even by SIGKILL
         import ctypes
@@ -66,6 +67,24 @@ def warm_up() -> None:
     catalog()
     grader_fingerprint()
     _keep_warm()
+    if shared_draws is not None:
+        _SHARED_DRAWS.append(shared_draws)
+
+
+_SHARED_DRAWS: list[tuple[str, int | None, float]] = []  # this process's, from warm_up
+
+
+def _draw_first(exercises: list, seed: int | None) -> None:
+    """Before a process's first student: every search of the class drawn, into the folder the grading processes
+    share, each process beginning at another place (so that each draws a part, and reads the others' parts)."""
+    from autograder.grading.cache import DRAWS, Folder
+    from autograder.grading.search import prepare
+
+    if not _SHARED_DRAWS or _SHARED_DRAWS[0][1] != seed:
+        return
+    folder, _, start = _SHARED_DRAWS.pop()
+    DRAWS.folders.insert(0, Folder(Path(folder), seed))
+    prepare(exercises, seed, start)
 
 
 def _keep_warm() -> None:
@@ -105,6 +124,7 @@ def grade_task(task: dict) -> dict:
 
     html = bool(task.get("html"))
     exercises = with_points(select(catalog(), task["only"]), task.get("points"))
+    _draw_first(exercises, task["seed"])
     report = grade_files(task["files"], exercises, task["seed"], task["display"], curves=html)
     result = {**as_dict(report), "seconds": round(report.timing.total, 3), "grader_fingerprint": grader_fingerprint()}
     if html:

@@ -17,6 +17,8 @@ exercise and the search:
              anything else is ignored and written anew. Deleting the folder is always safe.
     bundle   a Gradescope autograder draws its seed's inputs once, when its image is built, into a folder only
              root may read, like its config.json (`autograder/integrations/gradescope/bundle.py`)
+    class    grade-all's grading processes draw a class's inputs (its seed's) into a folder they share, the
+             grader's alone, each process beginning at another search (`batch/run.py`); removed after the class
 
 Student code must neither read nor write the disk cache. Under bubblewrap the worker does not see the folder;
 as root without bubblewrap it runs as a uid of its own, and the folder is the grader's alone (0700). Where it runs

@@ -225,11 +225,14 @@ def _shared_inputs(ex: Exercise, name: str, seed: int | None, limit: int) -> lis
     return (_drawn_inputs(ex, name, seed) or [])[:limit]
 
 
-def prepare(exercises: list[Exercise], seed: int | None) -> None:
-    """Draw every search of `exercises` now (a Gradescope image, a grading process before its first student)."""
-    for ex in exercises:
-        for name in searches(ex):
-            draws(ex, name, seed)
+def prepare(exercises: list[Exercise], seed: int | None, start: float = 0.0) -> None:
+    """Draw every search of `exercises` now (a Gradescope image, a grading process before its first student),
+    beginning `start` of the way through them (grading processes sharing a folder each begin elsewhere, and read
+    what the others drew)."""
+    every = [(ex, name) for ex in exercises for name in searches(ex)]
+    first = int(start * len(every)) % max(len(every), 1)
+    for ex, name in every[first:] + every[:first]:
+        draws(ex, name, seed)
 
 
 def _expected(ex: Exercise, inputs: dict) -> dict | None:

@@ -7,8 +7,9 @@ the worker says is trusted: every field of a reply is checked for its type and b
 Time is bounded per function, not per request: once a call of a function timed out, no other request that
 calls it is sent in that exercise (the checks that need it get the same outcome, and are "not checked"; those
 that do not are graded as usual), and all the exercise's requests together get at most EXERCISE_CALLS times one
-call's budget. Whether a call changed its inputs in place is decided here, from the inputs the worker sends back
-after the plan, against the grader's own copy: a submission that patches NumPy in its worker cannot hide it.
+call's budget. Whether a call changed its inputs in place is decided here, from the fingerprints of its inputs the
+worker sends back after the plan (hashes of their bytes, read through NumPy functions taken before any submission
+code ran), against the grader's own copy's: a submission that patches NumPy in its worker cannot hide it.
 """
 from __future__ import annotations
 
@@ -67,6 +68,7 @@ class TopicSession:
         self.outcomes: dict[tuple, Outcome] = {}
         self.expected: dict[tuple, dict] = {}
         self.digests: dict[int, tuple[dict, bytes]] = {}  # id(inputs) -> (inputs, its digest): once per object
+        self.prints: dict[int, tuple[dict, dict]] = {}  # id(inputs) -> (inputs, its entries' fingerprints)
         self.worker: Worker | None = None
         self.worker_for: str | None = None  # the exercise the worker belongs to
         self.hung: dict[tuple[str, str], dict] = {}  # (exercise id, function) -> the error of its call that timed out
@@ -115,6 +117,13 @@ class TopicSession:
         """The oracle's values on `inputs`, computed before (grading/cache.py): `oracle` returns them."""
         if expected is not None:
             self.expected.setdefault((ex.id, self.digest(inputs)), expected)
+
+    def fingerprints(self, inputs: dict) -> dict[str, str]:
+        """Each input's `wire.fingerprint`, computed once per inputs object (see `digest`)."""
+        known = self.prints.get(id(inputs))
+        if known is None or known[0] is not inputs:
+            known = self.prints[id(inputs)] = (inputs, {k: wire.fingerprint(v) for k, v in inputs.items()})
+        return known[1]
 
     def digest(self, inputs: dict) -> bytes:
         """What memoises a result of `inputs`: a digest of its values, computed once per inputs object (every check
@@ -242,22 +251,22 @@ class TopicSession:
         results = {k: v for k, v in results.items() if k in request["send_back"]} if isinstance(results, dict) else {}
         error = _error(reply["error"], calls[-1].function, len(calls)) if reply.get("error") else None
         if error is None:
-            error = _changed(ex, calls, inputs, reply.get("inputs"))
+            error = _changed(ex, calls, self.fingerprints(inputs), reply.get("inputs"))
             results = {} if error else results
         stdout = reply.get("stdout")
         return Outcome(results, error, stdout[:STDOUT_CHARS] if isinstance(stdout, str) else "")
 
 
-def _changed(ex: Exercise, calls: list, sent: dict, back) -> dict | None:
-    """The error for a plan that changed one of its inputs in place: what the worker sent back after the plan
-    (untrusted, decoded from bytes) against what the grader sent (its own objects, never out of its hands)."""
+def _changed(ex: Exercise, calls: list, sent: dict[str, str], back) -> dict | None:
+    """The error for a plan that changed one of its inputs in place: the fingerprints the worker sent back after the
+    plan (untrusted) against those of what the grader sent (its own objects, never out of its hands)."""
     if not isinstance(back, dict):
         back = {}
     names = ", ".join(dict.fromkeys(c.function for c in calls))
     for name, value in sent.items():
         if name in ex.mutable:
             continue
-        if name not in back or not wire.same(value, back[name]):
+        if back.get(name) != value:
             return {"kind": "mutated", "call": calls[-1].function, "index": len(calls) - 1, "detail": "",
                     "message": f"the input `{name}` was modified in place while running {names}: work on a copy "
                     f"(e.g. {name} = {name}.copy()) so the caller's array is unchanged."}

@@ -9,6 +9,7 @@ its type, so feedback can say "returned a Foo".
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import struct
@@ -31,6 +32,7 @@ _SHAPE = np.ndarray.__dict__["shape"].__get__
 _DTYPE = np.ndarray.__dict__["dtype"].__get__
 _DTYPE_KIND = np.dtype.__dict__["kind"].__get__
 _DTYPE_STR = np.dtype.__dict__["str"].__get__
+_BLAKE2B, _REPR = hashlib.blake2b, repr
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,35 @@ def _array(h: dict, buffers: list) -> np.ndarray:
         raise ValueError("malformed message: array size and buffer differ")
     arr = np.frombuffer(buffer, dtype=dtype).reshape(shape).copy()
     return arr[()] if h.get("$scalar") else arr
+
+
+def fingerprint(value) -> str:
+    """What `value` holds, exactly (types of containers, keys, shapes, dtypes, the arrays' bytes), as a short hash:
+    the worker sends back each input's fingerprint after a plan, and the grader compares it with its own, instead
+    of the whole input. Read through NumPy's own functions, taken before any submission code ran (see above)."""
+    h = _BLAKE2B(digest_size=16)
+
+    def walk(x):
+        if isinstance(x, _NDARRAY):
+            head = f"a{_DTYPE_STR(_DTYPE(x))}{list(_SHAPE(x))};"
+            h.update(head.encode())
+            h.update(_TOBYTES(x))
+        elif isinstance(x, dict):
+            h.update(f"d{len(x)};".encode())
+            for k, v in x.items():
+                key = _REPR(k)
+                h.update(f"{len(key)}:{key}".encode())
+                walk(v)
+        elif isinstance(x, (list, tuple)):
+            h.update(f"{type(x).__name__[0]}{len(x)};".encode())
+            for v in x:
+                walk(v)
+        else:
+            text = f"{type(x).__name__}:{_REPR(x)}"
+            h.update(f"s{len(text)}:{text}".encode())
+
+    walk(value)
+    return h.hexdigest()
 
 
 def same(a, b) -> bool:

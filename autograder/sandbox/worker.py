@@ -436,9 +436,9 @@ class Worker:
             error = {"kind": "forbidden", "call": req["calls"][-1][0], "index": len(req["calls"]) - 1,
                      "message": f"the submission loaded {', '.join(leaked)}, which is not allowed.", "detail": ""}
         results = {name: space[name] for name in req["send_back"] if name in space and name in produced}
-        # The inputs as the plan left them: the grader compares them with its own copy (here, the submission could
+        # What the inputs hold after the plan: the grader compares it with its own copy's (here, the submission could
         # patch whatever would compare them).
-        after = {k: v for k, v in req["inputs"].items() if k not in mutable}
+        after = {k: wire.fingerprint(v) for k, v in req["inputs"].items() if k not in mutable}
         return {"done": True, "results": results, "error": error, "stdout": self.captured.take(),
                 "elapsed": self.elapsed, "restart": self.tainted, "inputs": after}
 
