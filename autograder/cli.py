@@ -215,12 +215,17 @@ def cmd_check(args) -> int:
 
 
 def cmd_grade(args) -> int:
+    from autograder.sandbox.pool import POOL
+
+    submission = Path(args.submission)
+    present = present_topics(submission) if submission.is_dir() else []
+    if present:
+        POOL.keep_warm(len(present))  # the first sandbox starts while torch is imported
     from autograder import outputs
     from autograder.grading.grade import grading_seed
     from autograder.outputs.text import summary
 
     seed = grading_seed(args.seed_file)
-    submission = Path(args.submission)
     exercises, assignment, defaulted, _ = _selection(args, lambda: present_topics(submission))
     if defaulted:
         print(f"grading {_topics_as(defaulted, assignment)}: the topics in {submission}; --assignment or --only to "
