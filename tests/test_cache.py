@@ -8,6 +8,7 @@ seed's inputs never reach the disk, and student code can neither read nor write 
 import json
 import os
 import random
+import shutil
 import struct
 import subprocess
 import sys
@@ -210,26 +211,31 @@ def test_a_grading_seeds_inputs_never_reach_the_disk(fresh_cache):
 
 def test_a_class_draws_once_into_a_folder_its_grading_processes_share(monkeypatch):
     """grade-all's grading processes draw the class's inputs (a grading seed's too) into one folder, the grader's
-    alone, each beginning at another place and reading what the others drew; the folder is gone after the class,
-    and where student code could reach it, none is made (each process then draws in memory)."""
-    from autograder.batch.run import LocalPool, _shared_draws_folder
+    alone, each beginning at another place and reading what the others drew; a folder of another machine is not
+    used, and where student code could reach it, none is made (each process then draws in memory)."""
+    from autograder.batch.run import LocalPool, shared_draws_folder
+    from autograder.batch.worker import machine_id
 
     ids = [ex.id for ex in select(catalog(), ["mlp.affine", "mlp.tanh", "mlp.softmax"])]
-    pool = LocalPool(2, 300, seed=31337)
-    folder = Path(pool.draws)
+    folder, elsewhere = Path(shared_draws_folder()), Path(shared_draws_folder())
+    assert folder.stat().st_mode & 0o077 == 0
+    pool = LocalPool(2, 300)
     try:
-        assert folder.stat().st_mode & 0o077 == 0
         tasks = [{"student": s, "files": {"mlp.py": solution_source("mlp").encode()}, "only": ids, "points": {},
-                  "seed": 31337, "display": s, "html": False} for s in ("ada", "bob")]
+                  "seed": 31337, "display": s, "html": False, "draws": {"folder": str(where), "machine": machine,
+                                                                         "start": start}}
+                 for s, where, machine, start in [("ada", folder, machine_id(), 0.0), ("bob", folder, machine_id(), 0.5),
+                                                  ("cy", elsewhere, "another machine", 0.0)]]
         results = [future.result() for future in [pool.submit(task) for task in tasks]]
         assert [r["score"] for r in results] == [r["max_score"] for r in results] and results[0]["max_score"] > 0
         assert all(Folder(folder, 31337).read(Key(i, SHARED, 31337)) is not None for i in ids)
-        assert all(f.stat().st_mode & 0o077 == 0 for f in draw_files(folder))
+        assert all(f.stat().st_mode & 0o077 == 0 for f in draw_files(folder)) and not draw_files(elsewhere)
     finally:
         pool.close()
-    assert not folder.exists()
+        for made in (folder, elsewhere):
+            shutil.rmtree(made)
     monkeypatch.setattr(cache, "workers_can_reach", lambda path: True)
-    assert _shared_draws_folder() is None
+    assert shared_draws_folder() is None
 
 
 def test_each_student_gets_copies_of_the_draws():

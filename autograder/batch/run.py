@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.batch.discover import Submission, Survey, survey
-from autograder.batch.worker import grade_task, grade_task_on_dask, grader_fingerprint, warm_up
+from autograder.batch.worker import grade_task, grade_task_on_dask, grader_fingerprint, machine_id, warm_up
 from autograder.grading.grade import GRADER_FAILURE, versions
 from autograder.grading.results import CheckResult, ExerciseResult, Report
 from autograder.model import Exercise, catalog, topics
@@ -151,15 +151,11 @@ class LocalPool:
     """Grading processes on this machine: each pays the grader's start-up once, then grades submission after
     submission; one that runs over `timeout` or dies is replaced, and only its submission is affected."""
 
-    def __init__(self, jobs: int, timeout: float, seed: int | None = None):
+    def __init__(self, jobs: int, timeout: float):
         from pebble import ProcessPool
 
-        self.timeout = timeout
-        context = multiprocessing.get_context("spawn")
-        self.draws = _shared_draws_folder()
-        self.started = context.Value("i", 0)
-        self.pool = ProcessPool(max_workers=jobs, initializer=_warm_up, initargs=(self.draws, seed, jobs, self.started),
-                                context=context)
+        self.timeout, self.size = timeout, jobs
+        self.pool = ProcessPool(max_workers=jobs, initializer=warm_up, context=multiprocessing.get_context("spawn"))
 
     def submit(self, task: dict, priority: int = 0) -> cf.Future:
         return self.pool.schedule(grade_task, args=(task,), timeout=self.timeout)  # in the order submitted
@@ -170,13 +166,12 @@ class LocalPool:
     def close(self):
         self.pool.stop()
         self.pool.join()
-        if self.draws is not None:
-            shutil.rmtree(self.draws, ignore_errors=True)
 
 
-def _shared_draws_folder() -> str | None:
-    """A folder, the grader's alone, where the grading processes keep the inputs they draw (each draws a part of
-    them, once for the class); None where student code could reach it (then each process draws in memory)."""
+def shared_draws_folder() -> str | None:
+    """A folder, the grader's alone, where the grading processes of this machine keep the class's inputs and oracle
+    values (each process draws a part, once for the class, and reads the others' parts); None where student code
+    could reach it (each process then draws them all, in memory)."""
     from autograder.grading.cache import workers_can_reach
 
     folder = tempfile.mkdtemp(prefix="autograder-draws-")  # mode 700
@@ -184,14 +179,6 @@ def _shared_draws_folder() -> str | None:
         shutil.rmtree(folder, ignore_errors=True)
         return None
     return folder
-
-
-def _warm_up(draws: str | None, seed: int | None, jobs: int, started) -> None:
-    """A grading process's start: the n-th of `jobs` begins drawing n/jobs of the way through the searches."""
-    with started.get_lock():
-        index = started.value
-        started.value += 1
-    warm_up((draws, seed, (index % jobs) / jobs) if draws is not None else None)
 
 
 class DaskPool:
@@ -217,6 +204,7 @@ class DaskPool:
                                + ", ".join(f"{w}: {level}" for w, level in sorted(levels.items()))
                                + "): a score would depend on the worker; give every worker the same sandbox")
         self.isolation = next(iter(levels.values()))
+        self.size = len(theirs)
 
     def submit(self, task: dict, priority: int = 0):
         return self.client.submit(grade_task_on_dask, task, pure=False, retries=1, priority=priority,
@@ -320,12 +308,16 @@ def grade_class(root: Path, out: Path, exercises: list[Exercise], *, jobs: int |
         todo.append(Job(sub, task, key, seconds=last if isinstance(last, (int, float)) and last >= 0 else None,
                         size=sum(len(data) for data in contents.values())))
     todo = longest_first(todo)
+    if todo and pool is None:
+        pool = LocalPool(jobs or len(os.sched_getaffinity(0)), timeout)
+    draws = shared_draws_folder() if todo else None
+    if draws is not None:  # the first task of each grading process says where it begins drawing
+        for rank, job in enumerate(todo):
+            job.task["draws"] = {"folder": draws, "machine": machine_id(), "start": (rank % pool.size) / pool.size}
 
     bar = tqdm(total=len(found.submissions), initial=len(run.results), unit="student", desc="grading",
                file=sys.stderr, disable=not progress, dynamic_ncols=True, smoothing=0.1)
     try:
-        if todo and pool is None:
-            pool = LocalPool(jobs or len(os.sched_getaffinity(0)), timeout, seed)
         running = {pool.submit(job.task, len(todo) - rank): job for rank, job in enumerate(todo)}
         while running:
             for future in pool.wait(list(running)):
@@ -343,6 +335,8 @@ def grade_class(root: Path, out: Path, exercises: list[Exercise], *, jobs: int |
         bar.close()
         if pool is not None:
             pool.close()
+        if draws is not None:
+            shutil.rmtree(draws, ignore_errors=True)
     run.seconds = time.perf_counter() - start
     return run
 

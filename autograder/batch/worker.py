@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import socket
 import tempfile
 import threading
 from functools import lru_cache
@@ -47,9 +48,8 @@ def _kill_sandboxes(*_):
     os._exit(1)
 
 
-def warm_up(shared_draws: tuple[str, int | None, float] | None = None) -> None:
-    """Run once per grading process: what every grade needs, loaded before the first student. `shared_draws`:
-    (a folder the grading processes share, their seed, where in the searches this process begins drawing)."""
+def warm_up() -> None:
+    """Run once per grading process: what every grade needs, loaded before the first student."""
     signal.signal(signal.SIGTERM, _kill_sandboxes)
     try:  # Linux: SIGTERM when the batch that started us dies, even by SIGKILL
         import ctypes
@@ -67,24 +67,37 @@ def warm_up(shared_draws: tuple[str, int | None, float] | None = None) -> None:
     catalog()
     grader_fingerprint()
     _keep_warm()
-    if shared_draws is not None:
-        _SHARED_DRAWS.append(shared_draws)
 
 
-_SHARED_DRAWS: list[tuple[str, int | None, float]] = []  # this process's, from warm_up
+def machine_id() -> str:
+    """This machine and boot: a folder named by a batch on one machine means nothing on another (a Dask worker)."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        boot = ""
+    return f"{socket.gethostname()}/{boot}"
 
 
-def _draw_first(exercises: list, seed: int | None) -> None:
-    """Before a process's first student: every search of the class drawn, into the folder the grading processes
-    share, each process beginning at another place (so that each draws a part, and reads the others' parts)."""
-    from autograder.grading.cache import DRAWS, Folder
+_CLASS_DRAWS: set[str] = set()  # the class folders this process has drawn into
+
+
+def _draw_first(exercises: list, seed: int | None, shared: dict | None) -> None:
+    """Before a process's first student of a class: every search of the class drawn, into the folder the batch's
+    grading processes on this machine share, each beginning at another place (`start`, a fraction of the way), so
+    that each draws a part and reads the others' parts. A folder of another machine, or gone, is not used."""
+    from autograder.grading.cache import DRAWS, Folder, private
     from autograder.grading.search import prepare
 
-    if not _SHARED_DRAWS or _SHARED_DRAWS[0][1] != seed:
+    if not isinstance(shared, dict) or shared.get("machine") != machine_id():
         return
-    folder, _, start = _SHARED_DRAWS.pop()
-    DRAWS.folders.insert(0, Folder(Path(folder), seed))
-    prepare(exercises, seed, start)
+    folder = Path(str(shared.get("folder")))
+    if str(folder) in _CLASS_DRAWS or not private(folder):
+        return
+    _CLASS_DRAWS.add(str(folder))
+    DRAWS.folders[:] = [f for f in DRAWS.folders if f.seed != seed or f.path.is_dir()]  # earlier classes' are gone
+    DRAWS.folders.insert(0, Folder(folder, seed, create=False))
+    start = shared.get("start")
+    prepare(exercises, seed, float(start) if isinstance(start, (int, float)) else 0.0)
 
 
 def _keep_warm() -> None:
@@ -124,7 +137,7 @@ def grade_task(task: dict) -> dict:
 
     html = bool(task.get("html"))
     exercises = with_points(select(catalog(), task["only"]), task.get("points"))
-    _draw_first(exercises, task["seed"])
+    _draw_first(exercises, task["seed"], task.get("draws"))
     report = grade_files(task["files"], exercises, task["seed"], task["display"], curves=html)
     result = {**as_dict(report), "seconds": round(report.timing.total, 3), "grader_fingerprint": grader_fingerprint()}
     if html:

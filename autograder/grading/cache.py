@@ -97,8 +97,9 @@ class Folder:
     """Draw files on disk for one seed: `path`/<grader>/<exercise>.<search>.draws. Only a folder that is the
     grader's user's alone (POSIX: owned by it, no access for others) is read or written."""
 
-    def __init__(self, path: Path, seed: int | None, writable: bool = True):
+    def __init__(self, path: Path, seed: int | None, writable: bool = True, create: bool = True):
         self.path, self.seed, self.writable = Path(path), seed, writable
+        self.create = create  # False: a folder someone else made and removes (a class's): never made again here
 
     def file(self, key: Key) -> Path:
         grader = hashlib.sha256(json.dumps(grader_key(), sort_keys=True).encode()).hexdigest()[:16]
@@ -125,7 +126,7 @@ class Folder:
 
     def write(self, key: Key, entries: list[Entry]) -> bool:
         """Store `entries` if the wire format rebuilds every one exactly; False if not stored."""
-        if not self.writable or key.seed != self.seed:
+        if not self.writable or key.seed != self.seed or not (self.create or self.path.is_dir()):
             return False
         try:
             payload = _pack(entries)
