@@ -18,6 +18,7 @@ import time
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
 
 from autograder.sandbox import host, wire
 from autograder.sandbox.host import Crash, Sandbox
@@ -375,6 +376,25 @@ def test_malformed_headers_are_value_errors(header):
 def test_integers_beyond_float64_arrive_as_unsupported():
     back = wire.decode(wire.encode({"big": 10**400, "fine": 2**62}))
     assert back["big"] == wire.Unsupported("integer too large for float64") and back["fine"] == 2**62
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([np.float64, np.float32, np.complex128, np.int64, np.bool_]).flatmap(
+    lambda dtype: hnp.arrays(dtype, hnp.array_shapes(min_dims=0, max_dims=3, max_side=3))), st.data())
+def test_an_inputs_fingerprint_changes_exactly_when_its_values_do(a, data):
+    """What the worker sends back of an input after a plan (its fingerprint) tells the grader it changed exactly
+    where comparing the values would: -0.0 for 0.0 or one NaN for another is no change, any other value is."""
+    b = a.copy()
+    if b.size and data.draw(st.booleans()):
+        index = data.draw(st.integers(0, b.size - 1))
+        negate = b.dtype.kind in "fc" and data.draw(st.booleans())  # -0.0 for 0.0 among them
+        b.flat[index] = -b.flat[index] if negate else data.draw(hnp.from_dtype(b.dtype))
+    before, after = {"x": a, "layers": [a, 2, (1.5, None)]}, {"x": b, "layers": [b, 2.0, (1.5, None)]}
+    assert (wire.fingerprint(before) == wire.fingerprint(after)) == wire.same(before, after)
+    with np.errstate(all="ignore"):
+        other = a.astype(np.complex64 if a.dtype.kind == "c" else np.float16)
+    assert wire.fingerprint({"x": a}) != wire.fingerprint({"x": other})  # a dtype is part of it
+    assert wire.fingerprint({"x": a}) != wire.fingerprint({"x": a.reshape(-1, 1)}) or a.ndim == 2 and a.shape[1] == 1
 
 
 def test_only_what_a_call_returned_goes_back_never_an_input_of_the_same_name():

@@ -33,6 +33,7 @@ _DTYPE = np.ndarray.__dict__["dtype"].__get__
 _DTYPE_KIND = np.dtype.__dict__["kind"].__get__
 _DTYPE_STR = np.dtype.__dict__["str"].__get__
 _BLAKE2B, _REPR = hashlib.blake2b, repr
+_ADD, _ISNAN, _WHERE, _NAN = np.add, np.isnan, np.where, np.nan
 
 
 @dataclass(frozen=True)
@@ -163,15 +164,19 @@ def _array(h: dict, buffers: list) -> np.ndarray:
 
 
 def fingerprint(value) -> str:
-    """What `value` holds, exactly (types of containers, keys, shapes, dtypes, the arrays' bytes), as a short hash:
-    the worker sends back each input's fingerprint after a plan, and the grader compares it with its own, instead
-    of the whole input. Read through NumPy's own functions, taken before any submission code ran (see above)."""
+    """What `value` holds, as a short hash that two values share exactly when `same` calls them the same (types of
+    containers, keys, shapes, dtypes, values; -0.0 as 0.0, every NaN alike, 1 as 1.0): the worker sends back each
+    input's fingerprint after a plan, and the grader compares it with its own, instead of the whole input. Read
+    through NumPy's own functions, taken before any submission code ran (see above)."""
     h = _BLAKE2B(digest_size=16)
 
     def walk(x):
         if isinstance(x, _NDARRAY):
-            head = f"a{_DTYPE_STR(_DTYPE(x))}{list(_SHAPE(x))};"
-            h.update(head.encode())
+            dtype = _DTYPE(x)
+            h.update(f"a{_DTYPE_STR(dtype)}{list(_SHAPE(x))};".encode())
+            if _DTYPE_KIND(dtype) in "fc":  # equal values, equal bytes: -0.0 + 0.0 is 0.0, and one NaN for all
+                x = _ASARRAY(_ADD(x, 0.0))
+                x = _WHERE(_ISNAN(x), _NAN, x).astype(dtype, copy=False)
             h.update(_TOBYTES(x))
         elif isinstance(x, dict):
             h.update(f"d{len(x)};".encode())
@@ -179,16 +184,38 @@ def fingerprint(value) -> str:
                 key = _REPR(k)
                 h.update(f"{len(key)}:{key}".encode())
                 walk(v)
-        elif isinstance(x, (list, tuple)):
-            h.update(f"{type(x).__name__[0]}{len(x)};".encode())
+        elif isinstance(x, (list, tuple)):  # `same` takes a list for the tuple of the same entries
+            h.update(f"l{len(x)};".encode())
             for v in x:
                 walk(v)
         else:
-            text = f"{type(x).__name__}:{_REPR(x)}"
+            text = _scalar(x)
             h.update(f"s{len(text)}:{text}".encode())
 
     walk(value)
     return h.hexdigest()
+
+
+def _scalar(x) -> str:
+    """A number as `==` sees it (True as 1, 1.0 as 1, -0.0 as 0, every NaN alike; a float32 by its own value, where
+    `==` would round the other side to float32); anything else by type and repr."""
+    if isinstance(x, (bool, int, np.integer)):
+        return f"n{int(x)},0"
+    if isinstance(x, (float, _GENERIC)) and not isinstance(x, (str, bytes)):
+        try:
+            number = complex(x)
+        except (TypeError, ValueError):
+            return f"{type(x).__name__}:{_REPR(x)}"
+        parts = []
+        for part in (number.real, number.imag):
+            if part != part:
+                parts.append("nan")
+            elif part in (float("inf"), float("-inf")) or not part.is_integer():
+                parts.append(_REPR(part + 0.0))
+            else:
+                parts.append(str(int(part)))
+        return "n" + ",".join(parts)
+    return f"{type(x).__name__}:{_REPR(x)}"
 
 
 def same(a, b) -> bool:
