@@ -33,7 +33,7 @@ _DTYPE = np.ndarray.__dict__["dtype"].__get__
 _DTYPE_KIND = np.dtype.__dict__["kind"].__get__
 _DTYPE_STR = np.dtype.__dict__["str"].__get__
 _BLAKE2B, _REPR = hashlib.blake2b, repr
-_ADD, _ISNAN, _WHERE, _NAN = np.add, np.isnan, np.where, np.nan
+_ADD, _ISNAN, _WHERE, _NAN, _ASTYPE = np.add, np.isnan, np.where, np.nan, np.ndarray.astype
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,7 @@ def fingerprint(value) -> str:
             h.update(f"a{_DTYPE_STR(dtype)}{list(_SHAPE(x))};".encode())
             if _DTYPE_KIND(dtype) in "fc":  # equal values, equal bytes: -0.0 + 0.0 is 0.0, and one NaN for all
                 x = _ASARRAY(_ADD(x, 0.0))
-                x = _WHERE(_ISNAN(x), _NAN, x).astype(dtype, copy=False)
+                x = _ASTYPE(_WHERE(_ISNAN(x), _NAN, x), dtype, copy=False)
             h.update(_TOBYTES(x))
         elif isinstance(x, dict):
             h.update(f"d{len(x)};".encode())
