@@ -108,9 +108,12 @@ def _grade(submission: Path, exercises, on_exercise=None, seed: int | None = Non
 
     if not submission.is_dir():
         raise SystemExit(f"error: {submission} is not a folder")
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return grade(submission, exercises, on_exercise=on_exercise, seed=seed, curves=curves,
-                 parallel=cores)  # a topic per core
+                 parallel=_cores())  # a topic per core
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def present_topics(folder: Path) -> list[str]:
@@ -190,7 +193,8 @@ def cmd_check(args) -> int:
     console.print(f"grading {', '.join(counts)} in {args.submission}/ ...", style="bold")
     from autograder.sandbox.pool import POOL
 
-    POOL.keep_warm(None if args.watch else len(topics))  # the first sandbox starts while torch is imported
+    # the first sandboxes (a topic per core) start while torch is imported
+    POOL.keep_warm(None if args.watch else len(topics), depth=1 if args.watch else min(len(topics), _cores()))
     report = _check_once(args, console, width, args.selectors)
     if not args.watch:
         return 0 if report.score == report.points else 1
@@ -219,8 +223,8 @@ def cmd_grade(args) -> int:
 
     submission = Path(args.submission)
     present = present_topics(submission) if submission.is_dir() else []
-    if present:
-        POOL.keep_warm(len(present))  # the first sandbox starts while torch is imported
+    if present:  # the first sandboxes (a topic per core) start while torch is imported
+        POOL.keep_warm(len(present), depth=min(len(present), _cores()))
     from autograder import outputs
     from autograder.grading.grade import grading_seed
     from autograder.outputs.text import summary

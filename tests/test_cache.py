@@ -375,6 +375,26 @@ def test_a_warm_sandbox_is_fresh_for_each_topic_and_lives_until_used():
         assert len(started) >= 4 and len(set(started)) == len(started)  # four topics graded, each its own
 
 
+def test_grade_starts_a_sandbox_per_core_ahead_and_no_more_than_its_topics_take(monkeypatch):
+    """`grade` of five topics on two cores keeps two sandboxes ready from the start (both start while torch is
+    imported), one more after each take while topics remain, and none that no topic will take."""
+    from autograder.sandbox import pool
+
+    started = []
+    monkeypatch.setattr(pool, "_prestart", lambda: started.append(1) or object())
+    monkeypatch.setattr(pool, "_usable", lambda future: future.result() if future is not None else None)
+    warm = pool.SandboxPool()
+    try:
+        warm.keep_warm(5, depth=2)
+        warm.starter.submit(lambda: None).result()  # the starts asked for so far are done
+        assert len(started) == 2
+        taken = [warm.sandbox(ahead=i < 4) for i in range(5)]
+        warm.starter.submit(lambda: None).result()
+        assert len(started) == 5 and all(t is not None for t in taken) and not warm.ready
+    finally:
+        warm.starter.shutdown()
+
+
 def test_the_longest_submissions_start_first():
     from autograder.batch.run import Job, longest_first
 

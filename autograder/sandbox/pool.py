@@ -30,13 +30,14 @@ class SandboxPool:
         self.lock = threading.Lock()
         self.ready: list[Future] = []  # sandboxes starting or started, oldest first
         self.uses: int | None = 0  # takes still to come that should find one ready (None: every take)
+        self.depth = 1  # sandboxes kept ready at once (`grade` takes one per core at its start)
         self.starter: ThreadPoolExecutor | None = None  # its one thread starts every sandbox, and outlives them
 
-    def keep_warm(self, uses: int | None = None) -> None:
-        """Keep a sandbox ready for each of the next `uses` sandboxes asked for (None: from now on), starting the
-        first now."""
+    def keep_warm(self, uses: int | None = None, depth: int = 1) -> None:
+        """Keep a sandbox ready for each of the next `uses` sandboxes asked for (None: from now on), `depth` of them
+        at once, starting them now."""
         with self.lock:
-            self.uses = uses
+            self.uses, self.depth = uses, max(1, depth)
         self._fill()
 
     def sandbox(self, ahead: bool = False) -> Sandbox:
@@ -46,20 +47,19 @@ class SandboxPool:
             if self.uses:
                 self.uses -= 1
         sandbox = _usable(future)
-        if ahead:
-            self.start()
-        else:
+        if self.uses is None or self.uses > 0:
             self._fill()
+        elif ahead:
+            self.start()
         return sandbox or Sandbox()
 
-    def start(self) -> None:
-        """Start one sandbox in the background, unless one is ready or starting."""
+    def start(self, count: int = 1) -> None:
+        """Start sandboxes in the background until `count` are ready or starting."""
         with self.lock:
-            if self.ready:
-                return
             if self.starter is None:
                 self.starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-pool")
-            self.ready.append(self.starter.submit(_prestart))
+            while len(self.ready) < count:
+                self.ready.append(self.starter.submit(_prestart))
 
     def close(self) -> None:
         """Stop every sandbox started ahead (at exit)."""
@@ -72,7 +72,7 @@ class SandboxPool:
 
     def _fill(self) -> None:
         if self.uses is None or self.uses > 0:
-            self.start()
+            self.start(self.depth if self.uses is None else min(self.depth, self.uses))
 
 
 def _prestart() -> Sandbox:
