@@ -124,12 +124,104 @@ def _shape_comment(value) -> str:
     return ""
 
 
-def format_inputs(inputs: dict, width: int = 76) -> str:
-    """Every input as a line of Python (`name = np.array(...)  # shape (2, 3), float64`)."""
-    lines = []
+def format_inputs(inputs: dict, width: int = 76, compact: bool = False) -> str:
+    """Every input as a line of Python (`name = np.array(...)  # shape (2, 3), float64`).
+
+    `compact` (the short text): an input whose whole literal fits in `width` columns takes one line, its comment the
+    shape alone (the literal says the dtype: float64 and int64 are NumPy's defaults, others are written out); a dict
+    that does not fit one line takes one line per entry, each entry on one line where it fits; anything longer is
+    written as without `compact`; numbers and short lists of them share a line (`lr = 0.1; epochs = 3`)."""
+    lines, previous = [], np.zeros(2)
     for name, value in inputs.items():
-        lines.append(f"{name} = {python_literal(value, width, ' ' * (len(name) + 3))}{_shape_comment(value)}")
+        short = _one_line(value) if compact else None
+        comment = f"  # shape {value.shape}" if isinstance(value, np.ndarray) and value.ndim else ""
+        blocks = _blocks(value, " " * (len(name) + 13)) if compact and short is not None else None
+        if short is not None and len(f"{name} = {short}") <= width:
+            lines.append(f"{name} = {short}" + (comment if len(f"{name} = {short}{comment}") <= width else ""))
+        elif blocks is not None and all(len(line) <= width for line in [f"{name} = {blocks[0]}", *blocks[1:]]):
+            blocks[-1] += comment if len(blocks[-1] + comment) <= width else ""
+            lines += [f"{name} = {blocks[0]}", *blocks[1:]]
+        elif compact and isinstance(value, dict) and all(len(_one_line(v) or " " * width) < width - 12
+                                                         for v in value.values()):
+            lines += _packed(name, value, width)
+        elif compact and isinstance(value, dict) and all(_one_line(v) is not None for v in value.values()):
+            lines += [f"{name} = {{", *[line for k, v in value.items() for line in _entry(k, v, width)], "}"]
+        else:
+            lines.append(f"{name} = {python_literal(value, width, ' ' * (len(name) + 3))}{_shape_comment(value)}")
+        if compact and len(lines) > 1 and _scalar(value) and _scalar(previous) and \
+                len(f"{lines[-2]}; {lines[-1]}") <= width:  # numbers side by side: `lr = 0.1; epochs = 3`
+            lines[-2:] = [f"{lines[-2]}; {lines[-1]}"]
+        previous = value
     return "\n".join(lines)
+
+
+def _scalar(value) -> bool:
+    return value is None or isinstance(value, (bool, int, float, str, np.generic)) or \
+        (isinstance(value, (list, tuple)) and all(isinstance(v, (int, float)) for v in value) and len(value) <= 8)
+
+
+def _packed(name: str, value: dict, width: int) -> list[str]:
+    """A dict of small entries as few lines as fit in `width`: `name = {'W': np.array(...), 'b': ...,` and on."""
+    start = f"{name} = {{"
+    lines, line = [], start
+    items = [f"{k!r}: {_one_line(v)}" for k, v in value.items()]
+    for i, item in enumerate(items):
+        piece = item + ("}" if i == len(items) - 1 else ",")
+        if line not in (start, " " * len(start)) and len(line + " " + piece) > width:
+            lines.append(line)
+            line = " " * len(start)
+        line += ("" if line in (start, " " * len(start)) else " ") + piece
+    return lines + [line]
+
+
+def _entry(key, value, width: int) -> list[str]:
+    """A dict's entry as `format_inputs(compact=True)` writes it: on one line, else one block a line, else whole."""
+    start = f"    {key!r}: "
+    short = _one_line(value)
+    comment = f"  # shape {value.shape}" if isinstance(value, np.ndarray) and value.ndim else ""
+    if len(start + short) + 1 <= width:
+        return [start + short + "," + (comment if len(start + short + comment) < width else "")]
+    blocks = _blocks(value, " " * (len(start) + 10))
+    if blocks is not None and all(len(line) < width for line in [start + blocks[0], *blocks[1:]]):
+        return [start + blocks[0], *blocks[1:-1], blocks[-1] + "," + (comment if len(blocks[-1] + comment) < width
+                                                                        else "")]
+    return [f"{start}{python_literal(value, width, ' ' * len(start), '    ')},{_shape_comment(value)}"]
+
+
+def _blocks(value, indent: str) -> list[str] | None:
+    """A small array written one entry of its first axis a line (each on one line), for `format_inputs`; None for
+    anything else."""
+    if not isinstance(value, np.ndarray) or value.ndim < 2 or len(value) < 2:
+        return None
+    whole = _one_line(value)
+    if not whole or not whole.startswith("np.array([") or "np.full" in whole:
+        return None
+    dtype = whole[whole.rindex("]") + 1:-1]  # ", dtype=np.float32" or ""
+    rows = [_one_line(np.ascontiguousarray(row)) for row in value]
+    rows = [r[len("np.array("):r.rindex("]") + 1] for r in rows]
+    return [f"np.array([{rows[0]},", *[f"{indent}{r}," for r in rows[1:-1]], f"{indent}{rows[-1]}]{dtype})"]
+
+
+def _one_line(value) -> str | None:
+    """`python_literal(value)` on one line (a small array's rows side by side), or None when it cannot be: a value
+    too large to paste, a dict or list of arrays that does not fit."""
+    if isinstance(value, dict):
+        items = [_one_line(v) for v in value.values()]
+        if any(i is None for i in items) or not all(isinstance(k, (str, int)) for k in value):
+            return None
+        return "{" + ", ".join(f"{k!r}: {i}" for k, i in zip(value, items)) + "}"
+    if isinstance(value, (list, tuple)) and any(isinstance(v, (np.ndarray, np.generic, dict)) for v in value):
+        items = [_one_line(v) for v in value]
+        if any(i is None for i in items):
+            return None
+        body = ", ".join(items) + ("," if isinstance(value, tuple) and len(value) == 1 else "")
+        return f"[{body}]" if isinstance(value, list) else f"({body})"
+    if not pasteable(value):
+        return None
+    text = python_literal(value, width=10 ** 6)
+    if isinstance(value, np.ndarray):  # an array's rows, one a line: side by side
+        return " ".join(line.strip() for line in text.split("\n"))
+    return None if "\n" in text else text
 
 
 def largest_axis(value) -> int:

@@ -13,8 +13,11 @@ grade it), and its feedback is read as a student reads it. Per topic and overall
                   transpose / sign hint;
 - wrong:          bugs whose feedback names a declared mistake that is not among the bug's `mistakes` (the
                   corpora list, for every bug, the mistakes its feedback must name: none when empty);
-- unpasteable:    inputs shown under "paste into Python" that do not run after `import numpy as np`;
-- lines:          the median number of 80-column lines of feedback per failing exercise (its text output);
+- unpasteable:    inputs shown under "paste into Python" that do not run after `import numpy as np` (in the
+                  whole feedback of every failing check, and in the default text);
+- lines:          the median number of 80-column lines of feedback per failing exercise (its default text);
+- check max, >30: the most 80-column lines one check's feedback takes in the default text (from its own line to
+                  the next check's), and how many checks take more than 30;
 - kit lines:      the lines the first `check` of the untouched kit (assignments/) prints.
 
 Measured on this machine (2 cores, heavily shared), issue 19. "wrong" counts a name the corpus does not list for
@@ -68,8 +71,42 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 NAMING = re.compile(r"Likely mistake:|Possible mistake|Pattern:|times the expected|transpose of the expected|"
                     r"opposite sign")
+CHECK_LINE = re.compile(r"^  (FAIL|--  |ok  ) ")  # a check's first line in the text of an exercise
+MOST = 30  # no check's feedback is longer in the default text
+
+
 def display_lines(text: str, width: int = 80) -> int:
     return sum(max(1, math.ceil(len(line) / width)) for line in text.splitlines())
+
+
+def check_lines(text: str) -> list[int]:
+    """The 80-column lines each check takes in an exercise's text: from its own line to the next check's, what the
+    code printed (said once per exercise, after its checks) left out."""
+    sizes: list[int] = []
+    for line in text.splitlines()[1:]:
+        if line.strip() == "Your code printed:":
+            break
+        if CHECK_LINE.match(line) or not sizes:
+            sizes.append(0)
+        sizes[-1] += display_lines(line)
+    return sizes
+
+
+def short_blocks(text: str) -> list[str]:
+    """The Python under every "paste into Python" label of the short text (indented under its check)."""
+    from conftest import CODE_LINE, PASTE
+
+    blocks, lines = [], text.splitlines()
+    for i, line in enumerate(lines):
+        if PASTE in line:
+            indent = " " * (len(line) - len(line.lstrip()))
+            body = []
+            for code in lines[i + 1:]:
+                if not code.startswith(indent) or not code[len(indent):].strip() or not CODE_LINE.match(code[len(indent):]):
+                    break
+                body.append(code[len(indent):])
+            blocks.append("\n".join(body))
+    return blocks
 
 
 def kit_lines() -> int:
@@ -103,7 +140,9 @@ def measure(topics: list[str], limit: int | None, bugs: list[str] = ()) -> list[
             messages = [c.message for c in checks if c.message]
             first = next((c for c in checks if c.inputs), None)
             named = sorted({m for c in checks for m in (c.mistakes or ())})
-            blocks = [b for m in messages for b in paste_blocks(m)]
+            texts = [exercise_text(e) for e in report.exercises if e.score < e.points]
+            blocks = [b for m in messages for b in paste_blocks(m)] + [b for t in texts for b in short_blocks(t)]
+            per_check = [n for t in texts for n in check_lines(t)]
             axis = largest_free_axis(first.inputs) if first is not None else None
             rows.append({
                 "topic": topic, "bug": bug.id,
@@ -116,11 +155,13 @@ def measure(topics: list[str], limit: int | None, bugs: list[str] = ()) -> list[
                 "wrong": sorted(set(named) - set(bug.mistakes)),
                 "missed": sorted(set(bug.mistakes) - set(named)),
                 "unpasteable": sum("<array" in b or not pastes(b) for b in blocks),
-                "lines": [display_lines(exercise_text(e)) for e in report.exercises if e.score < e.points],
+                "lines": [display_lines(t) for t in texts],
+                "check_lines": per_check,
             })
             r = rows[-1]
             print(f"  {topic}.{bug.id:50} right={r['right_check']!s:5} axis={r['largest_axis']!s:5} "
-                  f"named={named} wrong={r['wrong']} missed={r['missed']} unpasteable={r['unpasteable']} lines={r['lines']}", flush=True)
+                  f"named={named} wrong={r['wrong']} missed={r['missed']} unpasteable={r['unpasteable']} "
+                  f"lines={r['lines']} largest check={max(per_check, default=0)}", flush=True)
     return rows
 
 
@@ -136,6 +177,8 @@ def summary(rows: list[dict]) -> dict:
         "wrong_diagnoses": sum(bool(r["wrong"]) for r in rows),
         "unpasteable_inputs": sum(r["unpasteable"] for r in rows),
         "median_lines_per_failing_exercise": statistics.median(lines) if lines else 0,
+        "max_lines_per_check": max((n for r in rows for n in r["check_lines"]), default=0),
+        "checks_over_30_lines": sum(n > MOST for r in rows for n in r["check_lines"]),
     }
 
 
@@ -153,11 +196,13 @@ def main() -> None:
     table["overall"] = summary(rows)
     kit = None if args.no_kit else kit_lines()
     print(f"\n{len(rows)} buggy submissions, {time.perf_counter() - start:.0f} s")
-    print(f"{'':14}{'bugs':>6}{'right':>8}{'<=3':>8}{'named':>8}{'wrong':>7}{'unpaste':>9}{'lines':>7}")
+    print(f"{'':14}{'bugs':>6}{'right':>8}{'<=3':>8}{'named':>8}{'wrong':>7}{'unpaste':>9}{'lines':>7}"
+          f"{'check max':>11}{'>30':>5}")
     for topic, s in table.items():
         print(f"{topic:14}{s['bugs']:6}{s['right_check']:8.1%}{s['small_input_of_shown']:8.1%}"
               f"{s['names_misconception']:8.1%}{s['wrong_diagnoses']:7}{s['unpasteable_inputs']:9}"
-              f"{s['median_lines_per_failing_exercise']:7g}")
+              f"{s['median_lines_per_failing_exercise']:7g}{s['max_lines_per_check']:11}"
+              f"{s['checks_over_30_lines']:5}")
     if kit is not None:
         print(f"lines of the untouched kit's first check: {kit}")
     if args.json:

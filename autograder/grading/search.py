@@ -860,13 +860,106 @@ def _explain(ex: Exercise, check: Check, session: TopicSession, found: _Found,
     else:
         title = "Smallest failing input" if found.shrunk else "Failing input"
     pasteable = is_pasteable(shown)
+    first_shown = not shown_under  # the exercise's first input shown: the one the short text shows whole
     earlier = (shown_under or {}).get(id(inputs))
     same_as = earlier[0] if earlier and set(shown) <= earlier[1] else None
     if same_as is None and shown_under is not None:
         shown_under[id(inputs)] = (check.name, set(shown))
-    feedback.reproduction = Reproduction(format_inputs(shown), _call_text(ex, check), pasteable, title, same_as)
+    read, left_out = _entries_read(ex, check, session, inputs, shown, v) if first_shown else (shown, [])
+    feedback.reproduction = Reproduction(format_inputs(shown), _call_text(ex, check), pasteable, title, same_as,
+                                         _short_inputs(read, left_out), left_out)
     return CheckResult.failed(check.name, check.points, feedback, mistakes=[name for name, _ in v.mistakes],
                               inputs=shown, expected=v.expected, got=v.got)
+
+
+READ_TRIALS = 40  # runs of the check at most, to find which entries of its dict inputs a failing check reads
+
+
+def _entries_read(ex: Exercise, check: Check, session: TopicSession, inputs: dict, shown: dict,
+                  v: Verdict) -> tuple[dict, list[str]]:
+    """`shown` without the entries of its dicts (params, a cache) the failing check does not read, and the entries
+    left out ("params['b2']"). An entry is left out only when the check, run again on the input without it (the
+    student's functions and the right answer both), fails exactly as before: the same message, the same value
+    returned and expected. So the input shown still reproduces the failure, whatever the submission reads.
+    An entry is tried out of every dict that has it at once (params and grads share their keys), then out of
+    each alone. A wrong value only (an error may depend on what is there), and a check with no judge."""
+    dicts = [n for n, x in shown.items() if isinstance(x, dict) and len(x) > 1]
+    if v.kind != Kind.VALUE or check.judge is not None or not dicts or not v.failed:
+        return shown, []
+    current, left_out, trials = dict(shown), [], 0
+    for key in dict.fromkeys(k for n in dicts for k in shown[n]):
+        holders = [n for n in dicts if key in current[n] and len(current[n]) > 1]
+        for attempt in [holders] + ([[n] for n in holders] if len(holders) > 1 else []):
+            if not attempt or trials >= READ_TRIALS:
+                continue
+            trial = {n: ({k: x for k, x in current[n].items() if k != key} if n in attempt else current[n])
+                     for n in current}
+            trials += 1
+            if _fails_alike(ex, check, session, {**inputs, **trial}, v):
+                current = trial
+                left_out += [f"{n}[{key!r}]" for n in attempt]
+                break
+    return current, left_out
+
+
+def _fails_alike(ex: Exercise, check: Check, session: TopicSession, inputs: dict, v: Verdict) -> bool:
+    """Whether the student's functions, run on `inputs`, return what they returned on the whole input (`v.got`; of a
+    returned dict, the entries that are there), and that is wrong as `v` says: the same message against the
+    expected value (of the whole input: a params dict without some entries has no right answer of its own)."""
+    try:
+        outcome = session.outcome(ex, ex.plan_of(check), inputs)
+    except Exception:  # noqa: BLE001 - what cannot run stays as it was
+        return False
+    if outcome.error or any(o not in outcome.results for o in (check.path[0], *check.needs)):
+        return False
+    got, problem = _lookup(outcome.results, check.path)
+    if problem or not _identical(got, v.got):
+        return False
+    return compare(_label(check.path), got, _within(v.expected, got), check.tolerance or ex.tolerance) == v.message
+
+
+def _within(expected, got):
+    """`expected` with only the entries of its dicts that `got` has."""
+    if isinstance(expected, dict) and isinstance(got, dict):
+        return {k: _within(expected[k], got[k]) for k in got if k in expected}
+    return expected
+
+
+def _identical(a, b) -> bool:
+    """`a` (on the input with entries left out) is `b` (on the whole input), but for entries of a dict `a` lacks:
+    a returned dict of parameters has the keys of the parameters given, and those not given are not checked."""
+    if isinstance(a, dict) or isinstance(b, dict):
+        return isinstance(a, dict) and isinstance(b, dict) and a.keys() <= b.keys() and \
+            all(_identical(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(_identical(x, y) for x, y in zip(a, b))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        try:
+            return np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True) and np.shape(a) == np.shape(b)
+        except TypeError:
+            return False
+    try:
+        return bool(a == b) or (a != a and b != b)  # NaN as NaN
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _short_inputs(read: dict, left_out: list[str]) -> str:
+    """The input as the short text shows it: compact, and a dict that lost entries says so on its first line."""
+    lines = format_inputs(read, compact=True).splitlines()
+    trimmed = {e.split("[", 1)[0] for e in left_out}
+    note = "  # other entries: no part in it"
+    for name in trimmed:  # on the dict's last line, else its first, where it fits
+        first = next((i for i, line in enumerate(lines) if line.startswith(f"{name} = {{")), None)
+        if first is None:
+            continue
+        last = next(i for i in range(first, len(lines)) if lines[i].rstrip().endswith("}") or
+                    lines[i].split("  #")[0].rstrip().endswith("}"))
+        for i in (last, first):
+            if "#" not in lines[i] and (len(lines[i] + note) <= 76 or lines[i].endswith("{")):
+                lines[i] += note
+                break
+    return "\n".join(lines)
 
 
 def _record(ex: Exercise, session: TopicSession, v: Verdict) -> Feedback:

@@ -25,6 +25,7 @@ from autograder.outputs.safe import printable
 WIDTH = 80
 INDENT = "  "
 BRIEF = 11  # lines of a failing exercise's first failing check, its own line included: with the exercise's header, 12
+MOST = 30  # lines of any one check, whatever its input: a longer input is referred to (`--verbose` shows it)
 PRINTED = (3, 2)  # the first and last lines of what a function printed, in the short text
 
 
@@ -68,41 +69,73 @@ def not_started(result: ExerciseResult) -> bool:
     return result.score == 0 and Kind.NOT_IMPLEMENTED in kinds and kinds <= {Kind.NOT_IMPLEMENTED, Kind.NOT_CHECKED}
 
 
-def _brief(fb: Feedback, reader: Reader | None, prefix: str, width: int, budget: int) -> tuple[list[str], bool]:
-    """At most `budget` lines of a check's feedback, the most telling first; whether anything was left out."""
-    head = [(d.kind, d.line) for d in fb.diagnoses if d.kind == "root_cause"][:1] + [("prose", headline(fb, reader))]
-    diagnoses = [(d.kind, d.line) for d in fb.diagnoses if d.kind != "root_cause"][:3]
-    detail = [("code", t) for t in fb.detail.splitlines()]
-    cut = False
+def _wrapped(text: str, first: str, prefix: str, width: int) -> list[str]:
+    """Prose wrapped at `width`, its first line after `first`, the others after `prefix` plus two."""
+    return textwrap.wrap(text, width=max(40, width), initial_indent=first, subsequent_indent=prefix + "  ",
+                         break_long_words=False, break_on_hyphens=False) or [first.rstrip()]
+
+
+def _values_lines(v, prefix: str, width: int) -> list[str]:
+    """Expected and got: a line each where both fit one line, else the blocks of the verbose text."""
+    where = f" (around index {list(v.index)})" if v.index else ""
+    exp, got = (" ".join(s.split()) for s in (v.expected, v.got))
+    one = [f"{prefix}Expected{where}: {exp}", f"{prefix}Got{' ' * (len(where) + 5)}: {got}"]
+    if all(len(line) <= width for line in one) and "\n" not in v.expected + v.got:
+        return one
+    return _wrap([("label", f"Expected{where}:"), *[("code", s) for s in v.expected.splitlines()],
+                  ("label", "Got:"), *[("code", s) for s in v.got.splitlines()]], prefix, width)
+
+
+def _reproduction_lines(fb: Feedback, reader: Reader | None, prefix: str, width: int, room: int) -> list[str]:
+    """The input and the call, whole (pasteable) when they fit in `room` lines, else where to see them."""
+    r = fb.reproduction
+    if r is None:
+        return []
+    if r.same_as:
+        return _wrap([("prose", f"{r.title}: the one shown under {r.same_as} above.")], prefix, width)
+    run = command(fb, reader)
+    title = (f"{r.title} (paste into Python to reproduce):" if r.pasteable
+             else f"{r.title} (`{run}` reproduces it):" if run else f"{r.title}:")
+    code = [prefix + s for s in (r.short or r.inputs).splitlines() + call_lines(r)]
+    block = _wrap([("label", title)], prefix, width) + code
+    if _height(block, width) <= room:
+        return block
+    lines = len((r.short or r.inputs).splitlines())
+    return _wrap([("prose", f"{r.title}: {plural(lines, 'line')} long, `--verbose` shows it" +
+                   (f" (`{run} --verbose`)." if run else "."))], prefix, width)
+
+
+def _height(lines: list[str], width: int) -> int:
+    """Lines as a terminal `width` columns wide shows them (a code line longer than that takes two)."""
+    return sum(max(1, -(-len(line) // width)) for line in lines)
+
+
+def _brief(fb: Feedback, reader: Reader | None, title: str, prefix: str, width: int) -> list[str]:
+    """A check's feedback in at most BRIEF lines, its title line included, the most telling first: what is wrong (on
+    the title's line), the root cause, the named mistake, the input (pasteable) and the call, then the other
+    diagnoses and expected vs got where room is left. An input too long for BRIEF is still shown whole up to MOST
+    lines (it is what reproduces the failure), and referred to beyond."""
+    roots = [d.line for d in fb.diagnoses if d.kind == "root_cause"][:1]
+    if roots:  # what to fix first, before anything else
+        head = [title] + _wrap([("root_cause", roots[0]), ("prose", headline(fb, reader))], prefix, width)
+    else:
+        head = _wrapped(headline(fb, reader), title + ": ", prefix, width)
+    detail = fb.detail.splitlines()
     if len(detail) > 3:  # a traceback: its last lines say where it raised
-        detail, cut = [("code", "...")] + detail[-2:], True
-    out = _wrap(head + detail + diagnoses, prefix, width)
-    r, repro = fb.reproduction, []
-    if r is not None and r.same_as:
-        repro = _wrap([("prose", f"{r.title}: the one shown under {r.same_as} above.")], prefix, width)
-    elif r is not None:
-        run = command(fb, reader)
-        title = (f"{r.title} (paste into Python to reproduce):" if r.pasteable
-                 else f"{r.title} (`{run}` reproduces it):" if run else f"{r.title}:")
-        label = _wrap([("label", title)], prefix, width)
-        code = [prefix + s for s in r.inputs.splitlines() + call_lines(r)]
-        room = budget - len(out) - len(label)
-        if len(code) > room:
-            cut = True
-            more = len(code) - max(room - 1, 0)
-            code = code[:max(room - 1, 0)] + [prefix + f"# ... {more} more lines (--verbose shows them)"]
-        repro = label + code if room > 1 else []
-    if fb.values is not None:  # the headline names the worst entry already: expected and got only where room is left
-        v = fb.values
-        where = f" (around index {list(v.index)})" if v.index else ""
-        block = _wrap([("label", f"Expected{where}:"), *[("code", s) for s in v.expected.splitlines()],
-                       ("label", "Got:"), *[("code", s) for s in v.got.splitlines()]], prefix, width)
-        if len(out) + len(block) + len(repro) <= budget:
-            out += block
-        else:
-            cut = True
+        detail = ["..."] + detail[-2:]
+    head += [prefix + line for line in detail]
+    ranked = sorted((d for d in fb.diagnoses if d.kind != "root_cause"), key=lambda d: d.kind != "mistake")
+    diagnoses = [_wrap([(d.kind, d.line)], prefix, width) for d in ranked[:3]]
+    first = diagnoses[0] if diagnoses else []
+    repro = _reproduction_lines(fb, reader, prefix, width, MOST - _height(head + first, width))
+    out = head + first
+    for more in diagnoses[1:] + ([_values_lines(fb.values, prefix, width)] if fb.values is not None else []):
+        if _height(out + more + repro, width) <= BRIEF:
+            out = out + more
     out += repro
-    return out[:budget], cut
+    if _height(out, width) > MOST:  # a headline or traceback line of thousands of characters
+        out = out[:MOST - 1] + [prefix + "... (`--verbose` shows the rest)"]
+    return out
 
 
 def _printed_lines(result: ExerciseResult, prefix: str, verbose: bool) -> list[str]:
@@ -135,9 +168,13 @@ def exercise_text(result: ExerciseResult, indent: str = INDENT, width: int = WID
     lines = [header]
     first = next((c for c in result.checks if not c.passed and c.checked), None)
     passed = [c for c in result.checks if c.passed]
-    if passed and not verbose:
-        lines.append(f"{indent}ok   {'; '.join(c.name for c in passed)} "
-                     f"({_pts(sum(c.score for c in passed))}/{_pts(sum(c.points for c in passed))})")
+    if passed and not verbose:  # on the header's line where it fits
+        ok = f"ok   {'; '.join(c.name for c in passed)} ({_pts(sum(c.score for c in passed))}/" \
+             f"{_pts(sum(c.points for c in passed))})"
+        if len(f"{header}  {ok}") <= width:
+            lines[0] = f"{header}  ok: {ok[5:]}"
+        else:
+            lines.append(indent + ok)
     for check in result.checks:
         if check.passed and not verbose:
             continue
@@ -151,9 +188,12 @@ def exercise_text(result: ExerciseResult, indent: str = INDENT, width: int = WID
             elif verbose:
                 lines += _wrap(feedback_lines(check.feedback, reader), indent * 3, width)
             else:
-                lines += _brief(check.feedback, reader, indent * 3, width, BRIEF - 1)[0]
+                lines[-1:] = _brief(check.feedback, reader, title, indent * 3, width)
         else:  # one line: what is wrong, its own cause where it differs from the first check's
             said = headline(check.feedback, reader) if check.feedback else (check.message or "").split("\n")[0]
+            own = [d for d in (check.feedback.diagnoses if check.feedback else []) if d.kind == "mistake"
+                   and d.name not in (first.mistakes if first is not None else ())]
+            said = own[0].line if own else said
             lines.append(title + ": " + textwrap.shorten(said, width=max(20, width - len(title) - 2), placeholder=" ..."))
     lines += _printed_lines(result, indent * 3, verbose)
     return printable("\n".join(lines))
