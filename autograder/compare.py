@@ -128,36 +128,39 @@ def format_inputs(inputs: dict, width: int = 76, compact: bool = False) -> str:
     """Every input as a line of Python (`name = np.array(...)  # shape (2, 3), float64`).
 
     `compact` (the short text): an input whose whole literal fits in `width` columns takes one line, its comment the
-    shape alone (the literal says the dtype: float64 and int64 are NumPy's defaults, others are written out); a dict
-    that does not fit one line takes one line per entry, each entry on one line where it fits; anything longer is
-    written as without `compact`; numbers and short lists of them share a line (`lr = 0.1; epochs = 3`)."""
-    lines, previous = [], np.zeros(2)
-    for name, value in inputs.items():
-        short = _one_line(value) if compact else None
-        comment = f"  # shape {value.shape}" if isinstance(value, np.ndarray) and value.ndim else ""
-        blocks = _blocks(value, " " * (len(name) + 13)) if compact and short is not None else None
-        if short is not None and len(f"{name} = {short}") <= width:
-            lines.append(f"{name} = {short}" + (comment if len(f"{name} = {short}{comment}") <= width else ""))
-        elif blocks is not None and all(len(line) <= width for line in [f"{name} = {blocks[0]}", *blocks[1:]]):
-            blocks[-1] += comment if len(blocks[-1] + comment) <= width else ""
-            lines += [f"{name} = {blocks[0]}", *blocks[1:]]
-        elif compact and isinstance(value, dict) and all(len(_one_line(v) or " " * width) < width - 12
-                                                         for v in value.values()):
-            lines += _packed(name, value, width)
-        elif compact and isinstance(value, dict) and all(_one_line(v) is not None for v in value.values()):
-            lines += [f"{name} = {{", *[line for k, v in value.items() for line in _entry(k, v, width)], "}"]
+    shape alone (the literal says the dtype: float64 and int64 are NumPy's defaults, others are written out); an
+    array too long for that, one line per entry of its first axis; a dict of small entries as few lines as they
+    fit; anything longer is written as without `compact`. Inputs that take one line each share a line while it fits
+    (`lr = 0.1; epochs = 3`, two small arrays), without their shape comments."""
+    written = [_written(name, value, width, compact) for name, value in inputs.items()]
+    lines: list[str] = []
+    alone = False  # the last line holds one input alone, and may take the next beside it
+    for entry in written:
+        joined = f"{lines[-1].split('  # shape', 1)[0]}; {entry[0].split('  # shape', 1)[0]}" if lines else ""
+        if compact and alone and len(entry) == 1 and len(joined) <= width:
+            lines[-1] = joined
         else:
-            lines.append(f"{name} = {python_literal(value, width, ' ' * (len(name) + 3))}{_shape_comment(value)}")
-        if compact and len(lines) > 1 and _scalar(value) and _scalar(previous) and \
-                len(f"{lines[-2]}; {lines[-1]}") <= width:  # numbers side by side: `lr = 0.1; epochs = 3`
-            lines[-2:] = [f"{lines[-2]}; {lines[-1]}"]
-        previous = value
+            lines += entry
+            alone = len(entry) == 1
     return "\n".join(lines)
 
 
-def _scalar(value) -> bool:
-    return value is None or isinstance(value, (bool, int, float, str, np.generic)) or \
-        (isinstance(value, (list, tuple)) and all(isinstance(v, (int, float)) for v in value) and len(value) <= 8)
+def _written(name: str, value, width: int, compact: bool) -> list[str]:
+    """One input as the lines of Python `format_inputs` writes."""
+    short = _one_line(value) if compact else None
+    comment = f"  # shape {value.shape}" if isinstance(value, np.ndarray) and value.ndim else ""
+    blocks = _blocks(value, " " * (len(name) + 13)) if short is not None else None
+    if short is not None and len(f"{name} = {short}") <= width:
+        return [f"{name} = {short}" + (comment if len(f"{name} = {short}{comment}") <= width else "")]
+    if blocks is not None and all(len(line) <= width for line in [f"{name} = {blocks[0]}", *blocks[1:]]):
+        blocks[-1] += comment if len(blocks[-1] + comment) <= width else ""
+        return [f"{name} = {blocks[0]}", *blocks[1:]]
+    if compact and isinstance(value, dict) and all(len(_one_line(v) or " " * width) < width - 12
+                                                   for v in value.values()):
+        return _packed(name, value, width)
+    if compact and isinstance(value, dict) and all(_one_line(v) is not None for v in value.values()):
+        return [f"{name} = {{", *[line for k, v in value.items() for line in _entry(k, v, width)], "}"]
+    return f"{name} = {python_literal(value, width, ' ' * (len(name) + 3))}{_shape_comment(value)}".split("\n")
 
 
 def _packed(name: str, value: dict, width: int) -> list[str]:

@@ -79,17 +79,22 @@ def display_lines(text: str, width: int = 80) -> int:
     return sum(max(1, math.ceil(len(line) / width)) for line in text.splitlines())
 
 
-def check_lines(text: str) -> list[int]:
-    """The 80-column lines each check takes in an exercise's text: from its own line to the next check's, what the
-    code printed (said once per exercise, after its checks) left out."""
-    sizes: list[int] = []
+def check_blocks(text: str) -> list[list[str]]:
+    """The lines of each check in an exercise's text: from its own line to the next check's, what the code printed
+    (said once per exercise, after its checks) left out."""
+    blocks: list[list[str]] = []
     for line in text.splitlines()[1:]:
         if line.strip() == "Your code printed:":
             break
-        if CHECK_LINE.match(line) or not sizes:
-            sizes.append(0)
-        sizes[-1] += display_lines(line)
-    return sizes
+        if CHECK_LINE.match(line) or not blocks:
+            blocks.append([])
+        blocks[-1].append(line)
+    return blocks
+
+
+def check_lines(text: str) -> list[int]:
+    """The 80-column lines each check takes in an exercise's text."""
+    return [display_lines("\n".join(b)) for b in check_blocks(text)]
 
 
 def short_blocks(text: str) -> list[str]:

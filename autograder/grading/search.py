@@ -945,18 +945,22 @@ def _identical(a, b) -> bool:
 
 
 def _short_inputs(read: dict, left_out: list[str]) -> str:
-    """The input as the short text shows it: compact, and a dict that lost entries says so on its first line."""
+    """The input as the short text shows it: compact, and a dict that lost entries says so where it ends (else
+    where it starts) if the line has room."""
     lines = format_inputs(read, compact=True).splitlines()
-    trimmed = {e.split("[", 1)[0] for e in left_out}
     note = "  # other entries: no part in it"
-    for name in trimmed:  # on the dict's last line, else its first, where it fits
-        first = next((i for i, line in enumerate(lines) if line.startswith(f"{name} = {{")), None)
-        if first is None:
+    for name in dict.fromkeys(e.split("[", 1)[0] for e in left_out):
+        where = [i for i, line in enumerate(lines) if line.startswith(f"{name} = {{") or f"; {name} = {{" in line]
+        if not where:
             continue
-        last = next(i for i in range(first, len(lines)) if lines[i].rstrip().endswith("}") or
-                    lines[i].split("  #")[0].rstrip().endswith("}"))
-        for i in (last, first):
-            if "#" not in lines[i] and (len(lines[i] + note) <= 76 or lines[i].endswith("{")):
+        depth, end = 0, where[0]
+        for end in range(where[0], len(lines)):
+            text = lines[end].split("  #", 1)[0]
+            depth += text[text.find(f"{name} = {{") if end == where[0] else 0:].count("{") - text.count("}")
+            if depth <= 0:
+                break
+        for i in (end, where[0]):
+            if "#" not in lines[i] and len(lines[i] + note) <= 76:
                 lines[i] += note
                 break
     return "\n".join(lines)

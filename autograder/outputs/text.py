@@ -121,6 +121,8 @@ def _brief(fb: Feedback, reader: Reader | None, title: str, prefix: str, width: 
     else:
         head = _wrapped(headline(fb, reader), title + ": ", prefix, width)
     detail = fb.detail.splitlines()
+    if fb.kind == Kind.VALUE and any(d.kind == "mistake" for d in fb.diagnoses):
+        detail = []  # a hint read off the values ("exactly 2 times the expected one"): the mistake named says more
     if len(detail) > 3:  # a traceback: its last lines say where it raised
         detail = ["..."] + detail[-2:]
     head += [prefix + line for line in detail]
