@@ -25,6 +25,7 @@ student returned: it would name a division by zero the student may never have wr
 from __future__ import annotations
 
 import numbers
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -148,16 +149,18 @@ def format_inputs(inputs: dict, width: int = 76, compact: bool = False) -> str:
 def _written(name: str, value, width: int, compact: bool) -> list[str]:
     """One input as the lines of Python `format_inputs` writes."""
     short = _one_line(value) if compact else None
-    comment = f"  # shape {value.shape}" if isinstance(value, np.ndarray) and value.ndim else ""
+    comment = f"  # shape {value.shape}" if isinstance(value, np.ndarray) and value.ndim and \
+        not (short or "").startswith("np.zeros") else ""
     blocks = _blocks(value, " " * (len(name) + 13)) if short is not None else None
     if short is not None and len(f"{name} = {short}") <= width:
         return [f"{name} = {short}" + (comment if len(f"{name} = {short}{comment}") <= width else "")]
     if blocks is not None and all(len(line) <= width for line in [f"{name} = {blocks[0]}", *blocks[1:]]):
         blocks[-1] += comment if len(blocks[-1] + comment) <= width else ""
         return [f"{name} = {blocks[0]}", *blocks[1:]]
-    if compact and isinstance(value, dict) and all(len(_one_line(v) or " " * width) < width - 12
-                                                   for v in value.values()):
-        return _packed(name, value, width)
+    packed = _packed(name, value, width) if compact and isinstance(value, dict) and \
+        all(_one_line(v) is not None for v in value.values()) else None
+    if packed and all(len(line) <= width for line in packed):
+        return packed
     if compact and isinstance(value, dict) and all(_one_line(v) is not None for v in value.values()):
         return [f"{name} = {{", *[line for k, v in value.items() for line in _entry(k, v, width)], "}"]
     return f"{name} = {python_literal(value, width, ' ' * (len(name) + 3))}{_shape_comment(value)}".split("\n")
@@ -200,12 +203,12 @@ def _blocks(value, indent: str) -> list[str] | None:
     if not whole or not whole.startswith("np.array([") or "np.full" in whole:
         return None
     dtype = whole[whole.rindex("]") + 1:-1]  # ", dtype=np.float32" or ""
-    rows = [_one_line(np.ascontiguousarray(row)) for row in value]
+    rows = [_one_line(np.ascontiguousarray(row), zeros=False) for row in value]
     rows = [r[len("np.array("):r.rindex("]") + 1] for r in rows]
     return [f"np.array([{rows[0]},", *[f"{indent}{r}," for r in rows[1:-1]], f"{indent}{rows[-1]}]{dtype})"]
 
 
-def _one_line(value) -> str | None:
+def _one_line(value, zeros: bool = True) -> str | None:
     """`python_literal(value)` on one line (a small array's rows side by side), or None when it cannot be: a value
     too large to paste, a dict or list of arrays that does not fit."""
     if isinstance(value, dict):
@@ -221,9 +224,11 @@ def _one_line(value) -> str | None:
         return f"[{body}]" if isinstance(value, list) else f"({body})"
     if not pasteable(value):
         return None
+    if zeros and isinstance(value, np.ndarray) and value.dtype == np.float64 and value.size > 1 and not value.any():
+        return f"np.zeros({value.shape if value.ndim > 1 else len(value)})"  # a shrunk input is mostly zeros
     text = python_literal(value, width=10 ** 6)
-    if isinstance(value, np.ndarray):  # an array's rows, one a line: side by side
-        return " ".join(line.strip() for line in text.split("\n"))
+    if isinstance(value, np.ndarray):  # an array's rows, one a line: side by side; 1.0 as 1.
+        return re.sub(r"(?<![\w.])(-?\d+)\.0(?=[,\]])", r"\1.", " ".join(line.strip() for line in text.split("\n")))
     return None if "\n" in text else text
 
 

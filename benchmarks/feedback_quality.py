@@ -105,8 +105,10 @@ def short_blocks(text: str) -> list[str]:
     for i, line in enumerate(lines):
         if PASTE in line:
             indent = " " * (len(line) - len(line.lstrip()))
-            body = []
-            for code in lines[i + 1:]:
+            body, rest = [], lines[i + 1:]
+            while rest and rest[0].startswith(indent + " "):  # the label's own continuation lines
+                rest = rest[1:]
+            for code in rest:
                 if not code.startswith(indent) or not code[len(indent):].strip() or not CODE_LINE.match(code[len(indent):]):
                     break
                 body.append(code[len(indent):])
@@ -162,6 +164,7 @@ def measure(topics: list[str], limit: int | None, bugs: list[str] = ()) -> list[
                 "unpasteable": sum("<array" in b or not pastes(b) for b in blocks),
                 "lines": [display_lines(t) for t in texts],
                 "check_lines": per_check,
+                "texts": texts,  # the default text of each failing exercise, to read
             })
             r = rows[-1]
             print(f"  {topic}.{bug.id:50} right={r['right_check']!s:5} axis={r['largest_axis']!s:5} "

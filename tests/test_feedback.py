@@ -8,7 +8,7 @@ import pytest
 
 from autograder.compare import (Tolerance, compare, discrepancy, exact_factor, fmt_array, format_inputs, is_plain,
                                 python_literal)
-from autograder.grading.results import CheckResult, ExerciseResult, Feedback, Kind, Report, Reproduction
+from autograder.grading.results import CheckResult, Diagnosis, ExerciseResult, Feedback, Kind, Report, Reproduction
 from autograder.model import topics, catalog
 from autograder.outputs.text import as_text, exercise_text
 from conftest import corpus, graded_bug, largest_free_axis, mutate, paste_blocks, pastes, solution_source
@@ -55,16 +55,16 @@ def test_shown_arrays_state_shape_and_dtype_and_large_ones_are_summarised_whole(
 def test_compact_inputs_take_a_line_each_where_they_fit():
     """The short text's inputs: a small array on one line with its shape, a dict of small entries packed, numbers
     side by side; what does not fit is written as the whole text writes it; all of it pastes back."""
-    inputs = {"x": np.array([[0.0, 1.5], [2.0, -3.0]]), "q": np.arange(12.0).reshape(2, 2, 3),
+    inputs = {"x": np.array([[0.0, 1.5], [2.0, -3.0]]), "q": np.arange(18.0).reshape(2, 3, 3),
               "lr": 0.1, "epochs": 3, "mask": None, "params": {"W": np.ones((1, 2)), "b": np.zeros(2)},
               "big": np.arange(36.0).reshape(3, 12) / 7}
     text = format_inputs(inputs, compact=True)
     lines = text.splitlines()
-    assert lines[0] == "x = np.array([[0.0, 1.5], [2.0, -3.0]])  # shape (2, 2)"
-    assert lines[1:3] == ["q = np.array([[[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]],",
-                          "              [[6.0, 7.0, 8.0], [9.0, 10.0, 11.0]]])  # shape (2, 2, 3)"]
+    assert lines[0] == "x = np.array([[0., 1.5], [2., -3.]])  # shape (2, 2)"
+    assert lines[1:3] == ["q = np.array([[[0., 1., 2.], [3., 4., 5.], [6., 7., 8.]],",
+                          "              [[9., 10., 11.], [12., 13., 14.], [15., 16., 17.]]])"]  # no room for the shape
     assert lines[3] == "lr = 0.1; epochs = 3; mask = None"
-    assert lines[4] == "params = {'W': np.array([[1.0, 1.0]]), 'b': np.array([0.0, 0.0])}"
+    assert lines[4] == "params = {'W': np.array([[1., 1.]]), 'b': np.zeros(2)}"
     assert "\n".join(lines[5:]) == format_inputs({"big": inputs["big"]})  # too long for one line a row
     assert len(lines) < len(format_inputs(inputs).splitlines()) and all(len(line) <= 76 for line in lines[:5])
     space = {"np": np}
@@ -343,11 +343,15 @@ def test_no_check_takes_more_than_30_lines_of_the_short_text():
     assert "40 lines long, `--verbose` shows it (`python -m autograder check mlp.affine --verbose`)" in \
         " ".join(line.strip() for line in text.splitlines())
     short = failing("dx is wrong.", "x = 1")
-    short.feedback.diagnoses.append(__import__("autograder.grading.results", fromlist=["Diagnosis"]).Diagnosis(
-        "mistake", "the bias is left out."))
+    short.feedback.diagnoses.append(Diagnosis("mistake", "the bias is left out."))
     text = exercise_text(ExerciseResult("mlp.affine", "affine", [short, CheckResult("out", 1, 1)]))
-    assert check_lines(text) == [5] and len(text.splitlines()) == 6 <= BRIEF + 1, text  # header (ok: out), 5 lines
-    assert text.splitlines()[0].endswith("[1/2]  ok: out (1/1)") and "  FAIL dx (0/1): dx is wrong." in text
+    assert text.splitlines() == [  # the header says what passed; the headline is on the check's line
+        "FAIL mlp.affine - affine  [1/2]  ok: out (1/1)",
+        "  FAIL dx (0/1): dx is wrong.",
+        "      Likely mistake: the bias is left out.",
+        "      Failing input: paste into Python, then call dx = affine_backward(x):",
+        "      x = 1"]
+    assert check_lines(text) == [4] <= [BRIEF]
 
 
 def test_feedback_lines_are_wrapped_and_code_is_not():

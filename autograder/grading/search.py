@@ -865,9 +865,13 @@ def _explain(ex: Exercise, check: Check, session: TopicSession, found: _Found,
     same_as = earlier[0] if earlier and set(shown) <= earlier[1] else None
     if same_as is None and shown_under is not None:
         shown_under[id(inputs)] = (check.name, set(shown))
-    read, left_out = _entries_read(ex, check, session, inputs, shown, v) if first_shown else (shown, [])
+    try:  # the short text's input: what fails to be written so is shown as the whole text shows it
+        read, left_out = _entries_read(ex, check, session, inputs, shown, v) if first_shown else (shown, [])
+        short = _short_inputs(read, left_out) if pasteable else ""
+    except Exception:  # noqa: BLE001
+        short, left_out = "", []
     feedback.reproduction = Reproduction(format_inputs(shown), _call_text(ex, check), pasteable, title, same_as,
-                                         _short_inputs(read, left_out), left_out)
+                                         short, left_out)
     return CheckResult.failed(check.name, check.points, feedback, mistakes=[name for name, _ in v.mistakes],
                               inputs=shown, expected=v.expected, got=v.got)
 

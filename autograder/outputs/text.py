@@ -94,15 +94,29 @@ def _reproduction_lines(fb: Feedback, reader: Reader | None, prefix: str, width:
     if r.same_as:
         return _wrap([("prose", f"{r.title}: the one shown under {r.same_as} above.")], prefix, width)
     run = command(fb, reader)
-    title = (f"{r.title} (paste into Python to reproduce):" if r.pasteable
-             else f"{r.title} (`{run}` reproduces it):" if run else f"{r.title}:")
-    code = [prefix + s for s in (r.short or r.inputs).splitlines() + call_lines(r)]
-    block = _wrap([("label", title)], prefix, width) + code
+    calls = " and ".join(r.call.splitlines())
+    if r.pasteable:  # the calls said in the label: one line where they are short, fewer than the comments take
+        title = f"{r.title}: paste into Python, then call {calls}:" if calls else \
+            f"{r.title} (paste into Python to reproduce):"
+        code = (r.short or r.inputs).splitlines()
+    else:
+        title = f"{r.title} (`{run}` reproduces it):" if run else f"{r.title}:"
+        code = (r.short or r.inputs).splitlines() + _calls(r, width - len(prefix))
+    block = _wrap([("label", title)], prefix, width) + [prefix + s for s in code]
     if _height(block, width) <= room:
         return block
     lines = len((r.short or r.inputs).splitlines())
     return _wrap([("prose", f"{r.title}: {plural(lines, 'line')} long, `--verbose` shows it" +
                    (f" (`{run} --verbose`)." if run else "."))], prefix, width)
+
+
+def _calls(r, width: int) -> list[str]:
+    """How the check calls the functions, as comments: on one line where it fits, else a line per call."""
+    one = call_lines(r)
+    calls = r.call.splitlines()
+    if len(calls) < 2 or all(len(line) <= width for line in one):
+        return one
+    return [f"# called as: {calls[0]}", *[f"#   then {c}" for c in calls[1:]]]
 
 
 def _height(lines: list[str], width: int) -> int:
@@ -140,6 +154,19 @@ def _brief(fb: Feedback, reader: Reader | None, title: str, prefix: str, width: 
     return out
 
 
+def _header(result: ExerciseResult, mark: str, ok: str, indent: str, width: int) -> list[str]:
+    """A failing exercise's header in the short text: on one line, its title shortened to fit if need be, and the
+    checks that passed on it where they fit beside it (else on the next line)."""
+    start, points = f"{mark} {result.id} - ", f"  [{_pts(result.score)}/{_pts(result.points)}]"
+    beside = f"  ok: {ok[5:]}" if ok else ""
+    for after, below in ((beside, []), ("", [indent + ok] if ok else [])):
+        room = width - len(start) - len(points) - len(after)
+        if room >= min(len(result.title), 24):
+            title = result.title if len(result.title) <= room else textwrap.shorten(result.title, room, placeholder=" ...")
+            return [start + title + points + after] + below
+    return [start + result.title + points] + ([indent + ok] if ok else [])
+
+
 def _printed_lines(result: ExerciseResult, prefix: str, verbose: bool) -> list[str]:
     """What the exercise's functions printed, once (under its first check that shows it): first and last lines."""
     text = next((c.feedback.printed for c in result.checks if c.feedback is not None and c.feedback.printed), "")
@@ -167,16 +194,11 @@ def exercise_text(result: ExerciseResult, indent: str = INDENT, width: int = WID
         return printable("\n".join([header] + _wrap(feedback_lines(why, reader), indent * 3, width)))
     if mark == "PASS" and not verbose:
         return printable(header)
-    lines = [header]
     first = next((c for c in result.checks if not c.passed and c.checked), None)
     passed = [c for c in result.checks if c.passed]
-    if passed and not verbose:  # on the header's line where it fits
-        ok = f"ok   {'; '.join(c.name for c in passed)} ({_pts(sum(c.score for c in passed))}/" \
-             f"{_pts(sum(c.points for c in passed))})"
-        if len(f"{header}  {ok}") <= width:
-            lines[0] = f"{header}  ok: {ok[5:]}"
-        else:
-            lines.append(indent + ok)
+    ok = f"ok   {'; '.join(c.name for c in passed)} ({_pts(sum(c.score for c in passed))}/" \
+         f"{_pts(sum(c.points for c in passed))})" if passed and not verbose else ""
+    lines = [header] if verbose else _header(result, mark, ok, indent, width)
     for check in result.checks:
         if check.passed and not verbose:
             continue
