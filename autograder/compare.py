@@ -134,6 +134,9 @@ def format_inputs(inputs: dict, width: int = 76, compact: bool = False) -> str:
     fit; anything longer is written as without `compact`. Inputs that take one line each share a line while it fits
     (`lr = 0.1; epochs = 3`, two small arrays), without their shape comments."""
     written = [_written(name, value, width, compact) for name, value in inputs.items()]
+    if compact:  # numbers last, together (the order of assignments is no matter to Python)
+        written = sorted(written, key=lambda entry: len(entry) == 1 and not entry[0].split(" = ", 1)[1]
+                         .startswith(("np.", "{", "[np.", "(np.")))
     lines: list[str] = []
     alone = False  # the last line holds one input alone, and may take the next beside it
     for entry in written:

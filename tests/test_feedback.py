@@ -63,10 +63,10 @@ def test_compact_inputs_take_a_line_each_where_they_fit():
     assert lines[0] == "x = np.array([[0., 1.5], [2., -3.]])  # shape (2, 2)"
     assert lines[1:3] == ["q = np.array([[[0., 1., 2.], [3., 4., 5.], [6., 7., 8.]],",
                           "              [[9., 10., 11.], [12., 13., 14.], [15., 16., 17.]]])"]  # no room for the shape
-    assert lines[3] == "lr = 0.1; epochs = 3; mask = None"
-    assert lines[4] == "params = {'W': np.array([[1., 1.]]), 'b': np.zeros(2)}"
-    assert "\n".join(lines[5:]) == format_inputs({"big": inputs["big"]})  # too long for one line a row
-    assert len(lines) < len(format_inputs(inputs).splitlines()) and all(len(line) <= 76 for line in lines[:5])
+    assert lines[3] == "params = {'W': np.array([[1., 1.]]), 'b': np.zeros(2)}"
+    assert "\n".join(lines[4:-1]) == format_inputs({"big": inputs["big"]})  # too long for one line a row
+    assert lines[-1] == "lr = 0.1; epochs = 3; mask = None"  # numbers last, together
+    assert len(lines) < len(format_inputs(inputs).splitlines()) and all(len(line) <= 76 for line in lines[:4])
     space = {"np": np}
     exec(text, space)  # noqa: S102 - the grader's own text
     assert all(np.array_equal(space[k], v) for k, v in inputs.items() if isinstance(v, np.ndarray))
@@ -339,6 +339,11 @@ def test_no_check_takes_more_than_30_lines_of_the_short_text():
                   failing("dx is wrong.", "x = 1", "\n".join("tb " * 60 for _ in range(50)))):
         text = exercise_text(ExerciseResult("mlp.affine", "affine", [check]))
         assert max(check_lines(text)) <= MOST, text
+    import_error = Feedback(Kind.NOT_GRADABLE, "Not gradable: ImportError", detail="\n".join(["x" * 200] * 60))
+    text = exercise_text(ExerciseResult("mlp.affine", "affine", [CheckResult.failed("dx", 1, import_error)]))
+    assert max(check_lines(text)) <= MOST and "--verbose" in text, text
+    assert len(exercise_text(ExerciseResult("mlp.affine", "affine", [CheckResult.failed("dx", 1, import_error)]),
+                             verbose=True).splitlines()) > 60  # --verbose keeps everything
     text = exercise_text(ExerciseResult("mlp.affine", "affine", [failing("dx is wrong.", long)]))
     assert "40 lines long, `--verbose` shows it (`python -m autograder check mlp.affine --verbose`)" in \
         " ".join(line.strip() for line in text.splitlines())

@@ -126,14 +126,13 @@ def _height(lines: list[str], width: int) -> int:
 
 def _brief(fb: Feedback, reader: Reader | None, title: str, prefix: str, width: int) -> list[str]:
     """A check's feedback in at most BRIEF lines, its title line included, the most telling first: what is wrong (on
-    the title's line), the root cause, the named mistake, the input (pasteable) and the call, then the other
-    diagnoses and expected vs got where room is left. An input too long for BRIEF is still shown whole up to MOST
+    the title's line), the root cause (the line below: fix that first), the named mistake (else the first pattern
+    read off the values), the input (pasteable) and the call, then the other diagnoses (none beside a named mistake)
+    and expected vs got where room is left. An input too long for BRIEF is still shown whole up to MOST
     lines (it is what reproduces the failure), and referred to beyond."""
     roots = [d.line for d in fb.diagnoses if d.kind == "root_cause"][:1]
-    if roots:  # what to fix first, before anything else
-        head = [title] + _wrap([("root_cause", roots[0]), ("prose", headline(fb, reader))], prefix, width)
-    else:
-        head = _wrapped(headline(fb, reader), title + ": ", prefix, width)
+    head = _wrapped(headline(fb, reader), title + ": ", prefix, width)
+    head += _wrap([("root_cause", roots[0])], prefix, width) if roots else []  # what to fix first, right below
     detail = fb.detail.splitlines()
     if fb.kind == Kind.VALUE and any(d.kind == "mistake" for d in fb.diagnoses):
         detail = []  # a hint read off the values ("exactly 2 times the expected one"): the mistake named says more
@@ -141,6 +140,8 @@ def _brief(fb: Feedback, reader: Reader | None, title: str, prefix: str, width: 
         detail = ["..."] + detail[-2:]
     head += [prefix + line for line in detail]
     ranked = sorted((d for d in fb.diagnoses if d.kind != "root_cause"), key=lambda d: d.kind != "mistake")
+    if ranked and ranked[0].kind == "mistake":  # the mistake named says it: no pattern read off the values beside
+        ranked = [d for d in ranked if d.kind == "mistake"]
     diagnoses = [_wrap([(d.kind, d.line)], prefix, width) for d in ranked[:3]]
     first = diagnoses[0] if diagnoses else []
     repro = _reproduction_lines(fb, reader, prefix, width, MOST - _height(head + first, width))
@@ -149,9 +150,22 @@ def _brief(fb: Feedback, reader: Reader | None, title: str, prefix: str, width: 
         if _height(out + more + repro, width) <= BRIEF:
             out = out + more
     out += repro
-    if _height(out, width) > MOST:  # a headline or traceback line of thousands of characters
-        out = out[:MOST - 1] + [prefix + "... (`--verbose` shows the rest)"]
-    return out
+    return _clipped(out, prefix, width)  # a headline or traceback line of thousands of characters
+
+
+def _clipped(lines: list[str], prefix: str, width: int) -> list[str]:
+    """`lines` if they take at most MOST lines of the terminal, else as many as fit and a line saying the rest is
+    in `--verbose` (a line too long for all of it cut at the terminal's width)."""
+    if _height(lines, width) <= MOST:
+        return lines
+    kept: list[str] = []
+    for line in lines:
+        if _height(kept + [line], width) > MOST - 1:
+            if not kept or _height(kept, width) < MOST - 2:
+                kept.append(line[:width])
+            break
+        kept.append(line)
+    return kept + [prefix + "... (`--verbose` shows the rest)"]
 
 
 def _header(result: ExerciseResult, mark: str, ok: str, indent: str, width: int) -> list[str]:
@@ -191,7 +205,10 @@ def exercise_text(result: ExerciseResult, indent: str = INDENT, width: int = WID
     if why and brief:
         return printable(header + "  (not graded: the module does not import, see above)")
     if why:
-        return printable("\n".join([header] + _wrap(feedback_lines(why, reader), indent * 3, width)))
+        said = _wrap(feedback_lines(why, reader), indent * 3, width)
+        if not verbose:  # an import's long traceback: its start
+            said = _clipped(said, indent * 3, width)
+        return printable("\n".join([header] + said))
     if mark == "PASS" and not verbose:
         return printable(header)
     first = next((c for c in result.checks if not c.passed and c.checked), None)
