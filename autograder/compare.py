@@ -164,8 +164,20 @@ def _written(name: str, value, width: int, compact: bool) -> list[str]:
         all(_one_line(v) is not None for v in value.values()) else None
     if packed and all(len(line) <= width for line in packed):
         return packed
-    if compact and isinstance(value, dict) and all(_one_line(v) is not None for v in value.values()):
-        return [f"{name} = {{", *[line for k, v in value.items() for line in _entry(k, v, width)], "}"]
+    if compact and isinstance(value, dict) and value and all(_one_line(v) is not None for v in value.values()):
+        pad = " " * (len(name) + 4)  # an entry a line (small ones side by side), the first after the brace
+        lines: list[str] = []
+        alone = False
+        for i, (k, v) in enumerate(value.items()):
+            entry = _entry(k, v, width, pad, "}" if i == len(value) - 1 else ",")
+            joined = f"{lines[-1].split('  # shape', 1)[0]} {entry[0][len(pad):].split('  # shape', 1)[0]}" \
+                if lines else ""
+            if alone and len(entry) == 1 and len(joined) <= width:
+                lines[-1] = joined
+            else:
+                lines += entry
+                alone = len(entry) == 1
+        return [f"{name} = {{{lines[0][len(pad):]}", *lines[1:]]
     return f"{name} = {python_literal(value, width, ' ' * (len(name) + 3))}{_shape_comment(value)}".split("\n")
 
 
@@ -183,18 +195,20 @@ def _packed(name: str, value: dict, width: int) -> list[str]:
     return lines + [line]
 
 
-def _entry(key, value, width: int) -> list[str]:
-    """A dict's entry as `format_inputs(compact=True)` writes it: on one line, else one block a line, else whole."""
-    start = f"    {key!r}: "
+def _entry(key, value, width: int, pad: str, end: str) -> list[str]:
+    """A dict's entry as `format_inputs(compact=True)` writes it, at column `pad` and followed by `end` ("," or "}"):
+    on one line, else one block a line, else whole."""
+    start = f"{pad}{key!r}: "
     short = _one_line(value)
-    comment = f"  # shape {value.shape}" if isinstance(value, np.ndarray) and value.ndim else ""
-    if len(start + short) + 1 <= width:
-        return [start + short + "," + (comment if len(start + short + comment) < width else "")]
+    comment = f"  # shape {value.shape}" if isinstance(value, np.ndarray) and value.ndim and \
+        not short.startswith("np.zeros") else ""
+    if len(start + short + end) <= width:
+        return [start + short + end + (comment if len(start + short + end + comment) <= width else "")]
     blocks = _blocks(value, " " * (len(start) + 10))
     if blocks is not None and all(len(line) < width for line in [start + blocks[0], *blocks[1:]]):
-        return [start + blocks[0], *blocks[1:-1], blocks[-1] + "," + (comment if len(blocks[-1] + comment) < width
-                                                                        else "")]
-    return [f"{start}{python_literal(value, width, ' ' * len(start), '    ')},{_shape_comment(value)}"]
+        return [start + blocks[0], *blocks[1:-1], blocks[-1] + end + (comment if len(blocks[-1] + comment) < width
+                                                                      else "")]
+    return f"{start}{python_literal(value, width, ' ' * len(start), pad)}{end}{_shape_comment(value)}".split("\n")
 
 
 def _blocks(value, indent: str) -> list[str] | None:

@@ -129,7 +129,8 @@ def _brief(fb: Feedback, reader: Reader | None, title: str, prefix: str, width: 
     the title's line), the root cause (the line below: fix that first), the named mistake (else the first pattern
     read off the values), the input (pasteable) and the call, then the other diagnoses (none beside a named mistake)
     and expected vs got where room is left. An input too long for BRIEF is still shown whole up to MOST
-    lines (it is what reproduces the failure), and referred to beyond."""
+    lines (it is what reproduces the failure), and referred to beyond; under a root cause, referred to beyond
+    BRIEF (the root exercise's own input is the one to try first)."""
     roots = [d.line for d in fb.diagnoses if d.kind == "root_cause"][:1]
     head = _wrapped(headline(fb, reader), title + ": ", prefix, width)
     head += _wrap([("root_cause", roots[0])], prefix, width) if roots else []  # what to fix first, right below
@@ -144,7 +145,8 @@ def _brief(fb: Feedback, reader: Reader | None, title: str, prefix: str, width: 
         ranked = [d for d in ranked if d.kind == "mistake"]
     diagnoses = [_wrap([(d.kind, d.line)], prefix, width) for d in ranked[:3]]
     first = diagnoses[0] if diagnoses else []
-    repro = _reproduction_lines(fb, reader, prefix, width, MOST - _height(head + first, width))
+    room = (BRIEF if roots else MOST) - _height(head + first, width)  # fix the root first: its input says more
+    repro = _reproduction_lines(fb, reader, prefix, width, room)
     out = head + first
     for more in diagnoses[1:] + ([_values_lines(fb.values, prefix, width)] if fb.values is not None else []):
         if _height(out + more + repro, width) <= BRIEF:
