@@ -881,12 +881,13 @@ READ_TRIALS = 40  # runs of the check at most, to find which entries of its dict
 
 def _entries_read(ex: Exercise, check: Check, session: TopicSession, inputs: dict, shown: dict,
                   v: Verdict) -> tuple[dict, list[str]]:
-    """`shown` without the entries of its dicts (params, a cache) the failing check does not read, and the entries
-    left out ("params['b2']"). An entry is left out only when the check, run again on the input without it (the
-    student's functions and the right answer both), fails exactly as before: the same message, the same value
-    returned and expected. So the input shown still reproduces the failure, whatever the submission reads.
-    An entry is tried out of every dict that has it at once (params and grads share their keys), then out of
-    each alone. A wrong value only (an error may depend on what is there), and a check with no judge."""
+    """`shown` without the entries of its dicts (params, a cache) that play no part in the failure, and the entries
+    left out ("params['b2']"). An entry is left out only when the student's functions, run again on the input
+    without it, return exactly what they returned (of a returned dict, the entries still there), wrong exactly as
+    before against the expected value of the whole input: the input shown, pasted, reproduces the failure,
+    whatever the submission reads (an entry it reads raises KeyError without it, and stays). An entry is tried
+    out of every dict that has it at once (params and grads share their keys), then out of each alone; at most
+    READ_TRIALS runs. A wrong value only (an error may depend on what is there), and a check with no judge."""
     dicts = [n for n, x in shown.items() if isinstance(x, dict) and len(x) > 1]
     if v.kind != Kind.VALUE or check.judge is not None or not dicts or not v.failed:
         return shown, []
@@ -958,9 +959,10 @@ def _short_inputs(read: dict, left_out: list[str]) -> str:
         if not where:
             continue
         depth, end = 0, where[0]
-        for end in range(where[0], len(lines)):
+        for end in range(where[0], len(lines)):  # the line where its braces close
             text = lines[end].split("  #", 1)[0]
-            depth += text[text.find(f"{name} = {{") if end == where[0] else 0:].count("{") - text.count("}")
+            text = text[text.find(f"{name} = {{"):] if end == where[0] else text
+            depth += text.count("{") - text.count("}")
             if depth <= 0:
                 break
         for i in (end, where[0]):
@@ -1020,7 +1022,7 @@ def _values(got, expected) -> Values | None:
     if pair is None:
         return None
     g, e = pair
-    if g.ndim == 0:
+    if g.ndim == 0 or g.size == 1:
         return None  # the headline already gives both numbers
     if e.size <= (SMALL_VALUES if e.ndim <= 2 else 8):
         return Values(fmt_array(expected), fmt_array(got))

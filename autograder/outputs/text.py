@@ -1,10 +1,15 @@
 """A `Report` as text for a person: each exercise, its checks, the feedback, and a summary.
 
-Short by default, what a student stuck on a wrong gradient reads first: per failing exercise, its first failing
-check in full (at most BRIEF lines: what is wrong, the diagnosis, expected and got, the input and how the function
-is called) and each other failing check in one line; a passing exercise in one line; the exercises of a topic not
-started yet in one line per topic; what the code printed once per exercise, its first and last lines.
-`verbose` gives every check in full (as the HTML page and the JSON do).
+Short by default, what a student stuck on a wrong gradient reads first: per failing exercise, a header on one line
+(its title shortened to fit, the checks that passed beside it), its first failing check in full (at most BRIEF
+lines: what is wrong on the check's own line, the root cause, the mistake named, the smallest input pasteable after
+`import numpy as np` with the calls to make in its label, then the other diagnoses and expected vs got where room
+is left) and each other failing check in one line (its own mistake where it differs); a passing exercise in one
+line; the exercises of a topic not started yet in one line per topic; what the code printed once per exercise,
+its first and last lines. The input is the record's short form (`Reproduction.short`: small arrays on one line,
+side by side, zeros as np.zeros, the entries of params or a cache that play no part left out); an input too long
+for BRIEF is still shown whole (it must paste), and no check takes more than MOST lines: beyond, `--verbose`
+shows it. `verbose` gives every check in full (as the HTML page and the JSON do).
 
 The text renders each check's `Feedback` record field by field: prose is wrapped to the width of the page (80
 columns unless told), code (the failing input, arrays, tracebacks) is never wrapped, so it can be pasted back.
@@ -106,8 +111,8 @@ def _reproduction_lines(fb: Feedback, reader: Reader | None, prefix: str, width:
     if _height(block, width) <= room:
         return block
     lines = len((r.short or r.inputs).splitlines())
-    return _wrap([("prose", f"{r.title}: {plural(lines, 'line')} long, `--verbose` shows it" +
-                   (f" (`{run} --verbose`)." if run else "."))], prefix, width)
+    return _wrap([("prose", f"{r.title} ({plural(lines, 'line')}): " +
+                   ("`--verbose` shows it." if run else "the whole feedback shows it."))], prefix, width)
 
 
 def _calls(r, width: int) -> list[str]:
@@ -135,8 +140,8 @@ def _brief(fb: Feedback, reader: Reader | None, title: str, prefix: str, width: 
     head = _wrapped(headline(fb, reader), title + ": ", prefix, width)
     head += _wrap([("root_cause", roots[0])], prefix, width) if roots else []  # what to fix first, right below
     detail = fb.detail.splitlines()
-    if fb.kind == Kind.VALUE and any(d.kind == "mistake" for d in fb.diagnoses):
-        detail = []  # a hint read off the values ("exactly 2 times the expected one"): the mistake named says more
+    if fb.kind == Kind.VALUE and any(d.kind in ("mistake", "root_cause") for d in fb.diagnoses):
+        detail = []  # a hint read off the values ("exactly 2 times the expected one"): the cause named says more
     if len(detail) > 3:  # a traceback: its last lines say where it raised
         detail = ["..."] + detail[-2:]
     head += [prefix + line for line in detail]
@@ -175,6 +180,9 @@ def _header(result: ExerciseResult, mark: str, ok: str, indent: str, width: int)
     checks that passed on it where they fit beside it (else on the next line)."""
     start, points = f"{mark} {result.id} - ", f"  [{_pts(result.score)}/{_pts(result.points)}]"
     beside = f"  ok: {ok[5:]}" if ok else ""
+    if len(indent + ok) > width:  # the names that passed, as many as fit, and their points
+        names, score = ok[5:].rsplit(" (", 1)
+        ok = f"ok   {textwrap.shorten(names, width - len(indent) - len(score) - 8, placeholder=' ...')} ({score}"
     for after, below in ((beside, []), ("", [indent + ok] if ok else [])):
         room = width - len(start) - len(points) - len(after)
         if room >= min(len(result.title), 24):
