@@ -4,8 +4,8 @@ Short by default, what a student stuck on a wrong gradient reads first: per fail
 (its title shortened to fit, the checks that passed beside it), its first failing check in full (at most BRIEF
 lines: what is wrong on the check's own line, the root cause, the mistake named, the smallest input pasteable after
 `import numpy as np` with the calls to make in its label, then the other diagnoses and expected vs got where room
-is left) and each other failing check in one line (its own mistake where it differs); a passing exercise in one
-line; the exercises of a topic not started yet in one line per topic; what the code printed once per exercise,
+is left) and each other failing check in one line (its own mistake where it differs; the checks not checked
+for one cause, together); a passing exercise in one line; the exercises of a topic not started yet in one line per topic; what the code printed once per exercise,
 its first and last lines. The input is the record's short form (`Reproduction.short`: small arrays on one line,
 side by side, zeros as np.zeros, the entries of params or a cache that play no part left out); an input too long
 for BRIEF is still shown whole (it must paste), and no check takes more than MOST lines: beyond, `--verbose`
@@ -226,10 +226,23 @@ def exercise_text(result: ExerciseResult, indent: str = INDENT, width: int = WID
     ok = f"ok   {'; '.join(c.name for c in passed)} ({_pts(sum(c.score for c in passed))}/" \
          f"{_pts(sum(c.points for c in passed))})" if passed and not verbose else ""
     lines = [header] if verbose else _header(result, mark, ok, indent, width)
+    unchecked: dict[str, list[CheckResult]] = {}  # the checks not checked for one cause: said once, in one line
+    for check in result.checks:
+        if not verbose and not check.checked and check is not first:
+            unchecked.setdefault(check.message or "", []).append(check)
     for check in result.checks:
         if check.passed and not verbose:
             continue
         title = f"{indent}{_mark(check)} {check.name} ({_pts(check.score)}/{_pts(check.points)})"
+        group = unchecked.get(check.message or "") if not verbose and not check.checked else None
+        if group and len(group) > 1 and check in group:
+            if check is group[0]:
+                title = f"{indent}{_mark(check)} {'; '.join(c.name for c in group)} " \
+                        f"({_pts(sum(c.score for c in group))}/{_pts(sum(c.points for c in group))})"
+                said = check.message or ""
+                lines += [f"{title}: {said}"] if len(f"{title}: {said}") <= width else \
+                    [title + ":"] + _wrap([("prose", said)], indent * 3, width)[:2]
+            continue
         if check.passed:
             lines.append(title)
         elif verbose or check is first:
