@@ -326,6 +326,32 @@ def test_the_short_text_shows_only_the_entries_that_matter_and_still_reproduces(
     assert np.array_equal(got, check.got[path[0]] if isinstance(check.got, dict) else check.got)
 
 
+def test_the_entries_left_out_never_take_the_time_of_the_checks_still_to_grade():
+    """Which entries of params play no part is found by running the student's functions again: only while the
+    exercise's calls have half their time left, else the whole input is shown."""
+    from autograder.grading.search import Verdict, _entries_read
+    from autograder.model import select
+    from autograder.grading.session import EXERCISE_CALLS
+
+    (ex,) = select(catalog(), ["mlp.sgd_step"])
+    check = ex.checks[0]
+
+    class Session:  # the time the exercise's calls have left; a call would fail the test
+        def __init__(self, left):
+            self.left, self.runs = {ex.id: [left, left]}, 0
+
+        def outcome(self, *args):
+            self.runs += 1
+            raise AssertionError("no time to spare")
+
+    shown = {"params": {"W": np.zeros(2), "b": np.zeros(1)}, "grads": {"W": np.ones(2), "b": np.ones(1)}, "lr": 0.1}
+    wrong = Verdict("new_params['W'] is wrong.", Kind.VALUE, got={"W": np.ones(2)}, expected={"W": np.zeros(2)})
+    short = Session(ex.seconds * EXERCISE_CALLS / 2)
+    assert _entries_read(ex, check, short, shown, shown, wrong) == (shown, []) and short.runs == 0
+    plenty = Session(ex.seconds * EXERCISE_CALLS)
+    assert _entries_read(ex, check, plenty, shown, shown, wrong) == (shown, []) and plenty.runs > 0  # tried
+
+
 def test_no_check_takes_more_than_30_lines_of_the_short_text():
     """An input too long to read is referred to (the command and --verbose show it), a traceback of thousands of
     characters is cut; the first failing check keeps to BRIEF lines when its input fits."""

@@ -48,7 +48,7 @@ from autograder.compare import pasteable as is_pasteable  # a local `pasteable` 
 from autograder.grading.cache import DRAWS, Draws, Key, fresh
 from autograder.grading.results import (NO_INPUT, CheckResult, Diagnosis, ExerciseResult, Feedback, Kind,
                                         Reproduction, Values)
-from autograder.grading.session import TopicSession, torch_for_oracle
+from autograder.grading.session import EXERCISE_CALLS, TopicSession, torch_for_oracle
 from autograder.model import Check, Exercise, Mistake
 
 HYPOTHESIS = settings(database=None, derandomize=True, deadline=None, verbosity=Verbosity.quiet,
@@ -866,7 +866,8 @@ def _explain(ex: Exercise, check: Check, session: TopicSession, found: _Found,
     if same_as is None and shown_under is not None:
         shown_under[id(inputs)] = (check.name, set(shown))
     try:  # the short text's input: what fails to be written so is shown as the whole text shows it
-        read, left_out = _entries_read(ex, check, session, inputs, shown, v) if first_shown else (shown, [])
+        read, left_out = _entries_read(ex, check, session, inputs, shown, v) if first_shown and pasteable \
+            else (shown, [])
         short = _short_inputs(read, left_out) if pasteable else ""
     except Exception:  # noqa: BLE001
         short, left_out = "", []
@@ -887,7 +888,8 @@ def _entries_read(ex: Exercise, check: Check, session: TopicSession, inputs: dic
     before against the expected value of the whole input: the input shown, pasted, reproduces the failure,
     whatever the submission reads (an entry it reads raises KeyError without it, and stays). An entry is tried
     out of every dict that has it at once (params and grads share their keys), then out of each alone; at most
-    READ_TRIALS runs. A wrong value only (an error may depend on what is there), and a check with no judge."""
+    READ_TRIALS runs, and only while the exercise's calls have half their time left. A wrong value only (an error
+    may depend on what is there), a check with no judge, an input that pastes."""
     dicts = [n for n, x in shown.items() if isinstance(x, dict) and len(x) > 1]
     if v.kind != Kind.VALUE or check.judge is not None or not dicts or not v.failed:
         return shown, []
@@ -895,7 +897,7 @@ def _entries_read(ex: Exercise, check: Check, session: TopicSession, inputs: dic
     for key in dict.fromkeys(k for n in dicts for k in shown[n]):
         holders = [n for n in dicts if key in current[n] and len(current[n]) > 1]
         for attempt in [holders] + ([[n] for n in holders] if len(holders) > 1 else []):
-            if not attempt or trials >= READ_TRIALS:
+            if not attempt or trials >= READ_TRIALS or not _time_to_spare(ex, session):
                 continue
             trial = {n: ({k: x for k, x in current[n].items() if k != key} if n in attempt else current[n])
                      for n in current}
@@ -905,6 +907,13 @@ def _entries_read(ex: Exercise, check: Check, session: TopicSession, inputs: dic
                 left_out += [f"{n}[{key!r}]" for n in attempt]
                 break
     return current, left_out
+
+
+def _time_to_spare(ex: Exercise, session: TopicSession) -> bool:
+    """Whether the exercise's calls have more than half their time left (an explanation must never take the time
+    the checks still to grade need)."""
+    left = getattr(session, "left", {}).get(ex.id)
+    return left is None or left[0] > ex.seconds * EXERCISE_CALLS / 2
 
 
 def _fails_alike(ex: Exercise, check: Check, session: TopicSession, inputs: dict, v: Verdict) -> bool:
