@@ -138,9 +138,10 @@ def short_blocks(text: str) -> list[str]:
             while rest and rest[0].startswith(indent + " "):  # the label's own continuation lines
                 rest = rest[1:]
             for code in rest:
-                if not code.startswith(indent) or not code[len(indent):].strip() or not CODE_LINE.match(code[len(indent):]):
+                line = code[len(indent):]
+                if not code.startswith(indent) or not line.strip() or not CODE_LINE.match(line):
                     break
-                body.append(code[len(indent):])
+                body.append(line)
             blocks.append("\n".join(body))
     return blocks
 

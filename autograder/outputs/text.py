@@ -5,11 +5,12 @@ Short by default, what a student stuck on a wrong gradient reads first: per fail
 lines: what is wrong on the check's own line, the root cause, the mistake named, the smallest input pasteable after
 `import numpy as np` with the calls to make in its label, then the other diagnoses and expected vs got where room
 is left) and each other failing check in one line (its own mistake where it differs; the checks not checked
-for one cause, together); a passing exercise in one line; the exercises of a topic not started yet in one line per topic; what the code printed once per exercise,
-its first and last lines. The input is the record's short form (`Reproduction.short`: small arrays on one line,
-side by side, zeros as np.zeros, the entries of params or a cache that play no part left out); an input too long
-for BRIEF is still shown whole (it must paste), and no check takes more than MOST lines: beyond, `--verbose`
-shows it. `verbose` gives every check in full (as the HTML page and the JSON do).
+for one cause, together); a passing exercise in one line; the exercises of a topic not started yet in one line
+per topic; what the code printed once per exercise, its first and last lines. The input is the record's short
+form (`Reproduction.short`: small arrays on one line, side by side, zeros as np.zeros, the entries of params or a
+cache that play no part left out); an input too long for BRIEF is still shown whole (it must paste), and no check
+takes more than MOST lines: beyond, `--verbose` shows it. `verbose` gives every check in full (as the HTML page and
+the JSON do).
 
 The text renders each check's `Feedback` record field by field: prose is wrapped to the width of the page (80
 columns unless told), code (the failing input, arrays, tracebacks) is never wrapped, so it can be pasted back.
@@ -186,7 +187,8 @@ def _header(result: ExerciseResult, mark: str, ok: str, indent: str, width: int)
     for after, below in ((beside, []), ("", [indent + ok] if ok else [])):
         room = width - len(start) - len(points) - len(after)
         if room >= min(len(result.title), 24):
-            title = result.title if len(result.title) <= room else textwrap.shorten(result.title, room, placeholder=" ...")
+            title = result.title if len(result.title) <= room else \
+                textwrap.shorten(result.title, room, placeholder=" ...")
             return [start + title + points + after] + below
     return [start + result.title + points] + ([indent + ok] if ok else [])
 
