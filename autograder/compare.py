@@ -25,6 +25,7 @@ student returned: it would name a division by zero the student may never have wr
 from __future__ import annotations
 
 import numbers
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,12 +125,128 @@ def _shape_comment(value) -> str:
     return ""
 
 
-def format_inputs(inputs: dict, width: int = 76) -> str:
-    """Every input as a line of Python (`name = np.array(...)  # shape (2, 3), float64`)."""
-    lines = []
-    for name, value in inputs.items():
-        lines.append(f"{name} = {python_literal(value, width, ' ' * (len(name) + 3))}{_shape_comment(value)}")
+def format_inputs(inputs: dict, width: int = 76, compact: bool = False) -> str:
+    """Every input as a line of Python (`name = np.array(...)  # shape (2, 3), float64`).
+
+    `compact` (the short text): an input whose whole literal fits in `width` columns takes one line, its comment the
+    shape alone (the literal says the dtype: float64 and int64 are NumPy's defaults, others are written out); an
+    array too long for that, one line per entry of its first axis; a dict of small entries as few lines as they
+    fit; anything longer is written as without `compact`. Inputs that take one line each share a line while it fits
+    (`lr = 0.1; epochs = 3`, two small arrays), without their shape comments."""
+    written = [_written(name, value, width, compact) for name, value in inputs.items()]
+    if compact:  # numbers last, together (the order of assignments is no matter to Python)
+        written = sorted(written, key=lambda entry: len(entry) == 1 and not entry[0].split(" = ", 1)[1]
+                         .startswith(("np.", "{", "[np.", "(np.")))
+    lines: list[str] = []
+    alone = False  # the last line holds one input alone, and may take the next beside it
+    for entry in written:
+        joined = f"{lines[-1].split('  # shape', 1)[0]}; {entry[0].split('  # shape', 1)[0]}" if lines else ""
+        if compact and alone and len(entry) == 1 and len(joined) <= width:
+            lines[-1] = joined
+        else:
+            lines += entry
+            alone = len(entry) == 1
     return "\n".join(lines)
+
+
+def _written(name: str, value, width: int, compact: bool) -> list[str]:
+    """One input as the lines of Python `format_inputs` writes."""
+    short = _one_line(value) if compact else None
+    comment = f"  # shape {value.shape}" if isinstance(value, np.ndarray) and value.ndim and \
+        not (short or "").startswith("np.zeros") else ""
+    blocks = _blocks(value, " " * (len(name) + 13)) if short is not None else None
+    if short is not None and len(f"{name} = {short}") <= width:
+        return [f"{name} = {short}" + (comment if len(f"{name} = {short}{comment}") <= width else "")]
+    if blocks is not None and all(len(line) <= width for line in [f"{name} = {blocks[0]}", *blocks[1:]]):
+        blocks[-1] += comment if len(blocks[-1] + comment) <= width else ""
+        return [f"{name} = {blocks[0]}", *blocks[1:]]
+    packed = _packed(name, value, width) if compact and isinstance(value, dict) and \
+        all(_one_line(v) is not None for v in value.values()) else None
+    if packed and all(len(line) <= width for line in packed):
+        return packed
+    if compact and isinstance(value, dict) and value and all(_one_line(v) is not None for v in value.values()):
+        pad = " " * (len(name) + 4)  # an entry a line (small ones side by side), the first after the brace
+        lines: list[str] = []
+        alone = False
+        for i, (k, v) in enumerate(value.items()):
+            entry = _entry(k, v, width, pad, "}" if i == len(value) - 1 else ",")
+            joined = f"{lines[-1].split('  # shape', 1)[0]} {entry[0][len(pad):].split('  # shape', 1)[0]}" \
+                if lines else ""
+            if alone and len(entry) == 1 and len(joined) <= width:
+                lines[-1] = joined
+            else:
+                lines += entry
+                alone = len(entry) == 1
+        return [f"{name} = {{{lines[0][len(pad):]}", *lines[1:]]
+    return f"{name} = {python_literal(value, width, ' ' * (len(name) + 3))}{_shape_comment(value)}".split("\n")
+
+
+def _packed(name: str, value: dict, width: int) -> list[str]:
+    """A dict of small entries as few lines as fit in `width`: `name = {'W': np.array(...), 'b': ...,` and on."""
+    start = f"{name} = {{"
+    lines, line = [], start
+    items = [f"{k!r}: {_one_line(v)}" for k, v in value.items()]
+    for i, item in enumerate(items):
+        piece = item + ("}" if i == len(items) - 1 else ",")
+        if line not in (start, " " * len(start)) and len(line + " " + piece) > width:
+            lines.append(line)
+            line = " " * len(start)
+        line += ("" if line in (start, " " * len(start)) else " ") + piece
+    return lines + [line]
+
+
+def _entry(key, value, width: int, pad: str, end: str) -> list[str]:
+    """A dict's entry as `format_inputs(compact=True)` writes it, at column `pad` and followed by `end` ("," or "}"):
+    on one line, else one block a line, else whole."""
+    start = f"{pad}{key!r}: "
+    short = _one_line(value)
+    comment = f"  # shape {value.shape}" if isinstance(value, np.ndarray) and value.ndim and \
+        not short.startswith("np.zeros") else ""
+    if len(start + short + end) <= width:
+        return [start + short + end + (comment if len(start + short + end + comment) <= width else "")]
+    blocks = _blocks(value, " " * (len(start) + 10))
+    if blocks is not None and all(len(line) < width for line in [start + blocks[0], *blocks[1:]]):
+        return [start + blocks[0], *blocks[1:-1], blocks[-1] + end + (comment if len(blocks[-1] + comment) < width
+                                                                      else "")]
+    return f"{start}{python_literal(value, width, ' ' * len(start), pad)}{end}{_shape_comment(value)}".split("\n")
+
+
+def _blocks(value, indent: str) -> list[str] | None:
+    """A small array written one entry of its first axis a line (each on one line), for `format_inputs`; None for
+    anything else."""
+    if not isinstance(value, np.ndarray) or value.ndim < 2 or len(value) < 2:
+        return None
+    whole = _one_line(value)
+    if not whole or not whole.startswith("np.array([") or "np.full" in whole:
+        return None
+    dtype = whole[whole.rindex("]") + 1:-1]  # ", dtype=np.float32" or ""
+    rows = [_one_line(np.ascontiguousarray(row), zeros=False) for row in value]
+    rows = [r[len("np.array("):r.rindex("]") + 1] for r in rows]
+    return [f"np.array([{rows[0]},", *[f"{indent}{r}," for r in rows[1:-1]], f"{indent}{rows[-1]}]{dtype})"]
+
+
+def _one_line(value, zeros: bool = True) -> str | None:
+    """`python_literal(value)` on one line (a small array's rows side by side), or None when it cannot be: a value
+    too large to paste, a dict or list of arrays that does not fit."""
+    if isinstance(value, dict):
+        items = [_one_line(v) for v in value.values()]
+        if any(i is None for i in items) or not all(isinstance(k, (str, int)) for k in value):
+            return None
+        return "{" + ", ".join(f"{k!r}: {i}" for k, i in zip(value, items)) + "}"
+    if isinstance(value, (list, tuple)) and any(isinstance(v, (np.ndarray, np.generic, dict)) for v in value):
+        items = [_one_line(v) for v in value]
+        if any(i is None for i in items):
+            return None
+        body = ", ".join(items) + ("," if isinstance(value, tuple) and len(value) == 1 else "")
+        return f"[{body}]" if isinstance(value, list) else f"({body})"
+    if not pasteable(value):
+        return None
+    if zeros and isinstance(value, np.ndarray) and value.dtype == np.float64 and value.size > 1 and not value.any():
+        return f"np.zeros({value.shape if value.ndim > 1 else len(value)})"  # a shrunk input is mostly zeros
+    text = python_literal(value, width=10 ** 6)
+    if isinstance(value, np.ndarray):  # an array's rows, one a line: side by side; 1.0 as 1.
+        return re.sub(r"(?<![\w.])(-?\d+)\.0(?=[,\]])", r"\1.", " ".join(line.strip() for line in text.split("\n")))
+    return None if "\n" in text else text
 
 
 def largest_axis(value) -> int:

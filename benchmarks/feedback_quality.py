@@ -13,8 +13,11 @@ grade it), and its feedback is read as a student reads it. Per topic and overall
                   transpose / sign hint;
 - wrong:          bugs whose feedback names a declared mistake that is not among the bug's `mistakes` (the
                   corpora list, for every bug, the mistakes its feedback must name: none when empty);
-- unpasteable:    inputs shown under "paste into Python" that do not run after `import numpy as np`;
-- lines:          the median number of 80-column lines of feedback per failing exercise (its text output);
+- unpasteable:    inputs shown under "paste into Python" that do not run after `import numpy as np` (in the
+                  whole feedback of every failing check, and in the default text);
+- lines:          the median number of 80-column lines of feedback per failing exercise (its default text);
+- check max, >30: the most 80-column lines one check's feedback takes in the default text (from its own line to
+                  the next check's), and how many checks take more than 30;
 - kit lines:      the lines the first `check` of the untouched kit (assignments/) prints.
 
 Measured on this machine (2 cores, heavily shared), issue 19. "wrong" counts a name the corpus does not list for
@@ -49,6 +52,35 @@ what tests/bugs_<topic>.py's INPUT_AXIS now holds the grader to. Still longer th
 32, 32) input, dropout's statistics (300, 100 entries), plateau series whose failure needs 10 or more epochs, the
 float32 example of affine (a fixed input), noam's 5 steps, the recurrent topic's sigmoid overflow example (16), and a sequence
 cross-entropy with N = 4.
+The short text (branch f19, issue 19's rest): the first failing check's headline on its own line, the root cause or
+mistake below it, the input in its short form (`Reproduction.short`: small arrays on one line and side by side,
+zeros as np.zeros, numbers last on one line, the entries of params, grads or a cache that play no part in the
+failure left out: the student's functions return the same wrong value without them, the grader ran it) with the
+calls to make in its label; pasteable whole, where the base cut it at 11 lines ("# ... 12 more lines"). Measured
+back to back, all 244 bugs, `python benchmarks/feedback_quality.py --json OUT` (base run with this file):
+                                    base 363c18f                      branch f19
+      inputs <= 3 per free axis     95.1 % (cnn 95.3, mlp 98.1,       the same
+                                    optim 93.5, rnn 95.5, tr. 92.9)
+      a mistake named               66.4 % (rnn 72.7, optim 77.9,     the same
+                                    transformer 67.9, cnn 67.4,
+                                    mlp 42.3)
+      wrong                         0                                 0
+      unpasteable, whole feedback   0                                 0
+      unpasteable, default text     166 (cnn 24, mlp 21, optim 50,    0
+                                    rnn 50, transformer 21)
+      median lines per failing      14 (cnn 15, mlp 13, optim 15,     11 (cnn 12, mlp 10, optim 12, rnn 11,
+        exercise                    rnn 14, transformer 16)           transformer 14.5: 7 or 8 checks an exercise)
+      most lines of one check /     14 / 0 (inputs cut)               30 / 0 (cnn 24, mlp 15, optim 21, rnn 23,
+        checks over 30                                                transformer 30: inputs shown whole)
+      first failing check <= 12     91.5 % (median 11)                85.4 % (median 9)
+      untouched kit's first check   8 lines                           8 lines
+    first 8 bugs per topic (40): median lines 14 -> 11.5, most lines of one check 12 -> 14, unpasteable in the
+    default text 27 -> 0, the rest as above (inputs <= 3: 100 %, a mistake named 75 %, wrong 0).
+A first failing check longer than 12 lines is one whose input, shown whole, needs the room (an encoder layer's
+params, the fixed explicit inputs of optim and cnn); it then shows no more than the headline, the cause and the
+input (tests/test_feedback.py holds every bug to that and to 30 lines a check). The dict entries left out are
+tried one by one against the student's own functions (at most 40 runs, the exercise's first failing check only):
+mlp.mlp_backward's ~30-line input shows, for a wrong dW1, params W2 and W3 and the cache's X, A1, A2 and P.
 """
 from __future__ import annotations
 
@@ -68,8 +100,50 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 NAMING = re.compile(r"Likely mistake:|Possible mistake|Pattern:|times the expected|transpose of the expected|"
                     r"opposite sign")
+CHECK_LINE = re.compile(r"^  (FAIL|--  |ok  ) ")  # a check's first line in the text of an exercise
+MOST = 30  # no check's feedback is longer in the default text
+
+
 def display_lines(text: str, width: int = 80) -> int:
     return sum(max(1, math.ceil(len(line) / width)) for line in text.splitlines())
+
+
+def check_blocks(text: str) -> list[list[str]]:
+    """The lines of each check in an exercise's text: from its own line to the next check's, what the code printed
+    (said once per exercise, after its checks) left out."""
+    blocks: list[list[str]] = []
+    for line in text.splitlines()[1:]:
+        if line.strip() == "Your code printed:":
+            break
+        if CHECK_LINE.match(line) or not blocks:
+            blocks.append([])
+        blocks[-1].append(line)
+    return blocks
+
+
+def check_lines(text: str) -> list[int]:
+    """The 80-column lines each check takes in an exercise's text."""
+    return [display_lines("\n".join(b)) for b in check_blocks(text)]
+
+
+def short_blocks(text: str) -> list[str]:
+    """The Python under every "paste into Python" label of the short text (indented under its check)."""
+    from conftest import CODE_LINE, PASTE
+
+    blocks, lines = [], text.splitlines()
+    for i, line in enumerate(lines):
+        if PASTE in line:
+            indent = " " * (len(line) - len(line.lstrip()))
+            body, rest = [], lines[i + 1:]
+            while rest and rest[0].startswith(indent + " "):  # the label's own continuation lines
+                rest = rest[1:]
+            for code in rest:
+                line = code[len(indent):]
+                if not code.startswith(indent) or not line.strip() or not CODE_LINE.match(line):
+                    break
+                body.append(line)
+            blocks.append("\n".join(body))
+    return blocks
 
 
 def kit_lines() -> int:
@@ -103,7 +177,9 @@ def measure(topics: list[str], limit: int | None, bugs: list[str] = ()) -> list[
             messages = [c.message for c in checks if c.message]
             first = next((c for c in checks if c.inputs), None)
             named = sorted({m for c in checks for m in (c.mistakes or ())})
-            blocks = [b for m in messages for b in paste_blocks(m)]
+            texts = [exercise_text(e) for e in report.exercises if e.score < e.points]
+            blocks = [b for m in messages for b in paste_blocks(m)] + [b for t in texts for b in short_blocks(t)]
+            per_check = [n for t in texts for n in check_lines(t)]
             axis = largest_free_axis(first.inputs) if first is not None else None
             rows.append({
                 "topic": topic, "bug": bug.id,
@@ -116,11 +192,14 @@ def measure(topics: list[str], limit: int | None, bugs: list[str] = ()) -> list[
                 "wrong": sorted(set(named) - set(bug.mistakes)),
                 "missed": sorted(set(bug.mistakes) - set(named)),
                 "unpasteable": sum("<array" in b or not pastes(b) for b in blocks),
-                "lines": [display_lines(exercise_text(e)) for e in report.exercises if e.score < e.points],
+                "lines": [display_lines(t) for t in texts],
+                "check_lines": per_check,
+                "texts": texts,  # the default text of each failing exercise, to read
             })
             r = rows[-1]
             print(f"  {topic}.{bug.id:50} right={r['right_check']!s:5} axis={r['largest_axis']!s:5} "
-                  f"named={named} wrong={r['wrong']} missed={r['missed']} unpasteable={r['unpasteable']} lines={r['lines']}", flush=True)
+                  f"named={named} wrong={r['wrong']} missed={r['missed']} unpasteable={r['unpasteable']} "
+                  f"lines={r['lines']} largest check={max(per_check, default=0)}", flush=True)
     return rows
 
 
@@ -136,6 +215,8 @@ def summary(rows: list[dict]) -> dict:
         "wrong_diagnoses": sum(bool(r["wrong"]) for r in rows),
         "unpasteable_inputs": sum(r["unpasteable"] for r in rows),
         "median_lines_per_failing_exercise": statistics.median(lines) if lines else 0,
+        "max_lines_per_check": max((n for r in rows for n in r["check_lines"]), default=0),
+        "checks_over_30_lines": sum(n > MOST for r in rows for n in r["check_lines"]),
     }
 
 
@@ -153,11 +234,13 @@ def main() -> None:
     table["overall"] = summary(rows)
     kit = None if args.no_kit else kit_lines()
     print(f"\n{len(rows)} buggy submissions, {time.perf_counter() - start:.0f} s")
-    print(f"{'':14}{'bugs':>6}{'right':>8}{'<=3':>8}{'named':>8}{'wrong':>7}{'unpaste':>9}{'lines':>7}")
+    print(f"{'':14}{'bugs':>6}{'right':>8}{'<=3':>8}{'named':>8}{'wrong':>7}{'unpaste':>9}{'lines':>7}"
+          f"{'check max':>11}{'>30':>5}")
     for topic, s in table.items():
         print(f"{topic:14}{s['bugs']:6}{s['right_check']:8.1%}{s['small_input_of_shown']:8.1%}"
               f"{s['names_misconception']:8.1%}{s['wrong_diagnoses']:7}{s['unpasteable_inputs']:9}"
-              f"{s['median_lines_per_failing_exercise']:7g}")
+              f"{s['median_lines_per_failing_exercise']:7g}{s['max_lines_per_check']:11}"
+              f"{s['checks_over_30_lines']:5}")
     if kit is not None:
         print(f"lines of the untouched kit's first check: {kit}")
     if args.json:

@@ -8,7 +8,7 @@ import pytest
 
 from autograder.compare import (Tolerance, compare, discrepancy, exact_factor, fmt_array, format_inputs, is_plain,
                                 python_literal)
-from autograder.grading.results import CheckResult, ExerciseResult, Feedback, Kind, Report, Reproduction
+from autograder.grading.results import CheckResult, Diagnosis, ExerciseResult, Feedback, Kind, Report, Reproduction
 from autograder.model import topics, catalog
 from autograder.outputs.text import as_text, exercise_text
 from conftest import corpus, graded_bug, largest_free_axis, mutate, paste_blocks, pastes, solution_source
@@ -27,8 +27,9 @@ TOL = Tolerance()
     # GRU's (7, 9) weights, a zero (4, 12) one, checkpoints (a list of arrays), an infinite float
     np.arange(36.0).reshape(3, 12) / 7, np.arange(63.0).reshape(7, 9) / 3, np.zeros((4, 12)), np.full((9, 9), 2),
     [np.ones(2), np.zeros((1, 2))], np.float64(np.inf)])
-def test_shown_values_paste_back_exactly(value):
-    text = format_inputs({"v": value})
+@pytest.mark.parametrize("compact", [False, True], ids=["whole", "compact"])
+def test_shown_values_paste_back_exactly(value, compact):
+    text = format_inputs({"v": value}, compact=compact)
     space = {"np": np}
     exec(text, space)  # noqa: S102 - the grader's own text
     back = space["v"]
@@ -49,6 +50,27 @@ def test_shown_arrays_state_shape_and_dtype_and_large_ones_are_summarised_whole(
     for text in (python_literal(big), fmt_array(big)):
         assert text.startswith("<array of shape (2, 3, 32, 32), float64, values in [") and "..." not in text
     assert re.fullmatch(r"<array of shape \(2, 3, 32, 32\), float64, values in \[-?[\d.]+, [\d.]+\]>", fmt_array(big))
+
+
+def test_compact_inputs_take_a_line_each_where_they_fit():
+    """The short text's inputs: a small array on one line with its shape, a dict of small entries packed, numbers
+    side by side; what does not fit is written as the whole text writes it; all of it pastes back."""
+    inputs = {"x": np.array([[0.0, 1.5], [2.0, -3.0]]), "q": np.arange(18.0).reshape(2, 3, 3),
+              "lr": 0.1, "epochs": 3, "mask": None, "params": {"W": np.ones((1, 2)), "b": np.zeros(2)},
+              "big": np.arange(36.0).reshape(3, 12) / 7}
+    text = format_inputs(inputs, compact=True)
+    lines = text.splitlines()
+    assert lines[0] == "x = np.array([[0., 1.5], [2., -3.]])  # shape (2, 2)"
+    assert lines[1:3] == ["q = np.array([[[0., 1., 2.], [3., 4., 5.], [6., 7., 8.]],",
+                          "              [[9., 10., 11.], [12., 13., 14.], [15., 16., 17.]]])"]  # no room for the shape
+    assert lines[3] == "params = {'W': np.array([[1., 1.]]), 'b': np.zeros(2)}"
+    assert "\n".join(lines[4:-1]) == format_inputs({"big": inputs["big"]})  # too long for one line a row
+    assert lines[-1] == "lr = 0.1; epochs = 3; mask = None"  # numbers last, together
+    assert len(lines) < len(format_inputs(inputs).splitlines()) and all(len(line) <= 76 for line in lines[:4])
+    space = {"np": np}
+    exec(text, space)  # noqa: S102 - the grader's own text
+    assert all(np.array_equal(space[k], v) for k, v in inputs.items() if isinstance(v, np.ndarray))
+    assert np.array_equal(space["params"]["W"], inputs["params"]["W"]) and space["epochs"] == 3
 
 
 def test_plain_numbers_and_visible_errors():
@@ -131,7 +153,10 @@ def test_one_message_per_failed_call(submission):
         assert checks[name].kind == "not_checked" and checks[name].score == 0
         assert checks[name].message == "Not checked: affine_backward raised ValueError (see dx)."
     text = exercise_text(ExerciseResult("mlp.affine", "affine", list(checks.values())))
-    assert text.count("Traceback") + text.count("line ") <= 2 and "--   dW (0/1)" in text
+    assert text.count("Traceback") + text.count("line ") <= 2
+    one_line = "\n  --   dW; db (0/2): Not checked: affine_backward raised ValueError (see dx)."  # one cause, one line
+    assert one_line in text
+    assert "--   dW (0/1)" in exercise_text(ExerciseResult("mlp.affine", "affine", list(checks.values())), verbose=True)
 
 
 def test_a_module_that_does_not_import_is_explained_once():
@@ -264,6 +289,104 @@ def test_printed_warnings_point_at_the_students_file(submission, tmp_path):
     assert "Your code printed:\ntanh of (" in checks["a"].message
 
 
+def _short_block(text: str) -> dict:
+    """The input under "paste into Python" of a short text, run after `import numpy as np`."""
+    from benchmarks.feedback_quality import short_blocks
+
+    (block,) = short_blocks(text)[:1]
+    space = {"np": np}
+    exec(block, space)  # noqa: S102 - the grader's own text
+    return {k: v for k, v in space.items() if k not in ("np", "__builtins__")}
+
+
+@pytest.mark.parametrize("topic, bug_id, function, call, path", [
+    ("mlp", "backward_no_tanh_derivative", "mlp_backward", lambda f, i: f(i["y"], i["params"], i["cache"]), ("W1",)),
+    ("mlp", "sgd_ascent", "sgd_step", lambda f, i: f(i["params"], i["grads"], i["lr"]), ("b2",)),
+])
+def test_the_short_text_shows_only_the_entries_that_matter_and_still_reproduces(submission, topic, bug_id, function,
+                                                                               call, path):
+    """mlp_backward's input is ~30 lines, mostly params and the cache; the short text shows the entries the failing
+    gradient depends on, and the student's function called on what is shown (pasted) returns the wrong value the
+    feedback shows. The whole input stays in the record (the --verbose text, the JSON)."""
+    bug = next(b for b in corpus("bugs")[topic].BUGS if b.id == bug_id)
+    source = mutate(solution_source(topic), bug.edits)
+    report = submission(topic, source, only=[f"mlp.{function}"])
+    [exercise] = report.exercises
+    check = next(c for c in exercise.checks if not c.passed)
+    shown = _short_block(exercise_text(exercise))
+    repro = check.feedback.reproduction
+    assert repro.left_out and all(e.split("[")[0] in ("params", "grads", "cache") for e in repro.left_out)
+    for name in {e.split("[")[0] for e in repro.left_out}:
+        assert set(shown[name]) < set(check.inputs[name])  # entries left out of the short text ...
+        assert set(check.inputs[name]) == set(_shown_inputs(check.message)[name])  # ... not out of the record
+    student: dict = {}
+    exec(compile(source, f"{topic}.py", "exec"), student)  # noqa: S102 - the corpus's own bug
+    got = call(student[function], shown)
+    for key in path:
+        got = got[key]
+    assert np.array_equal(got, check.got[path[0]] if isinstance(check.got, dict) else check.got)
+
+
+def test_the_entries_left_out_never_take_the_time_of_the_checks_still_to_grade():
+    """Which entries of params play no part is found by running the student's functions again: only while the
+    exercise's calls have half their time left, else the whole input is shown."""
+    from autograder.grading.search import Verdict, _entries_read
+    from autograder.model import select
+    from autograder.grading.session import EXERCISE_CALLS
+
+    (ex,) = select(catalog(), ["mlp.sgd_step"])
+    check = ex.checks[0]
+
+    class Session:  # the time the exercise's calls have left; a call would fail the test
+        def __init__(self, left):
+            self.left, self.runs = {ex.id: [left, left]}, 0
+
+        def outcome(self, *args):
+            self.runs += 1
+            raise AssertionError("no time to spare")
+
+    shown = {"params": {"W": np.zeros(2), "b": np.zeros(1)}, "grads": {"W": np.ones(2), "b": np.ones(1)}, "lr": 0.1}
+    wrong = Verdict("new_params['W'] is wrong.", Kind.VALUE, got={"W": np.ones(2)}, expected={"W": np.zeros(2)})
+    short = Session(ex.seconds * EXERCISE_CALLS / 2)
+    assert _entries_read(ex, check, short, shown, shown, wrong) == (shown, []) and short.runs == 0
+    plenty = Session(ex.seconds * EXERCISE_CALLS)
+    assert _entries_read(ex, check, plenty, shown, shown, wrong) == (shown, []) and plenty.runs > 0  # tried
+
+
+def test_no_check_takes_more_than_30_lines_of_the_short_text():
+    """An input too long to read is referred to (the command and --verbose show it), a traceback of thousands of
+    characters is cut; the first failing check keeps to BRIEF lines when its input fits."""
+    from benchmarks.feedback_quality import check_lines
+    from autograder.outputs.text import BRIEF, MOST
+
+    def failing(headline, inputs, detail=""):
+        return CheckResult.failed("dx", 1, Feedback(Kind.VALUE, headline, exercise="mlp.affine", detail=detail,
+                                                    reproduction=Reproduction(inputs, "dx = affine_backward(x)")))
+
+    long = "\n".join(f"w{i} = {i}" for i in range(40))
+    for check in (failing("dx is wrong.", long), failing("dx is wrong " * 400, "x = 1"),
+                  failing("dx is wrong.", "x = 1", "\n".join("tb " * 60 for _ in range(50)))):
+        text = exercise_text(ExerciseResult("mlp.affine", "affine", [check]))
+        assert max(check_lines(text)) <= MOST, text
+    import_error = Feedback(Kind.NOT_GRADABLE, "Not gradable: ImportError", detail="\n".join(["x" * 200] * 60))
+    text = exercise_text(ExerciseResult("mlp.affine", "affine", [CheckResult.failed("dx", 1, import_error)]))
+    assert max(check_lines(text)) <= MOST and "--verbose" in text, text
+    assert len(exercise_text(ExerciseResult("mlp.affine", "affine", [CheckResult.failed("dx", 1, import_error)]),
+                             verbose=True).splitlines()) > 60  # --verbose keeps everything
+    text = exercise_text(ExerciseResult("mlp.affine", "affine", [failing("dx is wrong.", long)]))
+    assert "Failing input (40 lines): `--verbose` shows it." in " ".join(line.strip() for line in text.splitlines())
+    short = failing("dx is wrong.", "x = 1")
+    short.feedback.diagnoses.append(Diagnosis("mistake", "the bias is left out."))
+    text = exercise_text(ExerciseResult("mlp.affine", "affine", [short, CheckResult("out", 1, 1)]))
+    assert text.splitlines() == [  # the header says what passed; the headline is on the check's line
+        "FAIL mlp.affine - affine  [1/2]  ok: out (1/1)",
+        "  FAIL dx (0/1): dx is wrong.",
+        "      Likely mistake: the bias is left out.",
+        "      Failing input: paste into Python, then call dx = affine_backward(x):",
+        "      x = 1"]
+    assert check_lines(text) == [4] <= [BRIEF]
+
+
 def test_feedback_lines_are_wrapped_and_code_is_not():
     long = "x" * 30 + " " + " ".join(["word"] * 40)
     check = CheckResult.failed("p", 1, Feedback(Kind.VALUE, long, reproduction=Reproduction(
@@ -346,6 +469,22 @@ def test_each_bug_gets_its_feedback(topic, bug):
         assert longest <= bug.input_axis, f"the input shown is {longest} long, at most {bug.input_axis}"
     blocks = [b for c in checks if c.message for b in paste_blocks(c.message)]
     assert all("<array" not in b and pastes(b) for b in blocks), "an input to paste does not run"
+    # the default text: every input under "paste into Python" runs too; no check takes more than MOST lines; the
+    # first failing check of an exercise keeps to BRIEF, unless its input (whole, as it must paste) needs the room:
+    # then it says nothing more than what is wrong, the first diagnosis, the input and the call
+    from benchmarks.feedback_quality import check_blocks, check_lines, display_lines, short_blocks
+    from autograder.outputs.text import BRIEF, MOST
+
+    for e in report.exercises:
+        if e.score < e.points:
+            text = exercise_text(e)
+            assert all("<array" not in b and pastes(b) for b in short_blocks(text)), text
+            assert max(check_lines(text)) <= MOST, text
+            first = next(b for b in check_blocks(text) if b[0].startswith("  FAIL"))
+            if display_lines("\n".join(first)) > BRIEF:
+                said = "\n".join(first)
+                assert "Expected" not in said and len(re.findall(r"^ *(Likely mistake|Pattern|Precision):", said,
+                                                                 re.M)) <= 1, text
 
 
 TRAINING_HINTS = {  # tests/bugs_optim.py's training bugs -> the hint of autograder/exercises/optim.py's judge

@@ -79,6 +79,9 @@ class Reproduction:
     pasteable: bool = True  # runs after `import numpy as np`; else too large: the command reproduces it
     title: str = "Failing input"  # "Smallest failing input", "Input"
     same_as: str | None = None  # the input is the one shown under this earlier check: not printed again
+    short: str = ""  # the same input as the short text shows it ("": `inputs`): an array on one line where it fits,
+    # a dict only with the entries the failing check reads (the input still fails the same way: the grader ran it)
+    left_out: list[str] = field(default_factory=list)  # the entries `short` leaves out, e.g. "params['b2']"
 
 
 @dataclass

@@ -48,7 +48,7 @@ from autograder.compare import pasteable as is_pasteable  # a local `pasteable` 
 from autograder.grading.cache import DRAWS, Draws, Key, fresh
 from autograder.grading.results import (NO_INPUT, CheckResult, Diagnosis, ExerciseResult, Feedback, Kind,
                                         Reproduction, Values)
-from autograder.grading.session import TopicSession, torch_for_oracle
+from autograder.grading.session import EXERCISE_CALLS, TopicSession, torch_for_oracle
 from autograder.model import Check, Exercise, Mistake
 
 HYPOTHESIS = settings(database=None, derandomize=True, deadline=None, verbosity=Verbosity.quiet,
@@ -864,13 +864,125 @@ def _explain(ex: Exercise, check: Check, session: TopicSession, found: _Found,
     else:
         title = "Smallest failing input" if found.shrunk else "Failing input"
     pasteable = is_pasteable(shown)
+    first_shown = not shown_under  # the exercise's first input shown: the one the short text shows whole
     earlier = (shown_under or {}).get(id(inputs))
     same_as = earlier[0] if earlier and set(shown) <= earlier[1] else None
     if same_as is None and shown_under is not None:
         shown_under[id(inputs)] = (check.name, set(shown))
-    feedback.reproduction = Reproduction(format_inputs(shown), _call_text(ex, check), pasteable, title, same_as)
+    try:  # the short text's input: what fails to be written so is shown as the whole text shows it
+        read, left_out = _entries_read(ex, check, session, inputs, shown, v) if first_shown and pasteable \
+            else (shown, [])
+        short = _short_inputs(read, left_out) if pasteable else ""
+    except Exception:  # noqa: BLE001
+        short, left_out = "", []
+    feedback.reproduction = Reproduction(format_inputs(shown), _call_text(ex, check), pasteable, title, same_as,
+                                         short, left_out)
     return CheckResult.failed(check.name, check.points, feedback, mistakes=[name for name, _ in v.mistakes],
                               inputs=shown, expected=v.expected, got=v.got)
+
+
+READ_TRIALS = 40  # runs of the check at most, to find which entries of its dict inputs a failing check reads
+
+
+def _entries_read(ex: Exercise, check: Check, session: TopicSession, inputs: dict, shown: dict,
+                  v: Verdict) -> tuple[dict, list[str]]:
+    """`shown` without the entries of its dicts (params, a cache) that play no part in the failure, and the entries
+    left out ("params['b2']"). An entry is left out only when the student's functions, run again on the input
+    without it, return exactly what they returned (of a returned dict, the entries still there), wrong exactly as
+    before against the expected value of the whole input: the input shown, pasted, reproduces the failure,
+    whatever the submission reads (an entry it reads raises KeyError without it, and stays). An entry is tried
+    out of every dict that has it at once (params and grads share their keys), then out of each alone; at most
+    READ_TRIALS runs, and only while the exercise's calls have half their time left. A wrong value only (an error
+    may depend on what is there), a check with no judge, an input that pastes."""
+    dicts = [n for n, x in shown.items() if isinstance(x, dict) and len(x) > 1]
+    if v.kind != Kind.VALUE or check.judge is not None or not dicts or not v.failed:
+        return shown, []
+    current, left_out, trials = dict(shown), [], 0
+    for key in dict.fromkeys(k for n in dicts for k in shown[n]):
+        holders = [n for n in dicts if key in current[n] and len(current[n]) > 1]
+        for attempt in [holders] + ([[n] for n in holders] if len(holders) > 1 else []):
+            if not attempt or trials >= READ_TRIALS or not _time_to_spare(ex, session):
+                continue
+            trial = {n: ({k: x for k, x in current[n].items() if k != key} if n in attempt else current[n])
+                     for n in current}
+            trials += 1
+            if _fails_alike(ex, check, session, {**inputs, **trial}, v):
+                current = trial
+                left_out += [f"{n}[{key!r}]" for n in attempt]
+                break
+    return current, left_out
+
+
+def _time_to_spare(ex: Exercise, session: TopicSession) -> bool:
+    """Whether the exercise's calls have more than half their time left (an explanation must never take the time
+    the checks still to grade need)."""
+    left = getattr(session, "left", {}).get(ex.id)
+    return left is None or left[0] > ex.seconds * EXERCISE_CALLS / 2
+
+
+def _fails_alike(ex: Exercise, check: Check, session: TopicSession, inputs: dict, v: Verdict) -> bool:
+    """Whether the student's functions, run on `inputs`, return what they returned on the whole input (`v.got`; of a
+    returned dict, the entries that are there), and that is wrong as `v` says: the same message against the
+    expected value (of the whole input: a params dict without some entries has no right answer of its own)."""
+    try:
+        outcome = session.outcome(ex, ex.plan_of(check), inputs)
+    except Exception:  # noqa: BLE001 - what cannot run stays as it was
+        return False
+    if outcome.error or any(o not in outcome.results for o in (check.path[0], *check.needs)):
+        return False
+    got, problem = _lookup(outcome.results, check.path)
+    if problem or not _identical(got, v.got):
+        return False
+    return compare(_label(check.path), got, _within(v.expected, got), check.tolerance or ex.tolerance) == v.message
+
+
+def _within(expected, got):
+    """`expected` with only the entries of its dicts that `got` has."""
+    if isinstance(expected, dict) and isinstance(got, dict):
+        return {k: _within(expected[k], got[k]) for k in got if k in expected}
+    return expected
+
+
+def _identical(a, b) -> bool:
+    """`a` (on the input with entries left out) is `b` (on the whole input), but for entries of a dict `a` lacks:
+    a returned dict of parameters has the keys of the parameters given, and those not given are not checked."""
+    if isinstance(a, dict) or isinstance(b, dict):
+        return isinstance(a, dict) and isinstance(b, dict) and a.keys() <= b.keys() and \
+            all(_identical(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(_identical(x, y) for x, y in zip(a, b))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        try:
+            return np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True) and np.shape(a) == np.shape(b)
+        except TypeError:
+            return False
+    try:
+        return bool(a == b) or (a != a and b != b)  # NaN as NaN
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _short_inputs(read: dict, left_out: list[str]) -> str:
+    """The input as the short text shows it: compact, and a dict that lost entries says so where it ends (else
+    where it starts) if the line has room."""
+    lines = format_inputs(read, compact=True).splitlines()
+    note = "  # other entries: no part in it"
+    for name in dict.fromkeys(e.split("[", 1)[0] for e in left_out):
+        where = [i for i, line in enumerate(lines) if line.startswith(f"{name} = {{") or f"; {name} = {{" in line]
+        if not where:
+            continue
+        depth, end = 0, where[0]
+        for end in range(where[0], len(lines)):  # the line where its braces close
+            text = lines[end].split("  #", 1)[0]
+            text = text[text.find(f"{name} = {{"):] if end == where[0] else text
+            depth += text.count("{") - text.count("}")
+            if depth <= 0:
+                break
+        for i in (end, where[0]):
+            if "#" not in lines[i] and len(lines[i] + note) <= 76:
+                lines[i] += note
+                break
+    return "\n".join(lines)
 
 
 def _record(ex: Exercise, session: TopicSession, v: Verdict) -> Feedback:
@@ -923,7 +1035,7 @@ def _values(got, expected) -> Values | None:
     if pair is None:
         return None
     g, e = pair
-    if g.ndim == 0:
+    if g.ndim == 0 or g.size == 1:
         return None  # the headline already gives both numbers
     if e.size <= (SMALL_VALUES if e.ndim <= 2 else 8):
         return Values(fmt_array(expected), fmt_array(got))
