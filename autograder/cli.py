@@ -222,7 +222,7 @@ def cmd_grade(args) -> int:
     from autograder.sandbox.pool import POOL
 
     submission = Path(args.submission)
-    present = present_topics(submission) if submission.is_dir() else []
+    present = present_topics(submission)
     if present:  # the first sandboxes (a topic per core) start while torch is imported
         POOL.keep_warm(len(present), depth=min(len(present), _cores()))
     from autograder import outputs
@@ -230,7 +230,7 @@ def cmd_grade(args) -> int:
     from autograder.outputs.text import summary
 
     seed = grading_seed(args.seed_file)
-    exercises, assignment, defaulted, _ = _selection(args, lambda: present_topics(submission))
+    exercises, assignment, defaulted, _ = _selection(args, lambda: present)
     if defaulted:
         print(f"grading {_topics_as(defaulted, assignment)}: the topics in {submission}; --assignment or --only to "
               "choose", file=sys.stderr)

@@ -137,23 +137,39 @@ def format_inputs(inputs: dict, width: int = 76, compact: bool = False) -> str:
     if compact:  # numbers last, together (the order of assignments is no matter to Python)
         written = sorted(written, key=lambda entry: len(entry) == 1 and not entry[0].split(" = ", 1)[1]
                          .startswith(("np.", "{", "[np.", "(np.")))
+    return "\n".join(_side_by_side(written, width, "; ") if compact else [line for entry in written for line in entry])
+
+
+def _side_by_side(entries: list[list[str]], width: int, sep: str, indent: int = 0) -> list[str]:
+    """The lines of `entries` (each a list of lines), an entry of one line joined to the line before it by `sep`
+    (without either's shape comment, and without the entry's first `indent` columns) when that line holds one entry
+    alone and the two fit in `width`."""
     lines: list[str] = []
-    alone = False  # the last line holds one input alone, and may take the next beside it
-    for entry in written:
-        joined = f"{lines[-1].split('  # shape', 1)[0]}; {entry[0].split('  # shape', 1)[0]}" if lines else ""
-        if compact and alone and len(entry) == 1 and len(joined) <= width:
+    alone = False  # the last line holds one entry alone, and may take the next beside it
+    for entry in entries:
+        joined = f"{_uncommented(lines[-1])}{sep}{_uncommented(entry[0][indent:])}" if lines else ""
+        if alone and len(entry) == 1 and len(joined) <= width:
             lines[-1] = joined
         else:
             lines += entry
             alone = len(entry) == 1
-    return "\n".join(lines)
+    return lines
+
+
+def _uncommented(line: str) -> str:
+    return line.split("  # shape", 1)[0]
+
+
+def _shape_note(value, short: str | None) -> str:
+    """The comment after an array's one-line literal `short` (none after np.zeros(...), which says the shape)."""
+    return f"  # shape {value.shape}" if isinstance(value, np.ndarray) and value.ndim and \
+        not (short or "").startswith("np.zeros") else ""
 
 
 def _written(name: str, value, width: int, compact: bool) -> list[str]:
     """One input as the lines of Python `format_inputs` writes."""
     short = _one_line(value) if compact else None
-    comment = f"  # shape {value.shape}" if isinstance(value, np.ndarray) and value.ndim and \
-        not (short or "").startswith("np.zeros") else ""
+    comment = _shape_note(value, short)
     blocks = _blocks(value, " " * (len(name) + 13)) if short is not None else None
     if short is not None and len(f"{name} = {short}") <= width:
         return [f"{name} = {short}" + (comment if len(f"{name} = {short}{comment}") <= width else "")]
@@ -166,17 +182,9 @@ def _written(name: str, value, width: int, compact: bool) -> list[str]:
         return packed
     if compact and isinstance(value, dict) and value and all(_one_line(v) is not None for v in value.values()):
         pad = " " * (len(name) + 4)  # an entry a line (small ones side by side), the first after the brace
-        lines: list[str] = []
-        alone = False
-        for i, (k, v) in enumerate(value.items()):
-            entry = _entry(k, v, width, pad, "}" if i == len(value) - 1 else ",")
-            joined = f"{lines[-1].split('  # shape', 1)[0]} {entry[0][len(pad):].split('  # shape', 1)[0]}" \
-                if lines else ""
-            if alone and len(entry) == 1 and len(joined) <= width:
-                lines[-1] = joined
-            else:
-                lines += entry
-                alone = len(entry) == 1
+        entries = [_entry(k, v, width, pad, "}" if i == len(value) - 1 else ",")
+                   for i, (k, v) in enumerate(value.items())]
+        lines = _side_by_side(entries, width, " ", len(pad))
         return [f"{name} = {{{lines[0][len(pad):]}", *lines[1:]]
     return f"{name} = {python_literal(value, width, ' ' * (len(name) + 3))}{_shape_comment(value)}".split("\n")
 
@@ -200,8 +208,7 @@ def _entry(key, value, width: int, pad: str, end: str) -> list[str]:
     on one line, else one block a line, else whole."""
     start = f"{pad}{key!r}: "
     short = _one_line(value)
-    comment = f"  # shape {value.shape}" if isinstance(value, np.ndarray) and value.ndim and \
-        not short.startswith("np.zeros") else ""
+    comment = _shape_note(value, short)
     if len(start + short + end) <= width:
         return [start + short + end + (comment if len(start + short + end + comment) <= width else "")]
     blocks = _blocks(value, " " * (len(start) + 10))

@@ -19,11 +19,11 @@ work and grades: its folders are 0700 and its files 0600, readable by the grader
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 import multiprocessing
 import os
+import shutil
 import sys
+import tempfile
 import time
 from concurrent import futures as cf
 from dataclasses import dataclass, field
@@ -312,8 +312,9 @@ def grade_class(root: Path, out: Path, exercises: list[Exercise], *, jobs: int |
         pool = LocalPool(jobs or len(os.sched_getaffinity(0)), timeout)
     draws = shared_draws_folder() if todo else None
     if draws is not None:  # the first task of each grading process says where it begins drawing
+        machine = machine_id()
         for rank, job in enumerate(todo):
-            job.task["draws"] = {"folder": draws, "machine": machine_id(), "start": (rank % pool.size) / pool.size}
+            job.task["draws"] = {"folder": draws, "machine": machine, "start": (rank % pool.size) / pool.size}
 
     bar = tqdm(total=len(found.submissions), initial=len(run.results), unit="student", desc="grading",
                file=sys.stderr, disable=not progress, dynamic_ncols=True, smoothing=0.1)

@@ -94,8 +94,7 @@ def _draw_first(exercises: list, seed: int | None, shared: dict | None) -> None:
     if str(folder) in _CLASS_DRAWS or not private(folder):
         return
     _CLASS_DRAWS.add(str(folder))
-    DRAWS.folders[:] = [f for f in DRAWS.folders if f.seed != seed or f.path.is_dir()]  # earlier classes' are gone
-    DRAWS.folders.insert(0, Folder(folder, seed, create=False))
+    DRAWS.use_first(Folder(folder, seed, create=False))
     start = shared.get("start")
     prepare(exercises, seed, float(start) if isinstance(start, (int, float)) else 0.0)
 

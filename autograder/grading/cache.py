@@ -203,6 +203,13 @@ class DrawCache:
             return None
         return Folder(path, None)
 
+    def use_first(self, folder: Folder) -> None:
+        """Look in `folder` first for its seed's draws (those of a folder of that seed that is gone are dropped: an
+        earlier class's)."""
+        with self.lock:
+            self.folders[:] = [f for f in self.folders if f.seed != folder.seed or f.path.is_dir()]
+            self.folders.insert(0, folder)
+
     def clear(self) -> None:
         self.memory.clear()
 

@@ -120,19 +120,12 @@ class TopicSession:
 
     def fingerprints(self, inputs: dict) -> dict[str, str]:
         """Each input's `wire.fingerprint`, computed once per inputs object (see `digest`)."""
-        known = self.prints.get(id(inputs))
-        if known is None or known[0] is not inputs:
-            known = self.prints[id(inputs)] = (inputs, {k: wire.fingerprint(v) for k, v in inputs.items()})
-        return known[1]
+        return _once_per_object(self.prints, inputs, lambda: {k: wire.fingerprint(v) for k, v in inputs.items()})
 
     def digest(self, inputs: dict) -> bytes:
         """What memoises a result of `inputs`: a digest of its values, computed once per inputs object (every check
-        of an input asks for it; nothing in the grader changes an input once drawn). The object is kept with it,
-        so that its id cannot be another object's."""
-        known = self.digests.get(id(inputs))
-        if known is None or known[0] is not inputs:
-            known = self.digests[id(inputs)] = (inputs, _digest(inputs))
-        return known[1]
+        of an input asks for it; nothing in the grader changes an input once drawn)."""
+        return _once_per_object(self.digests, inputs, lambda: _digest(inputs))
 
     def _worker(self, ex: Exercise) -> Worker | Crash:
         if self.worker is not None and (self.worker_for != ex.id or not self.worker.alive):
@@ -255,6 +248,15 @@ class TopicSession:
             results = {} if error else results
         stdout = reply.get("stdout")
         return Outcome(results, error, stdout[:STDOUT_CHARS] if isinstance(stdout, str) else "")
+
+
+def _once_per_object(memo: dict, inputs: dict, compute):
+    """`compute()` for this inputs object, remembered in `memo` by its id; the object is kept with its value, so that
+    its id cannot be another object's."""
+    known = memo.get(id(inputs))
+    if known is None or known[0] is not inputs:
+        known = memo[id(inputs)] = (inputs, compute())
+    return known[1]
 
 
 def _changed(ex: Exercise, calls: list, sent: dict[str, str], back) -> dict | None:

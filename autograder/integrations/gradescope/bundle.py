@@ -79,7 +79,7 @@ def precompute(config: dict, folder: Path) -> int:
 
     exercises = assigned(config)
     make_private(folder)
-    DRAWS.folders.insert(0, Folder(folder, config.get("seed")))
+    DRAWS.use_first(Folder(folder, config.get("seed")))
     prepare(exercises, config.get("seed"))
     return sum(len(searches(ex)) for ex in exercises)
 
@@ -93,7 +93,7 @@ def grade_submission(submission: Path, config: dict, draws: Path | None = None) 
 
     exercises = assigned(config)
     if draws is not None:
-        DRAWS.folders.insert(0, Folder(draws, config.get("seed"), writable=False))
+        DRAWS.use_first(Folder(draws, config.get("seed"), writable=False))
     start = time.perf_counter()
     chosen, notes = discover_one(submission, exercises)
     files = {name: entry.read() for name, entry in chosen.items()}
